@@ -1,0 +1,22 @@
+// Parsed einsum specifications ("gsec,gsm->egcm"), shared by the verifier, the
+// interpreter, propagation and the partitioner.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace partita {
+
+struct EinsumSpec {
+  std::vector<std::string> inputs; // one letter string per operand
+  std::string output;
+
+  // Parses "ab,bc->ac"; on failure returns nullopt and sets *error.
+  static std::optional<EinsumSpec> parse(const std::string &spec, std::string *error);
+  // Letters in some input and not in the output: summed.
+  std::string contracted() const;
+  std::string str() const;
+};
+
+} // namespace partita

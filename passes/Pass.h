@@ -1,0 +1,63 @@
+// Passes and the pass manager: a pass is a small class with name() and run(); a pipeline
+// is built from a comma-separated string of registered pass names.
+#pragma once
+
+#include "ir/IR.h"
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace partita {
+
+struct PassResult {
+  bool changed = false;
+  bool ok = true; // false: the pass reported an error in Diagnostics
+};
+
+class Pass {
+public:
+  virtual ~Pass() = default;
+  virtual std::string name() const = 0;
+  virtual PassResult run(Module &m, Diagnostics &diags) = 0;
+};
+
+struct PassInfo {
+  std::string name;
+  std::string description;
+  std::function<std::unique_ptr<Pass>()> create;
+};
+
+// Every registered pass (see passes/Registry.cpp), in a stable order.
+const std::vector<PassInfo> &registeredPasses();
+std::unique_ptr<Pass> createPass(const std::string &name); // nullptr when unknown
+
+// The passes `partita-opt --partition` runs.
+extern const char *const kPartitionPipeline;
+
+class PassManager {
+public:
+  // Builds from "a,b,c"; unknown names are reported in `diags` and yield nullptr.
+  static std::unique_ptr<PassManager> fromPipeline(const std::string &pipeline, Diagnostics &diags);
+  void addPass(std::unique_ptr<Pass> p) { passes_.push_back(std::move(p)); }
+  // Dump "// -----// IR Dump After <name> //----- //" and the module after each pass.
+  void setPrintIrAfterAll(std::ostream *os) { dump_ = os; }
+  void setVerifyEach(bool v) { verifyEach_ = v; }
+  // Runs every pass, verifying after each; false on the first error.
+  bool run(Module &m, Diagnostics &diags);
+
+private:
+  std::vector<std::unique_ptr<Pass>> passes_;
+  std::ostream *dump_ = nullptr;
+  bool verifyEach_ = true;
+};
+
+} // namespace partita
+
+namespace partita {
+// Builds the pipeline and runs it (verifying after each pass). False on any error.
+bool runPipeline(Module &m, const std::string &pipeline, Diagnostics &diags,
+                 std::ostream *printIrAfterAll = nullptr);
+} // namespace partita
