@@ -1,4 +1,6 @@
-// NumPy .npy files in and out: f32, i32 and bool arrays (bf16 values travel as f32).
+// NumPy .npy files in and out: f32, i32 and bool arrays (bf16 values travel as f32; '<f8'
+// and '<i8' files are read with conversion). Errors never include the path: callers print
+// them as `PATH: error: MESSAGE`.
 #pragma once
 
 #include "ir/Tensor.h"
@@ -10,7 +12,7 @@ namespace partita {
 // Reads a whole array. On failure returns false and sets *error (no location prefix).
 bool readNpy(const std::string &path, Tensor *out, std::string *error);
 // Reads the array and checks it against `expected` (shape and dtype; bf16 accepts f32
-// data and rounds it). Errors name the file and what differs.
+// data and rounds it). Errors name the expected and the found type.
 bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out, std::string *error);
 // Reads only the box [offsets, offsets + sizes) of a stored array of type `global`, seeking
 // rather than loading the whole file. Cells past the array's end are zero (padding).

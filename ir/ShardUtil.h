@@ -9,8 +9,12 @@
 
 namespace partita {
 
+// With unreduced axes a value is the sum of its group's tensors: the first member of each
+// group along the unreduced axes holds the value, the others hold zeros. True when
+// `device` holds the value (always, without unreduced axes).
+bool holdsUnreducedValue(const Sharding &s, const Mesh &m, int64_t device);
 // Device `device`'s local tensor: the box at its offsets, padded with zeros to the local
-// (ceil) shape. Unreduced axes are ignored (each device holds the full value).
+// (ceil) shape; zeros altogether when holdsUnreducedValue is false.
 Tensor extractShard(const Tensor &global, const Sharding &s, const Mesh &m, int64_t device);
 // Reassembles the global tensor from every device's local tensor: takes each shard's valid
 // part; unreduced axes are summed over their group.

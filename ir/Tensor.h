@@ -28,4 +28,10 @@ double roundTo(DType t, double v);
 void roundAll(Tensor &t);
 float bf16Round(float f); // round to nearest even bf16, returned as float
 
+// Copies the box of extent `sizes` at `srcOffsets` in `src` to `dstOffsets` in `dst`; the
+// box must lie inside both tensors. Shared by the interpreter's data movement ops and the
+// shard utilities.
+void copyBox(const Tensor &src, const std::vector<int64_t> &srcOffsets, Tensor &dst,
+             const std::vector<int64_t> &dstOffsets, const std::vector<int64_t> &sizes);
+
 } // namespace partita

@@ -1,0 +1,680 @@
+// Builds GLaM in Partita IR with the ops of spec section 3 only: pre-RMSNorm decoder layers
+// with causal attention and a T5 relative position bias, dense GLU-GELU and GShard top-2 MoE
+// feed-forwards, a tied embedding and softmax cross-entropy. Nothing large is materialized
+// at build time, so the biggest presets build in milliseconds.
+#include "frontends/glam/Glam.h"
+
+#include "ir/Einsum.h"
+
+#include <charconv>
+#include <cstdio>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace partita {
+
+int64_t GlamConfig::capacity() const {
+  if (experts <= 0) return 0;
+  double c = std::ceil(capacityFactor * 2.0 * (double)groupSize() / (double)experts);
+  return std::max<int64_t>(1, std::min<int64_t>((int64_t)c, groupSize()));
+}
+
+namespace {
+
+GlamConfig preset(const std::string &name, int64_t l, int64_t m, int64_t h, int64_t heads,
+                  int64_t headDim, int64_t e) {
+  GlamConfig c;
+  c.name = name;
+  c.layers = l;
+  c.dModel = m;
+  c.ffn = h;
+  c.heads = heads;
+  c.headDim = headDim;
+  c.experts = e;
+  return c;
+}
+
+const std::vector<GlamConfig> &presets() {
+  static const std::vector<GlamConfig> all = {
+      preset("0.1B", 12, 768, 3072, 12, 64, 0),
+      preset("0.1B/64E", 12, 768, 3072, 12, 64, 64),
+      preset("1.7B", 24, 2048, 8192, 16, 128, 0),
+      preset("1.7B/32E", 24, 2048, 8192, 16, 128, 32),
+      preset("1.7B/64E", 24, 2048, 8192, 16, 128, 64),
+      preset("1.7B/128E", 24, 2048, 8192, 16, 128, 128),
+      preset("1.7B/256E", 24, 2048, 8192, 16, 128, 256),
+      preset("8B", 32, 4096, 16384, 32, 128, 0),
+      preset("8B/64E", 32, 4096, 16384, 32, 128, 64),
+      preset("137B", 64, 8192, 65536, 128, 128, 0),
+      preset("64B/64E", 64, 8192, 32768, 128, 128, 64),
+  };
+  return all;
+}
+
+} // namespace
+
+const std::vector<std::string> &glamPresetNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const GlamConfig &c : presets()) n.push_back(c.name);
+    return n;
+  }();
+  return names;
+}
+
+std::optional<GlamConfig> glamPreset(const std::string &name) {
+  for (const GlamConfig &c : presets())
+    if (c.name == name) return c;
+  return std::nullopt;
+}
+
+std::string validateGlamConfig(const GlamConfig &c) {
+  const int64_t kMaxDim = (int64_t(1) << 31) - 1;
+  struct Dim {
+    const char *flag;
+    int64_t v;
+  };
+  for (Dim d : {Dim{"--layers", c.layers}, Dim{"--d-model", c.dModel}, Dim{"--ffn", c.ffn},
+                Dim{"--heads", c.heads}, Dim{"--head-dim", c.headDim}, Dim{"--vocab", c.vocab},
+                Dim{"--batch", c.batch}, Dim{"--seq", c.seq}, Dim{"--moe-every", c.moeEvery}})
+    if (d.v < 1 || d.v > kMaxDim)
+      return std::string(d.flag) + " must be between 1 and " + std::to_string(kMaxDim) +
+             ", got " + std::to_string(d.v);
+  if (c.experts < 0 || c.experts == 1 || c.experts > kMaxDim)
+    return "--experts must be 0 (dense) or at least 2 (top-2 routing), got " +
+           std::to_string(c.experts);
+  if (c.groups < 0) return "--groups must be positive, got " + std::to_string(c.groups);
+  // The bucket table is a [seq] constant in the IR: keep the printed module reasonable.
+  if (c.seq > 65536) return "--seq must be at most 65536, got " + std::to_string(c.seq);
+  if (!(c.capacityFactor > 0) || !std::isfinite(c.capacityFactor) || c.capacityFactor > 1e6)
+    return "--capacity-factor must be a positive number, got " + std::to_string(c.capacityFactor);
+  if (c.activations != DType::F32 && c.activations != DType::BF16)
+    return "--activations must be f32 or bf16";
+  if (c.relBuckets < 2 || c.relMaxDistance < c.relBuckets / 2)
+    return "relative position buckets need at least 2 buckets and max distance >= buckets/2";
+  int64_t g = c.numGroups();
+  if ((c.batch * c.seq) % g != 0)
+    return "--groups " + std::to_string(g) + " does not divide batch*seq = " +
+           std::to_string(c.batch * c.seq);
+  // Element counts of the largest tensors must stay far from int64 overflow.
+  long double s = (long double)c.seq, b = (long double)c.batch;
+  long double biggest[] = {b * s * c.vocab, b * c.heads * s * s, (long double)c.vocab * c.dModel,
+                           (long double)c.dModel * c.heads * c.headDim,
+                           (long double)(c.experts ? c.experts : 1) * c.dModel * c.ffn,
+                           b * s * (c.experts ? c.experts : 1) * (long double)c.capacity()};
+  for (long double n : biggest)
+    if (n > (long double)(int64_t(1) << 50))
+      return "the configuration has a tensor of more than 2^50 elements";
+  return "";
+}
+
+std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s) {
+  if (s == "none") return ShardingPreset::Kind::None;
+  if (s == "data") return ShardingPreset::Kind::Data;
+  if (s == "2d") return ShardingPreset::Kind::TwoD;
+  return std::nullopt;
+}
+
+std::optional<std::vector<MeshAxis>> parseMeshSpec(const std::string &s, std::string *error) {
+  std::vector<MeshAxis> axes;
+  size_t pos = 0;
+  while (true) {
+    size_t comma = s.find(',', pos);
+    std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      *error = "mesh axis '" + item + "' is not NAME=SIZE (e.g. --mesh data=2,model=2)";
+      return std::nullopt;
+    }
+    MeshAxis a;
+    a.name = item.substr(0, eq);
+    std::string num = item.substr(eq + 1);
+    auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), a.size);
+    if (ec != std::errc() || end != num.data() + num.size() || a.size < 1 || a.size > 65536) {
+      *error = "mesh axis size '" + num + "' must be an integer between 1 and 65536";
+      return std::nullopt;
+    }
+    if (a.name != "data" && a.name != "model") {
+      *error = "mesh axis '" + a.name + "' must be named data or model";
+      return std::nullopt;
+    }
+    for (const MeshAxis &o : axes)
+      if (o.name == a.name) {
+        *error = "mesh axis '" + a.name + "' given twice";
+        return std::nullopt;
+      }
+    axes.push_back(a);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return axes;
+}
+
+int64_t relativePositionBucket(int64_t distance, int64_t buckets, int64_t maxDistance) {
+  // Unidirectional: keys after the query never get a bucket other than 0.
+  int64_t n = std::max<int64_t>(distance, 0);
+  int64_t maxExact = buckets / 2;
+  if (n < maxExact) return n;
+  double large = std::log((double)n / (double)maxExact) /
+                 std::log((double)maxDistance / (double)maxExact) * (double)(buckets - maxExact);
+  return std::min<int64_t>(maxExact + (int64_t)large, buckets - 1);
+}
+
+namespace {
+
+const char *const kMeshName = "mesh";
+
+// How a tensor dimension is laid out under a preset; mapped to a mesh axis per preset.
+enum class Role {
+  None,
+  Batch,      // batch and token groups: "data" in every preset
+  Model,      // model dim of activations, hidden dims of weights, heads, vocab: 2D only
+  Expert,     // experts: "data" in 2D
+  ExpertGroup // the group dim of expert tensors: "data" when experts are not split
+};
+
+class GlamBuilder {
+public:
+  GlamBuilder(const GlamConfig &c, const ShardingPreset &p, Func &f)
+      : c_(c), p_(p), f_(f), b_(f), act_(c.activations) {}
+
+  // ---- Arguments and annotations ----
+
+  std::optional<std::string> axisFor(Role r) const {
+    auto has = [&](const char *name) {
+      for (const MeshAxis &a : p_.mesh)
+        if (a.name == name) return true;
+      return false;
+    };
+    bool twoD = p_.kind == ShardingPreset::Kind::TwoD;
+    const char *axis = nullptr;
+    switch (r) {
+    case Role::None: break;
+    case Role::Batch: axis = "data"; break;
+    case Role::Model: axis = twoD ? "model" : nullptr; break;
+    case Role::Expert: axis = twoD ? "data" : nullptr; break;
+    case Role::ExpertGroup: axis = twoD ? nullptr : "data"; break;
+    }
+    if (!axis || p_.kind == ShardingPreset::Kind::None || !has(axis)) return std::nullopt;
+    return std::string(axis);
+  }
+
+  std::optional<Sharding> shardingFor(const std::vector<Role> &roles) const {
+    if (p_.kind == ShardingPreset::Kind::None) return std::nullopt;
+    Sharding s;
+    s.mesh = kMeshName;
+    for (Role r : roles) {
+      s.dims.emplace_back();
+      if (auto a = axisFor(r)) s.dims.back().push_back(*a);
+    }
+    return s;
+  }
+
+  // Every argument is annotated (replicated dims included), so the layout of inputs and
+  // parameters is fixed by the preset and propagation only fills in intermediates.
+  Value *arg(const std::string &name, TensorType t, const std::vector<Role> &roles,
+             int64_t bound = 0) {
+    Value *v = f_.addArg(name, std::move(t));
+    f_.argAttrs.resize(f_.args.size());
+    if (bound > 0) f_.argAttrs.back()["bound"] = Attr::ofInt(bound);
+    v->sharding = shardingFor(roles);
+    return v;
+  }
+
+  // A sharding_constraint for a key intermediate; skipped when it would split nothing (a
+  // replicated constraint would only force replication).
+  Value *constrain(Value *v, const std::vector<Role> &roles) {
+    std::optional<Sharding> s = shardingFor(roles);
+    if (!s || s->isFullyReplicated()) return v;
+    Value *r = b_.create(Opcode::ShardingConstraint, {v}, {}, v->type, v->name);
+    r->sharding = *s; // the op's `sharding` attribute lives on its result
+    return r;
+  }
+
+  // ---- Op helpers ----
+
+  Value *cst(double v, DType d, std::vector<int64_t> shape, const std::string &name = "c") {
+    AttrDict a;
+    a["value"] = d == DType::I32 || d == DType::I1 ? Attr::ofInt((int64_t)v) : Attr::ofFloat(v);
+    return b_.create(Opcode::Constant, {}, std::move(a), TensorType(d, std::move(shape)), name);
+  }
+  Value *cstLike(double v, Value *like) { return cst(v, like->type.dtype, like->type.shape); }
+  Value *iota(std::vector<int64_t> shape, int64_t dim, const std::string &name) {
+    AttrDict a;
+    a["dim"] = Attr::ofInt(dim);
+    return b_.create(Opcode::Iota, {}, std::move(a), TensorType(DType::I32, std::move(shape)),
+                     name);
+  }
+  Value *bcast(Value *v, std::vector<int64_t> shape, std::vector<int64_t> dims) {
+    AttrDict a;
+    a["dims"] = Attr::ofInts(dims);
+    return b_.create(Opcode::BroadcastInDim, {v}, std::move(a),
+                     TensorType(v->type.dtype, std::move(shape)), v->name + ".b");
+  }
+  Value *reshape(Value *v, std::vector<int64_t> shape, const std::string &name) {
+    if (v->type.shape == shape) return v;
+    return b_.create(Opcode::Reshape, {v}, {}, TensorType(v->type.dtype, std::move(shape)), name);
+  }
+  Value *convert(Value *v, DType d) {
+    if (v->type.dtype == d) return v;
+    return b_.create(Opcode::Convert, {v}, {}, TensorType(d, v->type.shape),
+                     v->name + "." + dtypeName(d));
+  }
+  Value *oneHot(Value *ids, int64_t depth, DType d, const std::string &name) {
+    AttrDict a;
+    a["depth"] = Attr::ofInt(depth);
+    std::vector<int64_t> shape = ids->type.shape;
+    shape.push_back(depth);
+    return b_.create(Opcode::OneHot, {ids}, std::move(a), TensorType(d, std::move(shape)), name);
+  }
+  Value *op(Opcode code, std::vector<Value *> operands, const std::string &name,
+            AttrDict a = {}) {
+    return b_.build(code, std::move(operands), std::move(a), name);
+  }
+  Value *un(Opcode code, Value *x, const std::string &name) { return op(code, {x}, name); }
+  Value *bin(Opcode code, Value *x, Value *y, const std::string &name) {
+    return op(code, {x, y}, name);
+  }
+  Value *einsum(const std::string &spec, Value *x, Value *y, const std::string &name) {
+    AttrDict a;
+    a["spec"] = Attr::ofString(spec);
+    return op(Opcode::Einsum, {x, y}, name, std::move(a));
+  }
+  Value *reduce(Opcode code, Value *x, std::vector<int64_t> dims, const std::string &name) {
+    AttrDict a;
+    a["dims"] = Attr::ofInts(dims);
+    return op(code, {x}, name, std::move(a));
+  }
+  Value *compare(Value *x, Value *y, const char *dir, const std::string &name) {
+    AttrDict a;
+    a["direction"] = Attr::ofString(dir);
+    return op(Opcode::Compare, {x, y}, name, std::move(a));
+  }
+  Value *argmax(Value *x, int64_t dim, const std::string &name) {
+    AttrDict a;
+    a["dim"] = Attr::ofInt(dim);
+    return op(Opcode::Argmax, {x}, name, std::move(a));
+  }
+  Value *cumsumExclusive(Value *x, int64_t dim, const std::string &name) {
+    AttrDict a;
+    a["dim"] = Attr::ofInt(dim);
+    a["exclusive"] = Attr::ofBool(true);
+    return op(Opcode::Cumsum, {x}, name, std::move(a));
+  }
+  Value *take(Value *table, Value *ids, int64_t axis, const std::string &name) {
+    AttrDict a;
+    a["axis"] = Attr::ofInt(axis);
+    return op(Opcode::Take, {table, ids}, name, std::move(a));
+  }
+  // Keeps all dims but `dim` of a broadcast back to `x`'s shape.
+  Value *bcastReduced(Value *r, Value *like, int64_t dim) {
+    std::vector<int64_t> dims;
+    for (int64_t i = 0; i < like->type.rank(); ++i)
+      if (i != dim) dims.push_back(i);
+    return bcast(r, like->type.shape, dims);
+  }
+  // Softmax over `dim` (in the operand's dtype; callers pass f32).
+  Value *softmax(Value *x, int64_t dim, const std::string &name) {
+    Value *mx = reduce(Opcode::ReduceMax, x, {dim}, name + ".max");
+    Value *z = bin(Opcode::Sub, x, bcastReduced(mx, x, dim), name + ".z");
+    Value *e = un(Opcode::Exp, z, name + ".exp");
+    Value *s = reduce(Opcode::ReduceSum, e, {dim}, name + ".sum");
+    return bin(Opcode::Div, e, bcastReduced(s, e, dim), name);
+  }
+
+  // ---- Model pieces ----
+
+  // x * rsqrt(mean(x^2) + eps) * scale over the last dim, computed in f32.
+  Value *rmsNorm(Value *x, Value *scale, const std::string &name) {
+    int64_t last = x->type.rank() - 1;
+    Value *xf = convert(x, DType::F32);
+    Value *sq = reduce(Opcode::ReduceSum, bin(Opcode::Mul, xf, xf, name + ".sq"), {last},
+                       name + ".sumsq");
+    Value *ms = bin(Opcode::Mul, sq, cstLike(1.0 / (double)c_.dModel, sq), name + ".ms");
+    Value *r = un(Opcode::Rsqrt, bin(Opcode::Add, ms, cstLike(c_.normEps, ms), name + ".var"),
+                  name + ".rstd");
+    Value *y = bin(Opcode::Mul, xf, bcastReduced(r, xf, last), name + ".n");
+    std::vector<int64_t> sdims = {last};
+    y = bin(Opcode::Mul, y, bcast(scale, xf->type.shape, sdims), name + ".y");
+    return convert(y, act_);
+  }
+
+  // The [S,S] relative position buckets and causal mask, shared by every layer: a [S]
+  // constant of buckets by distance, looked up at max(q - k, 0) built from iotas.
+  void buildPositionTables() {
+    int64_t s = c_.seq;
+    std::vector<int64_t> table(s);
+    for (int64_t n = 0; n < s; ++n)
+      table[n] = relativePositionBucket(n, c_.relBuckets, c_.relMaxDistance);
+    AttrDict a;
+    a["value"] = Attr::ofInts(table);
+    Value *t = b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
+                         "relpos.bucket_of_distance");
+    Value *qpos = iota({s, s}, 0, "relpos.q");
+    Value *kpos = iota({s, s}, 1, "relpos.k");
+    Value *dist = bin(Opcode::Sub, qpos, kpos, "relpos.dist");
+    Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
+    buckets_ = take(t, clamped, 0, "relpos.bucket");
+    causal_ = compare(qpos, kpos, "ge", "causal");
+  }
+
+  Value *attention(int64_t l, Value *xn) {
+    std::string p = "layer" + std::to_string(l) + ".attn";
+    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
+    std::vector<Role> wr = {Role::None, Role::Model, Role::None};
+    Value *wq = convert(arg(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wk = convert(arg(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wv = convert(arg(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wo = convert(
+        arg(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
+        act_);
+    Value *rel = arg(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
+                     {Role::Model, Role::None});
+    Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
+    q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
+    Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
+    Value *v = einsum("bsm,mnk->bsnk", xn, wv, p + ".v");
+    Value *logits = convert(einsum("bsnk,btnk->bnst", q, kk, p + ".logits"), DType::F32);
+    // Bias [N,S,S]: the learned per-head bucket values, with -1e9 on future keys.
+    Value *bias = take(rel, buckets_, 1, p + ".bias");
+    Value *mask = bcast(causal_, {n, s, s}, {1, 2});
+    bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
+    logits = bin(Opcode::Add, logits, bcast(bias, {b, n, s, s}, {1, 2, 3}), p + ".biased");
+    Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
+    Value *o = einsum("bnst,btnk->bsnk", probs, v, p + ".o");
+    return einsum("bsnk,nkm->bsm", o, wo, p + ".out");
+  }
+
+  Value *denseFfn(int64_t l, Value *xn) {
+    std::string p = "layer" + std::to_string(l) + ".mlp";
+    int64_t m = c_.dModel, h = c_.ffn;
+    Value *wi0 = convert(arg(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}),
+                         act_);
+    Value *wi1 = convert(arg(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}),
+                         act_);
+    Value *wo = convert(arg(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}),
+                        act_);
+    Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
+    Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
+    Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
+    return einsum("bsh,hm->bsm", hh, wo, p + ".out");
+  }
+
+  struct MoeOut {
+    Value *y, *aux, *combine;
+  };
+
+  // GShard top-2 MoE on tokens [G,S,M]; see docs/glam.md for the exact routing rules.
+  MoeOut moe(const std::string &p, Value *x) {
+    int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
+    int64_t e = c_.experts, cap = c_.capacity();
+    Value *wg = arg(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
+    Value *wi = convert(arg(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                            {Role::Expert, Role::None, Role::Model}),
+                        act_);
+    Value *wo = convert(arg(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                            {Role::Expert, Role::Model, Role::None}),
+                        act_);
+    // Gating in f32.
+    Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
+    Value *probs = softmax(logits, 2, p + ".probs");
+    Value *idx1 = argmax(probs, 2, p + ".top1");
+    Value *mask1 = oneHot(idx1, e, DType::F32, p + ".mask1");
+    Value *taken = compare(mask1, cstLike(0, mask1), "gt", p + ".taken");
+    Value *rest = op(Opcode::Select, {taken, cstLike(-1, probs), probs}, p + ".rest");
+    Value *idx2 = argmax(rest, 2, p + ".top2");
+    Value *mask2 = oneHot(idx2, e, DType::F32, p + ".mask2");
+    Value *gate1 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask1, p + ".pm1"), {2},
+                          p + ".gate1_raw");
+    Value *gate2 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask2, p + ".pm2"), {2},
+                          p + ".gate2_raw");
+    Value *denom = bin(Opcode::Add, gate1, gate2, p + ".denom");
+    gate1 = bin(Opcode::Div, gate1, denom, p + ".gate1");
+    gate2 = bin(Opcode::Div, gate2, denom, p + ".gate2");
+
+    // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
+    Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
+    Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
+    Value *aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"),
+                        {0, 1}, p + ".aux_sum");
+    aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
+              p + ".aux");
+
+    // Slots: first choices fill each expert's buffer in token order, then second choices
+    // continue after the kept first choices; whatever lands at or past the capacity drops.
+    Value *capv = cst((double)cap, DType::F32, {g, s, e});
+    Value *pos1 = cumsumExclusive(mask1, 1, p + ".pos1");
+    Value *keep1 = convert(compare(pos1, capv, "lt", p + ".fits1"), DType::F32);
+    mask1 = bin(Opcode::Mul, mask1, keep1, p + ".kept1");
+    Value *count1 = reduce(Opcode::ReduceSum, mask1, {1}, p + ".count1");
+    Value *pos2 = cumsumExclusive(mask2, 1, p + ".pos2_in");
+    pos2 = bin(Opcode::Add, pos2, bcast(count1, {g, s, e}, {0, 2}), p + ".pos2");
+    Value *keep2 = convert(compare(pos2, capv, "lt", p + ".fits2"), DType::F32);
+    mask2 = bin(Opcode::Mul, mask2, keep2, p + ".kept2");
+
+    // dispatch[g,s,e,c] = kept choice of expert e in slot c; combine adds the gate weight.
+    auto route = [&](Value *mask, Value *pos, Value *gate, const std::string &n) {
+      Value *slot = reduce(Opcode::ReduceSum, bin(Opcode::Mul, pos, mask, n + ".pm"), {2},
+                           n + ".slotf");
+      Value *slotOh = oneHot(convert(slot, DType::I32), cap, DType::F32, n + ".slot");
+      std::vector<int64_t> gsec = {g, s, e, cap};
+      Value *d = bin(Opcode::Mul, bcast(mask, gsec, {0, 1, 2}), bcast(slotOh, gsec, {0, 1, 3}),
+                     n + ".dispatch");
+      Value *cw = bin(Opcode::Mul, d, bcast(gate, gsec, {0, 1}), n + ".combine");
+      return std::make_pair(d, cw);
+    };
+    auto [d1, c1] = route(mask1, pos1, gate1, p + ".first");
+    auto [d2, c2] = route(mask2, pos2, gate2, p + ".second");
+    Value *dispatch = convert(bin(Opcode::Add, d1, d2, p + ".dispatch"), act_);
+    Value *combine = bin(Opcode::Add, c1, c2, p + ".combine");
+
+    std::vector<Role> egcm = {Role::Expert, Role::ExpertGroup, Role::None, Role::Model};
+    Value *xin = einsum("gsec,gsm->egcm", dispatch, x, p + ".expert_in");
+    xin = constrain(xin, egcm);
+    Value *hid = einsum("egcm,emh->egch", xin, wi, p + ".expert_h");
+    hid = un(Opcode::Gelu, constrain(hid, egcm), p + ".expert_gelu");
+    Value *eo = einsum("egch,ehm->egcm", hid, wo, p + ".expert_out");
+    eo = constrain(eo, egcm);
+    Value *y = einsum("gsec,egcm->gsm", convert(combine, act_), eo, p + ".out");
+    y = constrain(y, {Role::Batch, Role::None, Role::Model});
+    return {y, aux, combine};
+  }
+
+  // The whole model (the configuration was validated before).
+  void buildModel() {
+    int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *embed = arg("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None});
+    std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
+    Value *x = convert(take(embed, ids, 0, "embedded"), act_);
+    x = constrain(x, bsm);
+    buildPositionTables();
+    Value *auxTotal = nullptr;
+    for (int64_t l = 0; l < c_.layers; ++l) {
+      std::string p = "layer" + std::to_string(l);
+      Value *scale = arg(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      Value *xn = rmsNorm(x, scale, p + ".attn_norm");
+      x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
+      scale = arg(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      xn = rmsNorm(x, scale, p + ".ffn_norm");
+      Value *y;
+      if (c_.isMoeLayer(l)) {
+        int64_t g = c_.numGroups();
+        Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
+        MoeOut r = moe(p + ".moe", xg);
+        y = reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
+        auxTotal = auxTotal ? bin(Opcode::Add, auxTotal, r.aux, p + ".aux_total") : r.aux;
+      } else {
+        y = denseFfn(l, xn);
+      }
+      x = bin(Opcode::Add, x, y, p + ".ffn_res");
+    }
+    Value *scale = arg("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+    Value *hf = rmsNorm(x, scale, "final_norm");
+    // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
+    hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");
+    Value *logits =
+        convert(einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits"), DType::F32);
+    Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
+    Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
+    Value *se = reduce(Opcode::ReduceSum, un(Opcode::Exp, z, "logits.exp"), {2}, "logits.sum");
+    Value *lse = bin(Opcode::Add, un(Opcode::Log, se, "logits.logsum"), mx, "logits.lse");
+    Value *target = oneHot(labels, v, DType::F32, "target");
+    Value *picked = reduce(Opcode::ReduceSum, bin(Opcode::Mul, logits, target, "picked.all"),
+                           {2}, "picked");
+    Value *nll = bin(Opcode::Sub, lse, picked, "nll");
+    Value *ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
+    ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
+    if (!auxTotal) auxTotal = cst(0, DType::F32, {}, "aux_total");
+    Value *loss = bin(Opcode::Add, ce,
+                      bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"),
+                      "loss");
+    ret({loss, auxTotal});
+  }
+
+  void buildMoeLayer() {
+    int64_t g = c_.numGroups(), s = c_.groupSize(), m = c_.dModel;
+    Value *x = arg("x", TensorType(act_, {g, s, m}), {Role::Batch, Role::None, Role::Model});
+    MoeOut r = moe("moe", x);
+    ret({r.y, r.aux, r.combine});
+  }
+
+  void ret(const std::vector<Value *> &vals) {
+    for (Value *v : vals) {
+      f_.returns.push_back(v);
+      FuncResult r;
+      r.type = v->type;
+      f_.results.push_back(std::move(r));
+    }
+  }
+
+private:
+  const GlamConfig &c_;
+  const ShardingPreset &p_;
+  Func &f_;
+  Builder b_;
+  DType act_;
+  Value *buckets_ = nullptr, *causal_ = nullptr;
+};
+
+template <typename Fn>
+std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags,
+                                  Fn fn) {
+  std::string err = validateGlamConfig(c);
+  if (!err.empty()) {
+    diags.error({}, err);
+    return nullptr;
+  }
+  if (p.kind != ShardingPreset::Kind::None && p.mesh.empty()) {
+    diags.error({}, "a sharding preset needs a mesh (e.g. --mesh data=2,model=2)");
+    return nullptr;
+  }
+  auto mod = std::make_unique<Module>();
+  if (p.kind != ShardingPreset::Kind::None) {
+    Mesh mesh;
+    mesh.name = kMeshName;
+    mesh.axes = p.mesh;
+    mod->meshes.push_back(mesh);
+  }
+  auto f = std::make_unique<Func>();
+  f->name = "main";
+  GlamBuilder gb(c, p, *f);
+  fn(gb);
+  mod->funcs.push_back(std::move(f));
+  return mod;
+}
+
+} // namespace
+
+std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags) {
+  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildModel(); });
+}
+
+std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPreset &p,
+                                          Diagnostics &diags) {
+  if (c.experts < 2) {
+    diags.error({}, "an MoE layer needs --experts of at least 2");
+    return nullptr;
+  }
+  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildMoeLayer(); });
+}
+
+GlamStats countGlamStats(const Module &m) {
+  GlamStats st;
+  const Func *f = m.main();
+  if (!f) return st;
+  auto endsWith = [](const std::string &s, const std::string &suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (const Value *a : f->args) {
+    int64_t n = a->type.numElements();
+    if (a->name == "ids") {
+      st.tokens = n;
+      continue;
+    }
+    if (a->name == "labels") continue;
+    int64_t activated = n;
+    if ((endsWith(a->name, ".moe.wi") || endsWith(a->name, ".moe.wo")) && a->type.rank() > 0) {
+      int64_t e = a->type.shape[0];
+      activated = n / e * std::min<int64_t>(2, e);
+    }
+    bool embedding = a->name == "embed";
+    st.params += n;
+    st.activatedParams += activated;
+    if (!embedding) {
+      st.paramsNonEmbedding += n;
+      st.activatedParamsNonEmbedding += activated;
+    }
+  }
+  for (const auto &op : f->ops) {
+    if (op->opcode != Opcode::Einsum) continue;
+    std::string err;
+    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
+    if (!spec) continue;
+    std::map<char, int64_t> size;
+    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
+      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
+        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
+    int64_t macs = 1;
+    for (auto &[letter, n] : size) macs *= n;
+    st.flops += 2 * macs;
+  }
+  return st;
+}
+
+std::string glamStatsJson(const GlamConfig &c, const GlamStats &s) {
+  std::ostringstream os;
+  int64_t moeLayers = 0;
+  for (int64_t l = 0; l < c.layers; ++l) moeLayers += c.isMoeLayer(l);
+  char fpt[64];
+  std::snprintf(fpt, sizeof fpt, "%.17g", s.flopsPerToken());
+  os << "{\n"
+     << "  \"config\": \"" << c.name << "\",\n"
+     << "  \"layers\": " << c.layers << ",\n"
+     << "  \"moe_layers\": " << moeLayers << ",\n"
+     << "  \"experts\": " << c.experts << ",\n"
+     << "  \"d_model\": " << c.dModel << ",\n"
+     << "  \"ffn\": " << c.ffn << ",\n"
+     << "  \"heads\": " << c.heads << ",\n"
+     << "  \"head_dim\": " << c.headDim << ",\n"
+     << "  \"vocab\": " << c.vocab << ",\n"
+     << "  \"batch\": " << c.batch << ",\n"
+     << "  \"seq\": " << c.seq << ",\n"
+     << "  \"groups\": " << c.numGroups() << ",\n"
+     << "  \"capacity_factor\": " << c.capacityFactor << ",\n"
+     << "  \"capacity\": " << c.capacity() << ",\n"
+     << "  \"activations\": \"" << dtypeName(c.activations) << "\",\n"
+     << "  \"tokens\": " << s.tokens << ",\n"
+     << "  \"params\": " << s.params << ",\n"
+     << "  \"params_non_embedding\": " << s.paramsNonEmbedding << ",\n"
+     << "  \"activated_params\": " << s.activatedParams << ",\n"
+     << "  \"activated_params_non_embedding\": " << s.activatedParamsNonEmbedding << ",\n"
+     << "  \"flops\": " << s.flops << ",\n"
+     << "  \"flops_per_token\": " << fpt << "\n"
+     << "}\n";
+  return os.str();
+}
+
+} // namespace partita

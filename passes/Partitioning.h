@@ -1,0 +1,18 @@
+// Entry points of sharding propagation and SPMD partitioning.
+#pragma once
+
+#include "ir/IR.h"
+#include "passes/Pass.h"
+
+#include <memory>
+
+namespace partita {
+
+std::unique_ptr<Pass> createPropagateShardingPass();
+std::unique_ptr<Pass> createSpmdPartitionPass();
+
+// The mesh a function's shardings refer to (the module's only mesh when nothing is
+// annotated); nullptr when there is none. Two meshes in one function is an error.
+const Mesh *functionMesh(const Module &m, const Func &f, Diagnostics &diags);
+
+} // namespace partita

@@ -1,0 +1,17 @@
+// Factory functions of every pass that passes/Registry.cpp registers. Propagation and
+// partitioning are declared in passes/Partitioning.h.
+#pragma once
+
+#include "passes/Pass.h"
+
+#include <memory>
+
+namespace partita {
+
+// Dead-code elimination: removes ops whose result no live op and no `return` uses.
+std::unique_ptr<Pass> createDcePass();
+// Common-subexpression elimination: merges ops with the same opcode, operands, attributes,
+// result type and sharding into the first of them.
+std::unique_ptr<Pass> createCsePass();
+
+} // namespace partita

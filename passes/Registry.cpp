@@ -1,0 +1,26 @@
+// The pass registry: every pass partita-opt can name in --pipeline, in a stable order.
+// Adding a pass is one row here plus its factory.
+#include "passes/Pass.h"
+#include "passes/Partitioning.h"
+#include "passes/Passes.h"
+
+namespace partita {
+
+const char *const kPartitionPipeline = "propagate-sharding,spmd-partition,cse,dce";
+
+const std::vector<PassInfo> &registeredPasses() {
+  static const std::vector<PassInfo> passes = {
+      {"propagate-sharding",
+       "give every value a sharding, from annotations forward and backward to a fixpoint",
+       createPropagateShardingPass},
+      {"spmd-partition", "turn the propagated module into one per-device program with collectives",
+       createSpmdPartitionPass},
+      {"cse", "merge ops with equal opcode, operands, attributes, result type and sharding",
+       createCsePass},
+      {"dce", "remove ops whose result is never used (transitively); returned values stay",
+       createDcePass},
+  };
+  return passes;
+}
+
+} // namespace partita

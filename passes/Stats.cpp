@@ -1,0 +1,128 @@
+// Stats JSON: one walk over @main. Arithmetic saturates at INT64_MAX so that an absurd
+// (but verified) program still yields valid JSON rather than overflowing.
+#include "passes/Stats.h"
+
+#include "ir/Einsum.h"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace partita {
+
+namespace {
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+int64_t satAdd(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? kMax : r;
+}
+
+int64_t satMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? kMax : r;
+}
+
+int64_t bytesOf(const TensorType &t) {
+  int64_t n = dtypeBytes(t.dtype);
+  for (int64_t d : t.shape) n = satMul(n, d);
+  return n;
+}
+
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += (char)c;
+    } else if (c < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += (char)c;
+    }
+  }
+  return out + "\"";
+}
+
+// 2 per multiply-add: twice the product of every letter's extent.
+int64_t einsumFlops(const Op &op) {
+  auto spec = EinsumSpec::parse(op.getString("spec"), nullptr);
+  if (!spec) return 0;
+  std::unordered_map<char, int64_t> size;
+  for (size_t i = 0; i < spec->inputs.size() && i < op.operands.size(); ++i)
+    for (size_t k = 0; k < spec->inputs[i].size() && k < op.operands[i]->type.shape.size(); ++k)
+      size[spec->inputs[i][k]] = op.operands[i]->type.shape[k];
+  int64_t n = 2;
+  for (const auto &[c, s] : size) n = satMul(n, s);
+  return n;
+}
+
+// Peak of live bytes over program order: arguments live throughout, a result from its
+// definition to its last use (returned values to the end).
+int64_t peakBytes(const Func &f, int64_t argBytes) {
+  size_t n = f.ops.size();
+  std::unordered_map<const Value *, size_t> lastUse;
+  for (size_t i = 0; i < n; ++i) {
+    lastUse[f.ops[i]->result] = i;
+    for (const Value *v : f.ops[i]->operands) lastUse[v] = i;
+  }
+  for (const Value *v : f.returns) lastUse[v] = n;
+  // Sweep: add each result at its definition, drop it after its last use.
+  std::vector<int64_t> freed(n + 1, 0);
+  int64_t live = argBytes, peak = argBytes;
+  for (size_t i = 0; i < n; ++i) {
+    const Value *r = f.ops[i]->result;
+    int64_t b = bytesOf(r->type);
+    live = satAdd(live, b);
+    peak = std::max(peak, live);
+    freed[lastUse[r]] = satAdd(freed[lastUse[r]], b);
+    if (live != kMax) live -= freed[i];
+  }
+  return peak;
+}
+
+} // namespace
+
+std::string statsJson(const Module &m) {
+  const Func *main = m.main();
+  const Mesh *mesh = nullptr;
+  int64_t devices = 1;
+  if (main)
+    if (auto p = main->partitionedMesh(); p && (mesh = m.mesh(*p))) devices = mesh->numDevices();
+  if (!mesh && !m.meshes.empty()) mesh = &m.meshes.front();
+
+  std::string out = "{\n  \"devices\": " + std::to_string(devices) + ",\n  \"mesh\": {";
+  if (mesh)
+    for (size_t i = 0; i < mesh->axes.size(); ++i)
+      out += (i ? ", " : "") + jsonString(mesh->axes[i].name) + ": " +
+             std::to_string(mesh->axes[i].size);
+  out += "},\n  \"collectives\": [";
+
+  int64_t flops = 0, params = 0, peak = 0;
+  if (main) {
+    bool first = true;
+    for (const auto &op : main->ops) {
+      if (op->opcode == Opcode::Einsum) flops = satAdd(flops, einsumFlops(*op));
+      if (!isCollective(op->opcode)) continue;
+      out += first ? "\n    " : ",\n    ";
+      first = false;
+      out += "{\"kind\": " + jsonString(opcodeName(op->opcode)) + ", \"axes\": [";
+      auto axes = op->getStrings("axes");
+      for (size_t i = 0; i < axes.size(); ++i) out += (i ? ", " : "") + jsonString(axes[i]);
+      int64_t bytes = op->operands.empty() ? 0 : bytesOf(op->operands[0]->type);
+      out += "], \"bytes\": " + std::to_string(bytes) + "}";
+    }
+    if (!first) out += "\n  ";
+    for (const Value *a : main->args) params = satAdd(params, bytesOf(a->type));
+    peak = peakBytes(*main, params);
+  }
+  out += "],\n  \"flops_per_device\": " + std::to_string(flops) +
+         ",\n  \"param_bytes_per_device\": " + std::to_string(params) +
+         ",\n  \"peak_bytes_per_device\": " + std::to_string(peak) + "\n}\n";
+  return out;
+}
+
+} // namespace partita

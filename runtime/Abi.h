@@ -1,0 +1,57 @@
+// The contract between generated code and the C++ runtime: the context every compiled
+// per-device function receives, and the extern "C" entry points it calls (collectives,
+// the einsum kernel, byte-block transposes, scalar helpers). Plain C types only, so the
+// code generator can mirror the layout in LLVM IR.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+extern "C" {
+
+// Field order and types are mirrored by runtime/Codegen.cpp (kCtx* constants).
+struct PartitaCtx {
+  void *workspace;       // the buffer plan's arena (Executable::workspaceBytes)
+  const int64_t *coords; // this device's mesh coordinates, in mesh axis order
+  void *collectives;     // a partita::Collectives *, nullptr when the program has none
+  int64_t device;        // this device's number (row-major over the mesh)
+};
+
+// The signature of every compiled function.
+typedef void (*PartitaEntryFn)(void **args, void **results, PartitaCtx *ctx);
+
+// Collectives over the group spanned by mesh axes `axes[0..naxes)` (major first). dtype is
+// (int)partita::DType; reduction 0 sum, 1 max, 2 min. Buffers never overlap.
+void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t count, int32_t dtype, int32_t reduction);
+// out = the members' `bytes`-sized inputs, concatenated in group order.
+void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t bytes);
+// in holds group-size pieces of `count` elements; out = the reduction of this member's piece.
+void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
+                               const void *in, void *out, int64_t count, int32_t dtype,
+                               int32_t reduction);
+// in holds group-size pieces of `bytes`; piece i goes to member i, out[j] comes from member j.
+void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t bytes);
+// Sends `in` to the member `shift` places later (ring), receives from `shift` places earlier.
+void partita_rt_collective_permute(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
+                                   const void *in, void *out, int64_t bytes, int64_t shift);
+
+// out[b][a][:] = in[a][b][:] for blocks of `bytes` bytes: the packing step of collectives
+// that work along a non-leading dimension.
+void partita_kernel_swap01(const void *in, void *out, int64_t a, int64_t b, int64_t bytes);
+// Einsum as batched GEMM; `desc` is the plan built by the code generator (see Kernels.cpp).
+void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, void *out,
+                           void *scratch);
+// i32 pow with the interpreter's semantics (wrapping; see Kernels.cpp).
+int32_t partita_rt_pow_i32(int32_t a, int32_t b);
+}
+
+namespace partita {
+// Name and address of every entry point above (and the libc/libm functions generated code
+// may call), for registration with the JIT.
+const std::vector<std::pair<std::string, void *>> &runtimeSymbols();
+} // namespace partita

@@ -1,0 +1,225 @@
+// In-memory collectives for simulated devices (threads of one process), the group helpers
+// shared with the MPI implementation, and the extern "C" entry points generated code calls.
+#include "runtime/Collectives.h"
+
+#include "ir/Tensor.h"
+#include "runtime/Abi.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
+
+namespace partita {
+
+std::vector<int64_t> groupMembers(const Mesh &mesh, int64_t device, GroupAxes g) {
+  std::vector<int64_t> coords = mesh.coords(device);
+  int64_t size = 1;
+  for (int64_t i = 0; i < g.n; ++i) size *= mesh.axes[g.axes[i]].size;
+  std::vector<int64_t> members(size);
+  for (int64_t m = 0; m < size; ++m) {
+    int64_t rem = m;
+    for (int64_t i = g.n - 1; i >= 0; --i) {
+      int64_t s = mesh.axes[g.axes[i]].size;
+      coords[g.axes[i]] = rem % s;
+      rem /= s;
+    }
+    members[m] = mesh.deviceOf(coords);
+  }
+  return members;
+}
+
+static float bf16ToF32(uint16_t h) { return std::bit_cast<float>((uint32_t)h << 16); }
+static uint16_t f32ToBf16(float f) {
+  float r = bf16Round(f);
+  uint16_t hi = (uint16_t)(std::bit_cast<uint32_t>(r) >> 16);
+  return f != f ? (uint16_t)(hi | 0x40) : hi;
+}
+
+template <class T> static T combine(T a, T b, Reduction r) {
+  if (r == Reduction::Sum) return a + b;
+  // NaN-propagating, like the code generator's llvm.maximum/minimum.
+  if constexpr (std::is_floating_point_v<T>)
+    if (a != a || b != b) return a != a ? a : b;
+  return r == Reduction::Max ? std::max(a, b) : std::min(a, b);
+}
+
+void reduceArrays(const std::vector<const void *> &in, void *out, int64_t count, DType t,
+                  Reduction r) {
+  switch (t) {
+  case DType::F32: {
+    auto *o = (float *)out;
+    for (int64_t i = 0; i < count; ++i) {
+      float acc = ((const float *)in[0])[i];
+      for (size_t k = 1; k < in.size(); ++k) acc = combine(acc, ((const float *)in[k])[i], r);
+      o[i] = acc;
+    }
+    return;
+  }
+  case DType::BF16: {
+    auto *o = (uint16_t *)out;
+    for (int64_t i = 0; i < count; ++i) {
+      float acc = bf16ToF32(((const uint16_t *)in[0])[i]);
+      for (size_t k = 1; k < in.size(); ++k)
+        acc = combine(acc, bf16ToF32(((const uint16_t *)in[k])[i]), r);
+      o[i] = f32ToBf16(acc);
+    }
+    return;
+  }
+  case DType::I32: {
+    // Wrapping arithmetic without signed-overflow UB.
+    auto *o = (int32_t *)out;
+    for (int64_t i = 0; i < count; ++i) {
+      int32_t acc = ((const int32_t *)in[0])[i];
+      for (size_t k = 1; k < in.size(); ++k) {
+        int32_t v = ((const int32_t *)in[k])[i];
+        acc = r == Reduction::Sum ? (int32_t)((uint32_t)acc + (uint32_t)v) : combine(acc, v, r);
+      }
+      o[i] = acc;
+    }
+    return;
+  }
+  case DType::I1: {
+    auto *o = (uint8_t *)out;
+    for (int64_t i = 0; i < count; ++i) {
+      uint8_t acc = ((const uint8_t *)in[0])[i];
+      for (size_t k = 1; k < in.size(); ++k) {
+        uint8_t v = ((const uint8_t *)in[k])[i];
+        acc = r == Reduction::Min ? (acc & v) : (acc | v);
+      }
+      o[i] = acc;
+    }
+    return;
+  }
+  }
+}
+
+InMemoryWorld::InMemoryWorld(const Mesh &mesh, double timeoutSeconds)
+    : mesh_(mesh), n_(mesh.numDevices()), timeout_(timeoutSeconds), in_(n_), out_(n_) {}
+
+void InMemoryWorld::abort(const std::string &why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!aborted_) why_ = why;
+  aborted_ = true;
+  cv_.notify_all();
+}
+
+std::string InMemoryWorld::failure() const {
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex &>(mu_));
+  return why_;
+}
+
+bool InMemoryWorld::barrier() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (aborted_) return false;
+  int64_t gen = generation_;
+  if (++waiting_ == n_) {
+    waiting_ = 0;
+    ++generation_;
+    cv_.notify_all();
+    return true;
+  }
+  auto done = [&] { return generation_ != gen || aborted_; };
+  if (timeout_ > 0) {
+    if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), done)) {
+      if (!aborted_) why_ = "a collective did not complete within " + std::to_string(timeout_) + " s";
+      aborted_ = true;
+      cv_.notify_all();
+      return false;
+    }
+  } else {
+    cv_.wait(lock, done);
+  }
+  return !aborted_;
+}
+
+class InMemoryCollectives : public Collectives {
+public:
+  InMemoryCollectives(InMemoryWorld &w, int64_t d) : w_(w), d_(d) {}
+
+  void allReduce(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
+    exchange(in, [&](const std::vector<int64_t> &members, int64_t) {
+      std::vector<const void *> ins;
+      for (int64_t m : members) ins.push_back(w_.in_[m]);
+      reduceArrays(ins, out, count, t, r);
+    }, g);
+  }
+  void allGather(const void *in, void *out, int64_t bytes, GroupAxes g) override {
+    exchange(in, [&](const std::vector<int64_t> &members, int64_t) {
+      for (size_t k = 0; k < members.size(); ++k)
+        std::memcpy((char *)out + k * bytes, w_.in_[members[k]], bytes);
+    }, g);
+  }
+  void reduceScatter(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
+    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
+      std::vector<const void *> ins;
+      int64_t off = me * count * dtypeBytes(t);
+      for (int64_t m : members) ins.push_back((const char *)w_.in_[m] + off);
+      reduceArrays(ins, out, count, t, r);
+    }, g);
+  }
+  void allToAll(const void *in, void *out, int64_t bytes, GroupAxes g) override {
+    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
+      for (size_t k = 0; k < members.size(); ++k)
+        std::memcpy((char *)out + k * bytes, (const char *)w_.in_[members[k]] + me * bytes, bytes);
+    }, g);
+  }
+  void permute(const void *in, void *out, int64_t bytes, int64_t shift, GroupAxes g) override {
+    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
+      int64_t n = (int64_t)members.size();
+      int64_t from = ((me - shift) % n + n) % n;
+      std::memcpy(out, w_.in_[members[from]], bytes);
+    }, g);
+  }
+
+private:
+  template <class F> void exchange(const void *in, F &&work, GroupAxes g) {
+    w_.in_[d_] = in;
+    if (!w_.barrier()) return;
+    std::vector<int64_t> members = groupMembers(w_.mesh_, d_, g);
+    int64_t me = std::find(members.begin(), members.end(), d_) - members.begin();
+    work(members, me);
+    w_.barrier(); // inputs stay untouched until every peer has read them
+  }
+
+  InMemoryWorld &w_;
+  int64_t d_;
+};
+
+std::unique_ptr<Collectives> InMemoryWorld::device(int64_t d) {
+  return std::make_unique<InMemoryCollectives>(*this, d);
+}
+
+} // namespace partita
+
+using partita::Collectives;
+using partita::DType;
+using partita::GroupAxes;
+using partita::Reduction;
+
+static Collectives &coll(PartitaCtx *ctx) { return *static_cast<Collectives *>(ctx->collectives); }
+
+extern "C" {
+
+void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t count, int32_t dtype, int32_t reduction) {
+  coll(ctx).allReduce(in, out, count, (DType)dtype, (Reduction)reduction, {axes, naxes});
+}
+void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t bytes) {
+  coll(ctx).allGather(in, out, bytes, {axes, naxes});
+}
+void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
+                               const void *in, void *out, int64_t count, int32_t dtype,
+                               int32_t reduction) {
+  coll(ctx).reduceScatter(in, out, count, (DType)dtype, (Reduction)reduction, {axes, naxes});
+}
+void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                           void *out, int64_t bytes) {
+  coll(ctx).allToAll(in, out, bytes, {axes, naxes});
+}
+void partita_rt_collective_permute(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
+                                   const void *in, void *out, int64_t bytes, int64_t shift) {
+  coll(ctx).permute(in, out, bytes, shift, {axes, naxes});
+}
+}

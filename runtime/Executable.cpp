@@ -1,0 +1,154 @@
+// Compiling a function to native code and running it on native buffers, on one device or on
+// a whole simulated mesh (one thread per device).
+#include "runtime/Executable.h"
+
+#include "runtime/Codegen.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <bit>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace partita {
+
+void NativeBuffer::Free::operator()(void *p) const { ::operator delete(p, std::align_val_t(64)); }
+
+NativeBuffer::NativeBuffer(const TensorType &t)
+    : type_(t), bytes_(t.bytes()),
+      data_(::operator new((size_t)std::max<int64_t>(64, (t.bytes() + 63) / 64 * 64),
+                           std::align_val_t(64))) {
+  std::memset(data_.get(), 0, (size_t)bytes_);
+}
+
+NativeBuffer NativeBuffer::fromTensor(const Tensor &t) {
+  NativeBuffer b(t.type);
+  int64_t n = t.size();
+  switch (t.type.dtype) {
+  case DType::F32:
+    for (int64_t i = 0; i < n; ++i) ((float *)b.data())[i] = (float)t.data[i];
+    break;
+  case DType::BF16:
+    for (int64_t i = 0; i < n; ++i) {
+      float f = bf16Round((float)t.data[i]);
+      uint16_t hi = (uint16_t)(std::bit_cast<uint32_t>(f) >> 16);
+      ((uint16_t *)b.data())[i] = f != f ? (uint16_t)(hi | 0x40) : hi;
+    }
+    break;
+  case DType::I32:
+    for (int64_t i = 0; i < n; ++i) ((int32_t *)b.data())[i] = (int32_t)roundTo(DType::I32, t.data[i]);
+    break;
+  case DType::I1:
+    for (int64_t i = 0; i < n; ++i) ((uint8_t *)b.data())[i] = t.data[i] != 0;
+    break;
+  }
+  return b;
+}
+
+Tensor NativeBuffer::toTensor() const {
+  Tensor t(type_);
+  int64_t n = t.size();
+  switch (type_.dtype) {
+  case DType::F32:
+    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const float *)data())[i];
+    break;
+  case DType::BF16:
+    for (int64_t i = 0; i < n; ++i)
+      t.data[i] = std::bit_cast<float>((uint32_t)((const uint16_t *)data())[i] << 16);
+    break;
+  case DType::I32:
+    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const int32_t *)data())[i];
+    break;
+  case DType::I1:
+    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const uint8_t *)data())[i] ? 1 : 0;
+    break;
+  }
+  return t;
+}
+
+std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
+                                                std::shared_ptr<Jit> jit, Diagnostics &diags) {
+  std::unique_ptr<Executable> e(new Executable());
+  const Mesh *mesh = nullptr;
+  if (auto name = f.partitionedMesh()) mesh = m.mesh(*name);
+  else if (m.meshes.size() == 1) mesh = &m.meshes[0]; // axis_index in a hand-written program
+  LoweredFunc lf;
+  if (!lowerFunction(f, mesh, &lf, diags)) return nullptr;
+  std::string err;
+  int h = jit->addModule(std::move(lf.context), std::move(lf.module), &err);
+  void *fn = h < 0 ? nullptr : jit->lookup(h, lf.entry, &err);
+  if (!fn) {
+    diags.error(f.loc, err);
+    return nullptr;
+  }
+  e->jit_ = std::move(jit);
+  e->entry_ = (PartitaEntryFn)fn;
+  for (const Value *a : f.args) e->argTypes_.push_back(a->type);
+  for (const auto &r : f.results) e->resultTypes_.push_back(r.type);
+  if (mesh) e->mesh_ = *mesh;
+  e->workspaceBytes_ = lf.workspaceBytes;
+  e->unplannedBytes_ = lf.unplannedBytes;
+  e->groups_ = lf.groups;
+  return e;
+}
+
+void Executable::runRaw(void **args, void **results, int64_t device, Collectives *coll,
+                        void *workspace) const {
+  std::vector<int64_t> coords = mesh_ ? mesh_->coords(device) : std::vector<int64_t>{};
+  coords.push_back(0); // never an empty vector: data() must be a valid pointer
+  PartitaCtx ctx{workspace, coords.data(), coll, device};
+  entry_(args, results, &ctx);
+}
+
+std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args, int64_t device,
+                                          Collectives *coll) const {
+  std::vector<NativeBuffer> results;
+  for (const auto &t : resultTypes_) results.emplace_back(t);
+  std::vector<void *> a, r;
+  for (const auto &b : args) a.push_back(const_cast<void *>(b.data()));
+  for (auto &b : results) r.push_back(b.data());
+  NativeBuffer ws(TensorType(DType::I1, {workspaceBytes_}));
+  runRaw(a.data(), r.data(), device, coll, ws.data());
+  return results;
+}
+
+std::vector<Tensor> Executable::runTensors(const std::vector<Tensor> &args, int64_t device,
+                                           Collectives *coll) const {
+  std::vector<NativeBuffer> in;
+  for (const auto &t : args) in.push_back(NativeBuffer::fromTensor(t));
+  std::vector<Tensor> out;
+  for (const auto &b : run(in, device, coll)) out.push_back(b.toTensor());
+  return out;
+}
+
+std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
+                                              const std::vector<std::vector<Tensor>> &perDeviceArgs,
+                                              double timeoutSeconds, std::string *error) {
+  Mesh single;
+  single.name = "single";
+  const Mesh &mesh = e.mesh() ? *e.mesh() : single;
+  int64_t n = mesh.numDevices();
+  if ((int64_t)perDeviceArgs.size() != n) {
+    *error = "expected arguments for " + std::to_string(n) + " devices, got " +
+             std::to_string(perDeviceArgs.size());
+    return {};
+  }
+  InMemoryWorld world(mesh, timeoutSeconds);
+  std::vector<std::vector<Tensor>> results(n);
+  std::vector<std::thread> threads;
+  for (int64_t d = 0; d < n; ++d)
+    threads.emplace_back([&, d] {
+      auto coll = world.device(d);
+      results[d] = e.runTensors(perDeviceArgs[d], d, coll.get());
+    });
+  for (auto &t : threads) t.join();
+  if (world.failed()) {
+    *error = world.failure();
+    return {};
+  }
+  return results;
+}
+
+} // namespace partita

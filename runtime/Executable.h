@@ -1,0 +1,83 @@
+// A per-device function compiled to native code (runtime/Codegen.h + runtime/Jit.h), and the
+// ways to run it: on one device with host tensors, on raw native buffers (the MPI driver),
+// or on every device of a mesh as threads with in-memory collectives (--simulate).
+#pragma once
+
+#include "ir/IR.h"
+#include "ir/Tensor.h"
+#include "runtime/Abi.h"
+#include "runtime/Collectives.h"
+#include "runtime/Jit.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace partita {
+
+// A tensor in the layout generated code uses: row-major; f32 as float, bf16 as its upper 16
+// bits, i32 as int32, i1 as one byte 0/1. 64-byte aligned.
+class NativeBuffer {
+public:
+  NativeBuffer() = default;
+  explicit NativeBuffer(const TensorType &t);
+  static NativeBuffer fromTensor(const Tensor &t);
+  Tensor toTensor() const;
+  void *data() { return data_.get(); }
+  const void *data() const { return data_.get(); }
+  int64_t bytes() const { return bytes_; }
+  const TensorType &type() const { return type_; }
+
+private:
+  struct Free {
+    void operator()(void *p) const;
+  };
+  TensorType type_;
+  int64_t bytes_ = 0;
+  std::unique_ptr<void, Free> data_;
+};
+
+class Executable {
+public:
+  // Lowers and JIT-compiles `f` (of module `m`, whose mesh it uses when `f` is partitioned).
+  // Returns nullptr after adding errors to `diags`.
+  static std::unique_ptr<Executable> compile(const Module &m, const Func &f,
+                                             std::shared_ptr<Jit> jit, Diagnostics &diags);
+
+  const std::vector<TensorType> &argTypes() const { return argTypes_; }
+  const std::vector<TensorType> &resultTypes() const { return resultTypes_; }
+  const std::optional<Mesh> &mesh() const { return mesh_; }
+  int64_t workspaceBytes() const { return workspaceBytes_; }
+  int64_t unplannedBytes() const { return unplannedBytes_; }
+  // Mesh axis lists of the program's collectives (for building communicators up front).
+  const std::vector<std::vector<int64_t>> &groups() const { return groups_; }
+
+  // Runs on raw buffers; `workspace` must hold workspaceBytes() (64-byte aligned).
+  void runRaw(void **args, void **results, int64_t device, Collectives *coll,
+              void *workspace) const;
+  // Allocates results and workspace and runs on device `device`.
+  std::vector<NativeBuffer> run(const std::vector<NativeBuffer> &args, int64_t device = 0,
+                                Collectives *coll = nullptr) const;
+  // Host-tensor convenience for tests and the simulator.
+  std::vector<Tensor> runTensors(const std::vector<Tensor> &args, int64_t device = 0,
+                                 Collectives *coll = nullptr) const;
+
+private:
+  Executable() = default;
+  std::shared_ptr<Jit> jit_;
+  PartitaEntryFn entry_ = nullptr;
+  std::vector<TensorType> argTypes_, resultTypes_;
+  std::optional<Mesh> mesh_;
+  int64_t workspaceBytes_ = 0, unplannedBytes_ = 0;
+  std::vector<std::vector<int64_t>> groups_;
+};
+
+// Runs every device of the executable's mesh as a thread, with in-memory collectives.
+// perDeviceArgs[d] are device d's arguments; returns each device's results. On failure (a
+// collective timed out) returns an empty vector and sets *error.
+std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
+                                              const std::vector<std::vector<Tensor>> &perDeviceArgs,
+                                              double timeoutSeconds, std::string *error);
+
+} // namespace partita

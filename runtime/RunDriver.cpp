@@ -1,0 +1,333 @@
+// partita-run: parse and verify a module, pick the execution path (reference interpreter,
+// partition + simulate, already partitioned + simulate), feed identical inputs to every
+// path, then print, write and check the results.
+#include "runtime/RunDriver.h"
+
+#include "ir/InputGen.h"
+#include "ir/Interpreter.h"
+#include "ir/Npy.h"
+#include "ir/Parser.h"
+#include "ir/ShardUtil.h"
+#include "ir/Verifier.h"
+#include "passes/Pass.h"
+#include "runtime/Simulator.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <limits>
+#include <new>
+
+namespace partita {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fmt(const char *f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string number(DType t, double v) {
+  if (!isFloat(t) && std::fabs(v) < 0x1p53) return std::to_string((int64_t)v);
+  return fmt("%.6g", v);
+}
+
+// Diagnostics without a source position are prefixed with the input's name.
+void printDiagnostics(const Diagnostics &d, const std::string &name, std::ostream &err) {
+  for (const auto &x : d.all()) {
+    Diagnostic y = x;
+    if (!y.loc.known()) y.loc.file = std::make_shared<const std::string>(name);
+    err << y.str() << "\n";
+  }
+}
+
+bool samePath(const std::string &a, const std::string &b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec);
+}
+
+} // namespace
+
+InputSource::InputSource(const Func &f, uint64_t seed, const std::string &inputsDir) : seed_(seed) {
+  for (size_t i = 0; i < f.args.size(); ++i) {
+    Arg a;
+    a.name = f.args[i]->name;
+    a.type = f.args[i]->type;
+    if (i < f.argAttrs.size()) {
+      const AttrDict &attrs = f.argAttrs[i];
+      if (auto it = attrs.find("global"); it != attrs.end() && it->second.kind == Attr::Kind::Type)
+        a.type = it->second.type;
+      if (auto it = attrs.find("bound"); it != attrs.end() && it->second.kind == Attr::Kind::Int)
+        a.bound = it->second.i;
+    }
+    if (!inputsDir.empty()) {
+      std::string p = (fs::path(inputsDir) / (a.name + ".npy")).string();
+      std::error_code ec;
+      if (fs::exists(p, ec)) a.path = p;
+    }
+    args_.push_back(std::move(a));
+  }
+}
+
+Tensor InputSource::global(size_t i) const {
+  const Arg &a = args_.at(i);
+  if (a.path.empty()) return generateTensor(seed_, a.name, a.type, a.bound);
+  Tensor t;
+  std::string err;
+  if (!readNpyAs(a.path, a.type, &t, &err))
+    throw RunError(a.path + ": error: " + err + " for argument %" + a.name);
+  return t;
+}
+
+Tensor InputSource::shard(size_t i, const Sharding &s, const Mesh &m, int64_t device) const {
+  const Arg &a = args_.at(i);
+  if (auto e = s.validate(a.type, m); !e.empty())
+    throw RunError("partita-run: error: argument %" + a.name + ": " + e);
+  if (a.path.empty()) return generateShard(seed_, a.name, a.type, s, m, device, a.bound);
+  TensorType local = s.localType(a.type, m);
+  if (!holdsUnreducedValue(s, m, device)) return Tensor(local);
+  Tensor t;
+  std::string err;
+  if (!readNpySlice(a.path, a.type, s.offsets(device, a.type, m), local.shape, &t, &err))
+    throw RunError(a.path + ": error: " + err + " for argument %" + a.name);
+  return t;
+}
+
+std::string CheckResult::line() const {
+  return "check: max_abs_err=" + fmt("%.3g", maxAbs) + " max_rel_err=" + fmt("%.3g", maxRel) +
+         (pass ? " PASS" : " FAIL");
+}
+
+CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref) {
+  CheckResult c;
+  const double inf = std::numeric_limits<double>::infinity();
+  if (got.size() != ref.size()) {
+    c.pass = false;
+    c.maxAbs = c.maxRel = inf;
+    return c;
+  }
+  for (size_t r = 0; r < got.size(); ++r) {
+    const Tensor &a = got[r], &b = ref[r];
+    if (a.type != b.type || a.size() != b.size()) {
+      c.pass = false;
+      c.maxAbs = c.maxRel = inf;
+      continue;
+    }
+    DType t = b.type.dtype;
+    double tol = t == DType::BF16 ? 1e-2 : t == DType::F32 ? 1e-4 : 0;
+    for (int64_t k = 0; k < a.size(); ++k) {
+      double x = a.data[k], y = b.data[k];
+      if ((std::isnan(x) && std::isnan(y)) || x == y) continue;
+      double abs = std::fabs(x - y); // NaN when exactly one side is NaN
+      if (std::isnan(abs)) abs = inf;
+      c.maxAbs = std::max(c.maxAbs, abs);
+      if (y != 0 && std::isfinite(y)) c.maxRel = std::max(c.maxRel, abs / std::fabs(y));
+      if (!(abs <= tol + tol * std::fabs(y))) c.pass = false;
+    }
+  }
+  return c;
+}
+
+void printResult(std::ostream &os, size_t index, const Tensor &t) {
+  const int64_t shown = 6;
+  os << "result" << index << ": " << t.type.str() << " [";
+  double sum = 0;
+  for (int64_t k = 0; k < t.size(); ++k) {
+    sum += t.data[k];
+    if (k < shown) os << (k ? ", " : "") << number(t.type.dtype, t.data[k]);
+  }
+  if (t.size() > shown) os << ", ...";
+  os << "] sum=" << number(t.type.dtype, sum) << "\n";
+}
+
+bool underMpiLauncher() {
+  for (const char *v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+namespace {
+
+class Driver {
+public:
+  Driver(const RunOptions &o, std::ostream &out, std::ostream &err)
+      : o_(o), out_(out), err_(err), name_(o.file == "-" ? "<stdin>" : o.file) {}
+
+  int run() {
+    if (o_.saveInputs && o_.outputsDir.empty())
+      throw RunError("partita-run: error: --save-inputs needs --outputs DIR");
+    std::error_code ec;
+    if (!o_.inputsDir.empty() && !fs::is_directory(o_.inputsDir, ec))
+      throw RunError(o_.inputsDir + ": error: --inputs needs a directory");
+
+    Diagnostics diags;
+    auto module = parseModule(readText(), name_, diags);
+    bool ok = module && verifyModule(*module, diags);
+    printDiagnostics(diags, name_, err_);
+    if (!ok) return 1;
+    Func *main = module->main();
+    if (!main) throw RunError(name_ + ": error: the module has no @main function");
+
+    // The unpartitioned @main (the reference and the source of input names and types).
+    std::unique_ptr<Module> original;
+    const Func *ref = nullptr;
+    const Mesh *mesh = partitionedMeshOf(*module, *main);
+    if (mesh) {
+      if (o_.check)
+        throw RunError(name_ + ": error: --check needs the unpartitioned module (@main is already "
+                               "partitioned, so there is no reference to compare with)");
+    } else {
+      const Mesh *big = nullptr;
+      for (const Mesh &m : module->meshes)
+        if (m.numDevices() > 1 && (!big || m.numDevices() > big->numDevices())) big = &m;
+      if (!big) {
+        ref = main;
+      } else {
+        if (!o_.simulate) needDevices(big->numDevices());
+        original = module->clone();
+        ref = original->main();
+        if (!runPipeline(*module, kPartitionPipeline, diags)) {
+          printDiagnostics(diags, name_, err_);
+          return 1;
+        }
+        main = module->main();
+        mesh = main ? partitionedMeshOf(*module, *main) : nullptr;
+        if (!mesh)
+          throw RunError(name_ + ": error: internal error: partitioning did not produce a partitioned @main");
+        if (main->args.size() != ref->args.size() || main->results.size() != ref->results.size())
+          throw RunError(name_ + ": error: internal error: the partitioned @main changed the signature");
+      }
+    }
+    if (mesh && !o_.simulate && mesh->numDevices() > 1) needDevices(mesh->numDevices());
+
+    InputSource inputs(ref ? *ref : *main, o_.seed, o_.inputsDir);
+    std::vector<Tensor> results;
+    if (mesh) {
+      results = runPartitioned(*main, *mesh, inputs);
+    } else {
+      results = runReference(*module, *main, globals(inputs));
+    }
+
+    CheckResult check;
+    if (o_.check) check = compareResults(results, runReference(original ? *original : *module, *ref, globals(inputs)));
+
+    if (!o_.outputsDir.empty()) writeOutputs(results, inputs);
+    else
+      for (size_t i = 0; i < results.size(); ++i) printResult(out_, i, results[i]);
+    if (o_.check) out_ << check.line() << "\n";
+    out_.flush();
+    return o_.check && !check.pass ? 2 : 0;
+  }
+
+private:
+  const RunOptions &o_;
+  std::ostream &out_, &err_;
+  std::string name_;
+  std::vector<Tensor> globals_;
+  std::vector<std::string> readFiles_; // input files, never to be overwritten
+
+  std::string readText() {
+    if (o_.file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    std::error_code ec;
+    std::ifstream is(o_.file, std::ios::binary);
+    if (!is || fs::is_directory(o_.file, ec)) throw RunError(o_.file + ": error: cannot open the input file");
+    readFiles_.push_back(o_.file);
+    return std::string(std::istreambuf_iterator<char>(is), {});
+  }
+
+  [[noreturn]] void needDevices(int64_t n) {
+    if (underMpiLauncher())
+      throw RunError(name_ + ": error: this build of partita-run cannot run under mpirun yet: use "
+                             "--simulate");
+    std::string s = std::to_string(n);
+    throw RunError(name_ + ": error: this program needs " + s + " devices: run it under `mpirun -np " + s +
+                   "` or with --simulate");
+  }
+
+  const std::vector<Tensor> &globals(const InputSource &in) {
+    if (globals_.empty())
+      for (size_t i = 0; i < in.size(); ++i) {
+        if (in.fromFile(i)) readFiles_.push_back(in.path(i));
+        globals_.push_back(in.global(i));
+      }
+    return globals_;
+  }
+
+  // The reference interpreter; a module with one mesh gives ops like axis_index a device.
+  std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vector<Tensor> &args) {
+    DeviceContext ctx;
+    if (m.meshes.size() == 1) ctx.mesh = &m.meshes[0];
+    return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
+  }
+
+  std::vector<Tensor> runPartitioned(const Func &f, const Mesh &mesh, const InputSource &in) {
+    const int64_t nd = mesh.numDevices();
+    std::vector<std::vector<Tensor>> local(nd);
+    for (size_t i = 0; i < f.args.size(); ++i) {
+      Boundary b = argBoundary(f, i, mesh);
+      if (b.global != in.type(i))
+        throw RunError(name_ + ": error: internal error: argument %" + f.args[i]->name + " has global type " +
+                       b.global.str() + " but the unpartitioned program has " + in.type(i).str());
+      if (in.fromFile(i)) readFiles_.push_back(in.path(i));
+      for (int64_t d = 0; d < nd; ++d) local[d].push_back(in.shard(i, b.sharding, mesh, d));
+    }
+    return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
+  }
+
+  void writeOutputs(const std::vector<Tensor> &results, const InputSource &in) {
+    std::error_code ec;
+    fs::create_directories(o_.outputsDir, ec);
+    if (!fs::is_directory(o_.outputsDir, ec))
+      throw RunError(o_.outputsDir + ": error: cannot create the output directory");
+    std::vector<std::pair<std::string, const Tensor *>> files;
+    for (size_t i = 0; i < results.size(); ++i)
+      files.push_back({(fs::path(o_.outputsDir) / ("result" + std::to_string(i) + ".npy")).string(), &results[i]});
+    if (o_.saveInputs) {
+      const auto &g = globals(in);
+      for (size_t i = 0; i < in.size(); ++i)
+        if (!in.fromFile(i)) files.push_back({(fs::path(o_.outputsDir) / (in.name(i) + ".npy")).string(), &g[i]});
+    }
+    // Check every target before writing any, so a refusal leaves nothing half done.
+    for (size_t i = 0; i < files.size(); ++i) {
+      for (const std::string &r : readFiles_)
+        if (samePath(files[i].first, r))
+          throw RunError(files[i].first + ": error: refusing to overwrite an input file");
+      for (size_t j = 0; j < i; ++j)
+        if (files[j].first == files[i].first)
+          throw RunError(files[i].first + ": error: two outputs would be written to this file");
+    }
+    for (const auto &[path, t] : files) {
+      std::string err;
+      if (!writeNpy(path, *t, &err)) throw RunError(path + ": error: " + err);
+    }
+  }
+};
+
+} // namespace
+
+int runDriver(const RunOptions &opts, std::ostream &out, std::ostream &err) {
+  std::string name = opts.file == "-" ? "<stdin>" : opts.file;
+  try {
+    return Driver(opts, out, err).run();
+  } catch (const RunError &e) {
+    err << e.what() << "\n";
+  } catch (const std::bad_alloc &) {
+    err << name << ": error: out of memory\n";
+  } catch (const std::exception &e) {
+    // Interpreter errors are located at an op; ops without a position get the file's name.
+    std::string msg = e.what();
+    if (msg.rfind("<unknown>:", 0) == 0) msg = name + msg.substr(9);
+    else if (msg.find(": error: ") == std::string::npos) msg = name + ": error: " + msg;
+    err << msg << "\n";
+  }
+  return 1;
+}
+
+} // namespace partita

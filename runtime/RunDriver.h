@@ -1,0 +1,76 @@
+// partita-run's logic (spec section 5), kept out of the tool's main so the MPI path can
+// reuse its pieces: where inputs come from, how results are compared, printed and written.
+#pragma once
+
+#include "ir/IR.h"
+#include "ir/Tensor.h"
+
+#include <cstdint>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace partita {
+
+// A user-facing failure whose message is a complete diagnostic line ("FILE: error: ...").
+struct RunError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunOptions {
+  std::string file = "-"; // the module; "-" is stdin
+  uint64_t seed = 0;
+  std::string inputsDir, outputsDir;
+  bool saveInputs = false, check = false, simulate = false;
+};
+
+// Where @main's arguments come from: DIR/<arg name>.npy when that file exists, else the
+// seeded generator with the argument's `bound` attribute (default 16). Names, global types
+// and bounds are taken from the function given at construction (the unpartitioned one
+// when there is one), so every execution path sees identical inputs.
+class InputSource {
+public:
+  InputSource(const Func &f, uint64_t seed, const std::string &inputsDir);
+  size_t size() const { return args_.size(); }
+  const std::string &name(size_t i) const { return args_.at(i).name; }
+  const TensorType &type(size_t i) const { return args_.at(i).type; }
+  bool fromFile(size_t i) const { return !args_.at(i).path.empty(); }
+  const std::string &path(size_t i) const { return args_.at(i).path; }
+  // The whole array of argument i. Throws RunError naming the file.
+  Tensor global(size_t i) const;
+  // Device `device`'s shard of argument i under `s`, made or read without the whole array.
+  Tensor shard(size_t i, const Sharding &s, const Mesh &m, int64_t device) const;
+
+private:
+  struct Arg {
+    std::string name, path;
+    TensorType type;
+    int64_t bound = 16;
+  };
+  std::vector<Arg> args_;
+  uint64_t seed_;
+};
+
+struct CheckResult {
+  double maxAbs = 0, maxRel = 0;
+  bool pass = true;
+  std::string line() const; // "check: max_abs_err=A max_rel_err=R PASS|FAIL"
+};
+
+// Compares results with reference results element by element: f32 within
+// 1e-4 + 1e-4*|ref|, bf16 within 1e-2 + 1e-2*|ref|, i32 and i1 exactly; NaN matches NaN.
+// The relative error is taken over elements whose reference is nonzero.
+CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref);
+
+// "result0: f32[8,32] [0.123, -0.5, ...] sum=1.25"
+void printResult(std::ostream &os, size_t index, const Tensor &t);
+
+// Runs partita-run with these options; returns the exit code (0 ok, 1 error, 2 check FAIL).
+// Results and the check line go to `out`, diagnostics to `err`.
+int runDriver(const RunOptions &opts, std::ostream &out, std::ostream &err);
+
+// True when this process was started by mpirun/mpiexec (Open MPI, MPICH or PMIx).
+bool underMpiLauncher();
+
+} // namespace partita

@@ -1,0 +1,11 @@
+// Verifier: and/or need i1.
+// RUN: not partita-opt %s 2>&1 | FileCheck %s
+// CHECK: {{.*}}and-float.pir:9:3: error: 'and' expects operands of type i1, found f32[4,8]
+// CHECK-NOT: error:
+
+mesh @m = <["a"=2, "b"=2]>
+
+func @main(%x: f32[4,8]) -> (f32[4,8]) {
+  %r = and(%x, %x) : f32[4,8]
+  return %r
+}

@@ -1,0 +1,11 @@
+// Verifier: logical ops need i1.
+// RUN: not partita-opt %s 2>&1 | FileCheck %s
+// CHECK: {{.*}}not-float.pir:9:3: error: 'not' expects an operand of type i1, found f32[4,8]
+// CHECK-NOT: error:
+
+mesh @m = <["a"=2, "b"=2]>
+
+func @main(%x: f32[4,8]) -> (f32[4,8]) {
+  %r = not(%x) : f32[4,8]
+  return %r
+}

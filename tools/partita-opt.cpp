@@ -1,0 +1,249 @@
+// partita-opt: parse, verify, run a pass pipeline and print a module (spec section 5).
+// Outputs are written to a temporary file beside the target and renamed into place, so a
+// failure never leaves a half-written file and an input is never overwritten.
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "passes/Pass.h"
+#include "passes/Stats.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
+
+using namespace partita;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char *kTool = "partita-opt";
+
+void usage(std::ostream &os) {
+  os << "usage: partita-opt [FILE|-] [-o FILE] [--propagate-sharding | --partition | "
+        "--pipeline=a,b,c]\n"
+        "                   [--print-ir-after-all] [--stats-json=FILE|-] [--no-verify-each]\n"
+        "\n"
+        "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the passes\n"
+        "asked for and prints the result (stdout unless -o FILE).\n"
+        "\n"
+        "options:\n"
+        "  -o FILE               write the module to FILE (never the input file)\n"
+        "  --propagate-sharding  give every value a sharding (pipeline \"propagate-sharding\")\n"
+        "  --partition           make the per-device program (pipeline \""
+     << kPartitionPipeline
+     << "\")\n"
+        "  --pipeline=a,b,c      run the named passes in order\n"
+        "  --print-ir-after-all  print the module to stderr after every pass\n"
+        "  --stats-json=FILE     write devices, collectives, FLOPs and bytes of the output\n"
+        "                        program as JSON ('-': stdout, after the module)\n"
+        "  --no-verify-each      do not verify the module after every pass\n"
+        "  -h, --help            show this help\n"
+        "\n"
+        "passes:\n";
+  for (const auto &p : registeredPasses()) {
+    std::string name = p.name;
+    name.resize(std::max<size_t>(name.size() + 2, 22), ' ');
+    os << "  " << name << p.description << "\n";
+  }
+  os << "\n"
+        "examples:\n"
+        "  partita-opt model.pir                          # parse, verify and print\n"
+        "  partita-opt model.pir --partition -o part.pir  # the per-device program\n"
+        "  partita-opt model.pir --partition --stats-json=-\n"
+        "  partita-opt model.pir --pipeline=cse,dce --print-ir-after-all\n"
+        "  cat model.pir | partita-opt - --propagate-sharding\n";
+}
+
+int toolError(const std::string &msg) {
+  std::cerr << kTool << ": error: " << msg << "\n";
+  return 1;
+}
+
+// Diagnostics without a source position are prefixed with the input's name.
+void printDiagnostics(const Diagnostics &d, const std::string &inputName) {
+  for (const auto &x : d.all()) {
+    if (x.loc.known()) {
+      std::cerr << x.str() << "\n";
+    } else {
+      Diagnostic y = x;
+      y.loc.file = std::make_shared<const std::string>(inputName);
+      std::cerr << y.str() << "\n";
+    }
+  }
+}
+
+bool samePath(const std::string &a, const std::string &b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec);
+}
+
+// An output prepared in a temporary file and renamed over its target on commit().
+// Non-regular targets (/dev/null, pipes) are written in place: renaming over them would
+// replace the device node itself.
+class Output {
+public:
+  explicit Output(std::string path) : path_(std::move(path)) {}
+  ~Output() {
+    if (!tmp_.empty()) std::remove(tmp_.c_str());
+  }
+
+  // Writes `text`; false (with a message) when the target cannot be written.
+  bool write(const std::string &text, std::string *err) {
+    if (path_ == "-") {
+      text_ = text;
+      return true;
+    }
+    std::error_code ec;
+    auto st = fs::status(path_, ec);
+    if (fs::exists(st) && !fs::is_regular_file(st)) {
+      if (fs::is_directory(st)) return fail(err, "is a directory");
+      text_ = text;
+      direct_ = true;
+      return true;
+    }
+    fs::path dir = fs::path(path_).parent_path();
+    std::string templ = (dir.empty() ? fs::path(".") : dir).string() + "/." +
+                        fs::path(path_).filename().string() + ".tmp.XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    int fd = mkstemp(buf.data());
+    if (fd < 0) return fail(err, "cannot create a temporary file beside it");
+    tmp_ = buf.data();
+    FILE *f = fdopen(fd, "w");
+    bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = f && std::fclose(f) == 0 && ok;
+    if (!f) close(fd);
+    if (!ok) return fail(err, "write failed");
+    // mkstemp creates 0600; a new output gets the usual permissions.
+    fs::permissions(tmp_, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read, ec);
+    return true;
+  }
+
+  bool commit(std::string *err) {
+    if (path_ == "-") {
+      std::cout << text_ << std::flush;
+      return std::cout.good() || fail(err, "write to stdout failed");
+    }
+    if (direct_) {
+      std::ofstream os(path_, std::ios::binary);
+      os << text_;
+      return os.good() || fail(err, "write failed");
+    }
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(err, "cannot rename the temporary file");
+    tmp_.clear();
+    return true;
+  }
+
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_, tmp_, text_;
+  bool direct_ = false;
+
+  bool fail(std::string *err, const std::string &why) {
+    *err = path_ + ": error: cannot write: " + why;
+    return false;
+  }
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string input, output = "-", pipeline, statsPath;
+  int pipelineFlags = 0;
+  bool printAfterAll = false, verifyEach = true, haveInput = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const std::string &flag) { return a.substr(flag.size()); };
+    if (a == "-h" || a == "--help") {
+      usage(std::cout);
+      return 0;
+    } else if (a == "-o") {
+      if (i + 1 >= argc) return toolError("-o needs a file name");
+      output = argv[++i];
+    } else if (a == "--propagate-sharding") {
+      pipeline = "propagate-sharding";
+      ++pipelineFlags;
+    } else if (a == "--partition") {
+      pipeline = kPartitionPipeline;
+      ++pipelineFlags;
+    } else if (a.rfind("--pipeline=", 0) == 0) {
+      pipeline = value("--pipeline=");
+      ++pipelineFlags;
+    } else if (a == "--print-ir-after-all") {
+      printAfterAll = true;
+    } else if (a == "--no-verify-each") {
+      verifyEach = false;
+    } else if (a.rfind("--stats-json=", 0) == 0) {
+      statsPath = value("--stats-json=");
+      if (statsPath.empty()) return toolError("--stats-json= needs a file name (or '-')");
+    } else if (a == "--stats-json") {
+      return toolError("--stats-json needs a value: --stats-json=FILE or --stats-json=-");
+    } else if (a.size() > 1 && a[0] == '-') {
+      return toolError("unknown option '" + a + "' (see --help)");
+    } else if (haveInput) {
+      return toolError("more than one input file ('" + input + "' and '" + a + "')");
+    } else {
+      input = a;
+      haveInput = true;
+    }
+  }
+  if (!haveInput) input = "-";
+  if (pipelineFlags > 1)
+    return toolError("--propagate-sharding, --partition and --pipeline= exclude each other");
+  if (output.empty()) return toolError("-o needs a file name");
+  if (input != "-") {
+    if (output != "-" && samePath(input, output))
+      return toolError("refusing to overwrite the input file '" + input + "' with -o");
+    if (!statsPath.empty() && statsPath != "-" && samePath(input, statsPath))
+      return toolError("refusing to overwrite the input file '" + input + "' with --stats-json");
+  }
+  if (output != "-" && statsPath != "-" && !statsPath.empty() && output == statsPath)
+    return toolError("-o and --stats-json name the same file '" + output + "'");
+
+  // Build the pipeline first: a misspelt pass is a command-line error, reported before I/O.
+  Diagnostics diags;
+  std::unique_ptr<PassManager> pm;
+  if (!pipeline.empty()) {
+    pm = PassManager::fromPipeline(pipeline, diags);
+    if (!pm) {
+      for (const auto &d : diags.all()) toolError(d.message);
+      return 1;
+    }
+    pm->setVerifyEach(verifyEach);
+    if (printAfterAll) pm->setPrintIrAfterAll(&std::cerr);
+  }
+
+  std::string text, name = input == "-" ? "<stdin>" : input;
+  if (input == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::error_code ec;
+    std::ifstream is(input, std::ios::binary);
+    if (!is || fs::is_directory(input, ec)) {
+      std::cerr << input << ": error: cannot open the input file\n";
+      return 1;
+    }
+    text.assign(std::istreambuf_iterator<char>(is), {});
+  }
+
+  auto module = parseModule(text, name, diags);
+  bool ok = module && verifyModule(*module, diags);
+  if (ok && pm) ok = pm->run(*module, diags);
+  printDiagnostics(diags, name);
+  if (!ok) return 1;
+
+  std::string err;
+  Output out(output), stats(statsPath.empty() ? "" : statsPath);
+  if (!out.write(printModule(*module), &err)) return std::cerr << err << "\n", 1;
+  if (!statsPath.empty() && !stats.write(statsJson(*module), &err)) return std::cerr << err << "\n", 1;
+  if (!out.commit(&err)) return std::cerr << err << "\n", 1;
+  if (!statsPath.empty() && !stats.commit(&err)) return std::cerr << err << "\n", 1;
+  return 0;
+}

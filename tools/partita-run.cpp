@@ -1,0 +1,100 @@
+// partita-run: executes @main of a module (spec section 5). The logic lives in
+// runtime/RunDriver so that other execution paths reuse it; this is the command line.
+#include "runtime/RunDriver.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <iostream>
+
+using namespace partita;
+
+namespace {
+
+void usage(std::ostream &os) {
+  os << "usage: partita-run FILE|- [--seed N] [--inputs DIR] [--outputs DIR] [--save-inputs]\n"
+        "                   [--check] [--simulate]\n"
+        "\n"
+        "Executes @main of a .pir module. A module without a mesh (or with a one-device mesh)\n"
+        "runs on the reference interpreter. A module whose mesh has several devices is\n"
+        "partitioned and runs on every device, one MPI rank each under `mpirun -np N`, or all\n"
+        "in this process with --simulate. An already partitioned module (attributes\n"
+        "{partitioned = @mesh}) runs as it is.\n"
+        "\n"
+        "options:\n"
+        "  --seed N        seed of the input generator (default 0)\n"
+        "  --inputs DIR    read argument %x from DIR/x.npy (whole arrays); arguments without a\n"
+        "                  file are generated: floats uniform in [-1, 1), i32 uniform in\n"
+        "                  [0, bound) (argument attribute `bound`, default 16), i1 a coin\n"
+        "  --outputs DIR   write result i to DIR/result<i>.npy instead of printing it\n"
+        "  --save-inputs   with --outputs, also write the generated inputs as DIR/<arg>.npy\n"
+        "  --check         also run the unpartitioned program on the reference interpreter and\n"
+        "                  compare: prints `check: max_abs_err=A max_rel_err=R PASS|FAIL`\n"
+        "                  (f32 |a-b| <= 1e-4 + 1e-4|b|, bf16 1e-2 both, integers exact)\n"
+        "  --simulate      run all devices of the mesh in this process, without MPI\n"
+        "  -h, --help      show this help\n"
+        "\n"
+        "exit status: 0 success, 1 error, 2 --check found a mismatch\n"
+        "\n"
+        "examples:\n"
+        "  partita-run model.pir                            # reference interpreter\n"
+        "  partita-run model.pir --simulate --check --seed 7\n"
+        "  partita-run model.pir --inputs in/ --outputs out/ --save-inputs\n"
+        "  mpirun -np 4 partita-run model.pir --check\n";
+}
+
+int toolError(const std::string &msg) {
+  std::cerr << "partita-run: error: " << msg << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  RunOptions o;
+  bool haveFile = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    // Options taking a value accept both "--opt V" and "--opt=V".
+    auto value = [&](const std::string &flag, std::string *out) {
+      if (a == flag) {
+        if (i + 1 >= argc) return false;
+        *out = argv[++i];
+        return true;
+      }
+      *out = a.substr(flag.size() + 1);
+      return true;
+    };
+    auto is = [&](const std::string &flag) { return a == flag || a.rfind(flag + "=", 0) == 0; };
+    std::string v;
+    if (a == "-h" || a == "--help") {
+      usage(std::cout);
+      return 0;
+    } else if (is("--seed")) {
+      if (!value("--seed", &v)) return toolError("--seed needs a value");
+      char *end = nullptr;
+      errno = 0;
+      unsigned long long s = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || v[0] == '-' || *end || errno) return toolError("--seed needs a non-negative integer, got '" + v + "'");
+      o.seed = s;
+    } else if (is("--inputs")) {
+      if (!value("--inputs", &o.inputsDir) || o.inputsDir.empty()) return toolError("--inputs needs a directory");
+    } else if (is("--outputs")) {
+      if (!value("--outputs", &o.outputsDir) || o.outputsDir.empty()) return toolError("--outputs needs a directory");
+    } else if (a == "--save-inputs") {
+      o.saveInputs = true;
+    } else if (a == "--check") {
+      o.check = true;
+    } else if (a == "--simulate") {
+      o.simulate = true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      return toolError("unknown option '" + a + "' (see --help)");
+    } else if (haveFile) {
+      return toolError("more than one input file ('" + o.file + "' and '" + a + "')");
+    } else {
+      o.file = a;
+      haveFile = true;
+    }
+  }
+  if (!haveFile) return toolError("no input file (give FILE, or '-' for stdin; see --help)");
+  return runDriver(o, std::cout, std::cerr);
+}
