@@ -19,15 +19,21 @@ public:
     PassResult r;
     for (auto &f : m.funcs) {
       std::unordered_set<const Value *> live(f->returns.begin(), f->returns.end());
-      std::vector<std::unique_ptr<Op>> kept;
       // One backward sweep suffices: in SSA order every use follows its definition.
-      for (auto it = f->ops.rbegin(); it != f->ops.rend(); ++it) {
-        if (!live.count((*it)->result)) continue;
-        live.insert((*it)->operands.begin(), (*it)->operands.end());
-        kept.push_back(std::move(*it));
+      std::vector<bool> keep(f->ops.size(), false);
+      size_t n = 0;
+      for (size_t i = f->ops.size(); i-- > 0;) {
+        const Op &op = *f->ops[i];
+        if (!live.count(op.result)) continue;
+        live.insert(op.operands.begin(), op.operands.end());
+        keep[i] = true;
+        ++n;
       }
-      if (kept.size() == f->ops.size()) continue;
-      f->ops.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+      if (n == f->ops.size()) continue;
+      std::vector<std::unique_ptr<Op>> kept;
+      for (size_t i = 0; i < f->ops.size(); ++i)
+        if (keep[i]) kept.push_back(std::move(f->ops[i]));
+      f->ops = std::move(kept);
       f->collectGarbage();
       r.changed = true;
     }
@@ -86,9 +92,10 @@ public:
         bucket.push_back(op.get());
         kept.push_back(std::move(op));
       }
+      // Every op moved to `kept` (merged ones were dropped), so the list is always replaced.
+      f->ops = std::move(kept);
       if (replaced.empty()) continue;
       for (Value *&v : f->returns) v = repl(v);
-      f->ops = std::move(kept);
       f->collectGarbage();
       r.changed = true;
     }

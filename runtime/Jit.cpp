@@ -193,8 +193,11 @@ static bool writeFileAtomically(const std::string &path, llvm::StringRef data, s
   return true;
 }
 
-int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctx, std::unique_ptr<llvm::Module> m,
+int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<llvm::Module> mArg,
                    std::string *error) {
+  // Locals, so the module is destroyed before its context on every path.
+  std::unique_ptr<llvm::LLVMContext> ctx = std::move(ctxArg);
+  std::unique_ptr<llvm::Module> m = std::move(mArg);
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto t0 = std::chrono::steady_clock::now();
   Impl &I = *impl_;

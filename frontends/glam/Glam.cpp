@@ -88,7 +88,11 @@ std::string validateGlamConfig(const GlamConfig &c) {
   // The bucket table is a [seq] constant in the IR: keep the printed module reasonable.
   if (c.seq > 65536) return "--seq must be at most 65536, got " + std::to_string(c.seq);
   if (!(c.capacityFactor > 0) || !std::isfinite(c.capacityFactor) || c.capacityFactor > 1e6)
-    return "--capacity-factor must be a positive number, got " + std::to_string(c.capacityFactor);
+  {
+    std::ostringstream os;
+    os << "--capacity-factor must be a positive number, got " << c.capacityFactor;
+    return os.str();
+  }
   if (c.activations != DType::F32 && c.activations != DType::BF16)
     return "--activations must be f32 or bf16";
   if (c.relBuckets < 2 || c.relMaxDistance < c.relBuckets / 2)

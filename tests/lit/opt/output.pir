@@ -20,7 +20,7 @@
 // CHECK-NEXT: %y = exp(%x) : f32[4]
 // CHECK-NEXT: return %y
 // SAME: partita-opt: error: refusing to overwrite the input file
-// STDIN: <stdin>:2:1: error:
+// STDIN: <stdin>:1:{{[0-9]+}}: error: expected an argument
 
 func @main(%x: f32[4]) -> (f32[4]) {
   %y = exp(%x) : f32[4]

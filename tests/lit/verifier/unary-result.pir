@@ -5,7 +5,7 @@
 
 mesh @m = <["a"=2, "b"=2]>
 
-func @main(%x: f32[4,8]) -> (f32[4,8]) {
+func @main(%x: f32[4,8]) -> (f32[4,9]) {
   %r = tanh(%x) : f32[4,9]
   return %r
 }
