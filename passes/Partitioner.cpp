@@ -316,6 +316,16 @@ private:
       }
     }
     switch (op.opcode) {
+    case Opcode::Slice: {
+      // Split dimensions are never sliced (their factors are blocked): they keep their
+      // whole local extent.
+      AttrDict attrs = op.attrs;
+      auto start = op.getInts("start"), limit = op.getInts("limit");
+      for (int d = 0; d < outT.rank(); ++d)
+        if (in[0]->type.shape[d] != op.operands[0]->type.shape[d]) limit[d] = in[0]->type.shape[d];
+      attrs["limit"] = Attr::ofInts(limit);
+      return c.b.create(op.opcode, in, attrs, outT, name);
+    }
     case Opcode::Iota: {
       int64_t dim = op.getInt("dim");
       int f = factorAt(rule, -1, dim);
@@ -358,7 +368,6 @@ private:
         for (int d = 0; d < in[1]->type.rank(); ++d) {
           int fi = factorAt(rule, 1, d);
           if (uneven(rule, p, fi)) {
-            TensorType it = in[1]->type;
             in[1] = c.maskPadding(in[1], d, p.factors[fi], rule.size[fi], -1);
           }
         }

@@ -419,20 +419,22 @@ TEST(Jit, ArgumentsAliasesAndRepeatsAsResults) {
 }
 
 TEST(Jit, BufferPlanReusesMemory) {
-  // A chain of einsums: each intermediate dies after the next one, so the plan needs about
-  // two live buffers, not one per value.
+  // A chain of einsum → tanh: each intermediate dies after the next op, so the plan needs two
+  // live buffers, not one per value (the last tanh goes straight to the result buffer).
   std::string text = "func @main(%x: f32[32,32], %w: f32[32,32]) -> (f32[32,32]) {\n";
   std::string prev = "%x";
   for (int i = 0; i < 8; ++i) {
-    text += "  %h" + std::to_string(i) + " = einsum(" + prev + ", %w) {spec = \"ij,jk->ik\"} : f32[32,32]\n";
-    prev = "%h" + std::to_string(i);
+    std::string h = "%h" + std::to_string(i), g = "%t" + std::to_string(i);
+    text += "  " + h + " = einsum(" + prev + ", %w) {spec = \"ij,jk->ik\"} : f32[32,32]\n";
+    text += "  " + g + " = tanh(" + h + ") : f32[32,32]\n";
+    prev = g;
   }
   text += "  return " + prev + "\n}\n";
   auto m = parse(text);
   ASSERT_TRUE(m);
   auto e = compile(*m);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->unplannedBytes(), 7 * 32 * 32 * 4);
+  EXPECT_EQ(e->unplannedBytes(), 15 * 32 * 32 * 4);
   EXPECT_EQ(e->workspaceBytes(), 2 * 32 * 32 * 4);
   checkProgram(text, 1e-4);
 }

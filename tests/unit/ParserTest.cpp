@@ -305,7 +305,7 @@ TEST(Parser, ErrorsAreLocated) {
   };
   const Case cases[] = {
       {"func @f(%x = f32[4]) -> () {\n  return\n}", 1, 12, "expected ':' but found '='"},
-      {"mesh @m = <[\"a=2]>", 1, 14, "unterminated string"},
+      {"mesh @m = <[\"a=2]>", 1, 13, "unterminated string"},
       {"mesh @m = <[\"a\"=2]>\nfunc @f(%x: f32[4] {s = \"\\q\"}) -> () {\n  return\n}", 2, 26,
        "unknown escape sequence '\\q' in string"},
       {"func @f(%x: f32[4]) -> () {\n  %y = blorp(%x) : f32[4]\n  return\n}", 2, 8,
@@ -340,7 +340,7 @@ TEST(Parser, ErrorsAreLocated) {
       {"func @f() -> () attributes {a = 1.} {\n  return\n}", 1, 33,
        "expected a digit after '.' in a number"},
       {"func @f() -> () attributes {a = <@m, [{}], replicated={}, replicated={}>} {\n  return\n}",
-       1, 60, "expected 'unreduced' but found 'replicated'"},
+       1, 59, "expected 'unreduced' but found 'replicated'"},
       {"mesh @m = <[\"a\"=2]>\x01", 1, 20, "unexpected character '\\x01'"},
   };
   for (const auto &c : cases) {
