@@ -58,9 +58,7 @@ struct Token {
   int line = 1, col = 1;
 };
 
-bool isIdentStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool isIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isIdentChar(char c) { return isIdentStart(c) || isDigit(c) || c == '.'; }
 
@@ -99,44 +97,30 @@ public:
     }
     size_t start = pos_;
     char c = src_[pos_];
-    auto single = [&](Tok k) {
+    static constexpr std::string_view kPunct = "()[]{}<>,:=";
+    static constexpr Tok kPunctTok[] = {Tok::LParen, Tok::RParen, Tok::LBracket, Tok::RBracket,
+                                        Tok::LBrace, Tok::RBrace, Tok::Less,     Tok::Greater,
+                                        Tok::Comma,  Tok::Colon,  Tok::Equal};
+    if (size_t k = kPunct.find(c); k != std::string_view::npos) {
       bump();
-      t.kind = k;
-    };
-    switch (c) {
-    case '(': single(Tok::LParen); break;
-    case ')': single(Tok::RParen); break;
-    case '[': single(Tok::LBracket); break;
-    case ']': single(Tok::RBracket); break;
-    case '{': single(Tok::LBrace); break;
-    case '}': single(Tok::RBrace); break;
-    case '<': single(Tok::Less); break;
-    case '>': single(Tok::Greater); break;
-    case ',': single(Tok::Comma); break;
-    case ':': single(Tok::Colon); break;
-    case '=': single(Tok::Equal); break;
-    case '"': lexString(t); break;
-    case '%':
-    case '@': lexName(t); break;
-    case '-':
-      if (peekChar(1) == '>') {
+      t.kind = kPunctTok[k];
+    } else if (c == '-' && peekChar(1) == '>') {
+      bump();
+      bump();
+      t.kind = Tok::Arrow;
+    } else if (c == '"') {
+      lexString(t);
+    } else if (c == '%' || c == '@') {
+      lexName(t);
+    } else if (c == '-' || isDigit(c)) {
+      lexNumber(t);
+    } else if (isIdentStart(c)) {
+      while (pos_ < src_.size() && isIdentChar(src_[pos_]))
         bump();
-        bump();
-        t.kind = Tok::Arrow;
-      } else {
-        lexNumber(t);
-      }
-      break;
-    default:
-      if (isIdentStart(c)) {
-        while (pos_ < src_.size() && isIdentChar(src_[pos_])) bump();
-        t.kind = Tok::Ident;
-      } else if (isDigit(c)) {
-        lexNumber(t);
-      } else {
-        bump();
-        error(t, "unexpected character '" + escapeForMessage(src_.substr(start, 1)) + "'");
-      }
+      t.kind = Tok::Ident;
+    } else {
+      bump();
+      error(t, "unexpected character '" + escapeForMessage(src_.substr(start, 1)) + "'");
     }
     t.text = src_.substr(start, pos_ - start);
     if (t.kind == Tok::Ident) t.str = std::string(t.text);
@@ -169,7 +153,8 @@ private:
       if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
         bump();
       } else if (c == '/' && peekChar(1) == '/') {
-        while (pos_ < src_.size() && src_[pos_] != '\n') bump();
+        while (pos_ < src_.size() && src_[pos_] != '\n')
+          bump();
       } else {
         break;
       }
@@ -202,11 +187,21 @@ private:
         return -1;
       };
       switch (e) {
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
       case 'x': {
         int hi = hexVal(peekChar(1)), lo = hexVal(peekChar(2));
         if (hi >= 0 && lo >= 0) {
@@ -236,12 +231,13 @@ private:
     size_t start = pos_;
     if (sigil == '@') {
       if (pos_ < src_.size() && isIdentStart(src_[pos_]))
-        while (pos_ < src_.size() && isIdentChar(src_[pos_])) bump();
+        while (pos_ < src_.size() && isIdentChar(src_[pos_]))
+          bump();
     } else {
-      while (pos_ < src_.size() && isIdentChar(src_[pos_])) bump();
+      while (pos_ < src_.size() && isIdentChar(src_[pos_]))
+        bump();
     }
-    if (pos_ == start)
-      return error(t, std::string("expected a name after '") + sigil + "'");
+    if (pos_ == start) return error(t, std::string("expected a name after '") + sigil + "'");
     t.kind = sigil == '@' ? Tok::Symbol : Tok::ValueName;
     t.str = std::string(src_.substr(start, pos_ - start));
   }
@@ -264,18 +260,21 @@ private:
       if (!isDigit(peekChar(0))) return error(t, "expected a digit after '-'");
     }
     bool isFloat = false;
-    while (isDigit(peekChar(0))) bump();
+    while (isDigit(peekChar(0)))
+      bump();
     if (peekChar(0) == '.') {
       bump();
       if (!isDigit(peekChar(0))) return error(t, "expected a digit after '.' in a number");
-      while (isDigit(peekChar(0))) bump();
+      while (isDigit(peekChar(0)))
+        bump();
       isFloat = true;
     }
     if (peekChar(0) == 'e' || peekChar(0) == 'E') {
       bump();
       if (peekChar(0) == '+' || peekChar(0) == '-') bump();
       if (!isDigit(peekChar(0))) return error(t, "expected a digit in the exponent of a number");
-      while (isDigit(peekChar(0))) bump();
+      while (isDigit(peekChar(0)))
+        bump();
       isFloat = true;
     }
     const char *b = src_.data() + start, *e = src_.data() + pos_;
@@ -339,9 +338,12 @@ private:
 
   static std::string describe(const Token &t) {
     switch (t.kind) {
-    case Tok::Eof: return "end of file";
-    case Tok::String: return "string \"" + escapeForMessage(t.str) + "\"";
-    default: return "'" + escapeForMessage(t.text) + "'";
+    case Tok::Eof:
+      return "end of file";
+    case Tok::String:
+      return "string \"" + escapeForMessage(t.str) + "\"";
+    default:
+      return "'" + escapeForMessage(t.text) + "'";
     }
   }
 
@@ -350,27 +352,30 @@ private:
     return fail(here(), "expected " + what + " but found " + describe(tok_));
   }
 
+  // What the grammar wanted, by token kind (in the order of enum Tok).
   static const char *spelling(Tok k) {
-    switch (k) {
-    case Tok::LParen: return "'('";
-    case Tok::RParen: return "')'";
-    case Tok::LBracket: return "'['";
-    case Tok::RBracket: return "']'";
-    case Tok::LBrace: return "'{'";
-    case Tok::RBrace: return "'}'";
-    case Tok::Less: return "'<'";
-    case Tok::Greater: return "'>'";
-    case Tok::Comma: return "','";
-    case Tok::Colon: return "':'";
-    case Tok::Equal: return "'='";
-    case Tok::Arrow: return "'->'";
-    case Tok::Int: return "an integer";
-    case Tok::String: return "a string";
-    case Tok::Symbol: return "a symbol such as @name";
-    case Tok::ValueName: return "a value such as %name";
-    case Tok::Ident: return "an identifier";
-    default: return "end of file";
-    }
+    static const char *const kNames[] = {"end of file",
+                                         "end of file",
+                                         "an identifier",
+                                         "a value such as %name",
+                                         "a symbol such as @name",
+                                         "a string",
+                                         "an integer",
+                                         "a float",
+                                         "'('",
+                                         "')'",
+                                         "'['",
+                                         "']'",
+                                         "'{'",
+                                         "'}'",
+                                         "'<'",
+                                         "'>'",
+                                         "','",
+                                         "':'",
+                                         "'='",
+                                         "'->'"};
+    static_assert(sizeof(kNames) / sizeof(kNames[0]) == (size_t)Tok::Arrow + 1);
+    return kNames[(int)k];
   }
 
   bool expect(Tok k, const char *what = nullptr) {
@@ -391,8 +396,7 @@ private:
     while (true) {
       if (!item()) return false;
       if (tok_.kind == close) return advance(), true;
-      if (tok_.kind != Tok::Comma)
-        return unexpected(std::string("',' or ") + spelling(close));
+      if (tok_.kind != Tok::Comma) return unexpected(std::string("',' or ") + spelling(close));
       advance();
     }
   }
@@ -482,7 +486,9 @@ private:
         advance();
         if (!expect(Tok::Equal) || !parseAxes(s.unreduced)) return false;
       } else {
-        return unexpected(unreduced ? "'>'" : replicated ? "'unreduced'" : "'replicated' or 'unreduced'");
+        return unexpected(unreduced    ? "'>'"
+                          : replicated ? "'unreduced'"
+                                       : "'replicated' or 'unreduced'");
       }
     }
     if (!expect(Tok::Greater)) return false;
@@ -493,10 +499,22 @@ private:
   bool parseAttrValue(Attr &a, int depth) {
     Loc l = here();
     switch (tok_.kind) {
-    case Tok::Int: a = Attr::ofInt(tok_.i); advance(); break;
-    case Tok::Float: a = Attr::ofFloat(tok_.f); advance(); break;
-    case Tok::String: a = Attr::ofString(tok_.str); advance(); break;
-    case Tok::Symbol: a = Attr::ofSymbol(tok_.str); advance(); break;
+    case Tok::Int:
+      a = Attr::ofInt(tok_.i);
+      advance();
+      break;
+    case Tok::Float:
+      a = Attr::ofFloat(tok_.f);
+      advance();
+      break;
+    case Tok::String:
+      a = Attr::ofString(tok_.str);
+      advance();
+      break;
+    case Tok::Symbol:
+      a = Attr::ofSymbol(tok_.str);
+      advance();
+      break;
     case Tok::Less:
       if (!parseShardingValue(a)) return false;
       break;
@@ -528,7 +546,8 @@ private:
         a = Attr::ofType(std::move(t));
       }
       break;
-    default: return unexpected("an attribute value");
+    default:
+      return unexpected("an attribute value");
     }
     a.loc = l;
     return true;
@@ -603,7 +622,8 @@ private:
     while (!isKeyword("return")) {
       if (tok_.kind == Tok::RBrace)
         return fail(here(), "function @" + f->name + " ends without a 'return'");
-      if (tok_.kind != Tok::ValueName) return unexpected("a statement such as '%v = op(...)' or 'return'");
+      if (tok_.kind != Tok::ValueName)
+        return unexpected("a statement such as '%v = op(...)' or 'return'");
       if (!parseOp(*f)) return false;
     }
     f->returnLoc = here();
@@ -660,8 +680,7 @@ private:
     if (arity >= 0 && n != arity)
       return fail(opLoc, std::string("op '") + opcodeName(*code) + "' takes " +
                              std::to_string(arity) + " operand" + (arity == 1 ? "" : "s") +
-                             " but " + std::to_string(n) + (n == 1 ? " was" : " were") +
-                             " given");
+                             " but " + std::to_string(n) + (n == 1 ? " was" : " were") + " given");
     std::optional<Sharding> sh;
     if (tok_.kind == Tok::LBrace && !parseAttrDict(op->attrs, &sh)) return false;
     TensorType t;

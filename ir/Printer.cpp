@@ -17,11 +17,21 @@ std::string quote(const std::string &s) {
   for (char c : s) {
     unsigned char u = (unsigned char)c;
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    case '\r': out += "\\r"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
     default:
       if (u < 0x20 || u == 0x7f) {
         static const char *hex = "0123456789abcdef";
@@ -50,13 +60,15 @@ std::string formatFloat(double v) {
 
 std::string axesStr(const std::vector<std::string> &axes) {
   std::string s = "{";
-  for (size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + quote(axes[i]);
+  for (size_t i = 0; i < axes.size(); ++i)
+    s += (i ? ", " : "") + quote(axes[i]);
   return s + "}";
 }
 
 std::string shardingStr(const Sharding &sh) {
   std::string s = "<@" + sh.mesh + ", [";
-  for (size_t i = 0; i < sh.dims.size(); ++i) s += (i ? ", " : "") + axesStr(sh.dims[i]);
+  for (size_t i = 0; i < sh.dims.size(); ++i)
+    s += (i ? ", " : "") + axesStr(sh.dims[i]);
   s += "]";
   if (!sh.replicated.empty()) s += ", replicated=" + axesStr(sh.replicated);
   if (!sh.unreduced.empty()) s += ", unreduced=" + axesStr(sh.unreduced);
@@ -69,8 +81,9 @@ std::string attrDictStr(const AttrDict &attrs, const std::optional<Sharding> &sh
   for (const auto &[name, a] : attrs)
     if (!(sharding && name == "sharding")) items.emplace_back(name, printAttr(a));
   if (sharding) {
-    auto pos = std::lower_bound(items.begin(), items.end(), std::string("sharding"),
-                                [](const auto &item, const std::string &k) { return item.first < k; });
+    auto pos =
+        std::lower_bound(items.begin(), items.end(), std::string("sharding"),
+                         [](const auto &item, const std::string &k) { return item.first < k; });
     items.insert(pos, {"sharding", shardingStr(*sharding)});
   }
   if (items.empty()) return "";
@@ -102,9 +115,11 @@ void printFunc(const Func &f, std::ostream &os) {
   os << ")";
   if (!f.attrs.empty()) os << " attributes" << attrDictStr(f.attrs, std::nullopt);
   os << " {\n";
-  for (const auto &op : f.ops) os << "  " << printOp(*op) << "\n";
+  for (const auto &op : f.ops)
+    os << "  " << printOp(*op) << "\n";
   os << "  return";
-  for (size_t i = 0; i < f.returns.size(); ++i) os << (i ? ", %" : " %") << f.returns[i]->name;
+  for (size_t i = 0; i < f.returns.size(); ++i)
+    os << (i ? ", %" : " %") << f.returns[i]->name;
   os << "\n}\n";
 }
 
@@ -112,18 +127,26 @@ void printFunc(const Func &f, std::ostream &os) {
 
 std::string printAttr(const Attr &a) {
   switch (a.kind) {
-  case Attr::Kind::Int: return std::to_string(a.i);
-  case Attr::Kind::Float: return formatFloat(a.f);
-  case Attr::Kind::String: return quote(a.s);
-  case Attr::Kind::Bool: return a.b ? "true" : "false";
-  case Attr::Kind::Symbol: return "@" + a.s;
-  case Attr::Kind::Type: return a.type.str();
+  case Attr::Kind::Int:
+    return std::to_string(a.i);
+  case Attr::Kind::Float:
+    return formatFloat(a.f);
+  case Attr::Kind::String:
+    return quote(a.s);
+  case Attr::Kind::Bool:
+    return a.b ? "true" : "false";
+  case Attr::Kind::Symbol:
+    return "@" + a.s;
+  case Attr::Kind::Type:
+    return a.type.str();
   case Attr::Kind::List: {
     std::string s = "[";
-    for (size_t i = 0; i < a.list.size(); ++i) s += (i ? ", " : "") + printAttr(a.list[i]);
+    for (size_t i = 0; i < a.list.size(); ++i)
+      s += (i ? ", " : "") + printAttr(a.list[i]);
     return s + "]";
   }
-  case Attr::Kind::Sharding: return a.sharding.empty() ? "<?>" : shardingStr(a.sharding[0]);
+  case Attr::Kind::Sharding:
+    return a.sharding.empty() ? "<?>" : shardingStr(a.sharding[0]);
   }
   return "?";
 }
@@ -136,7 +159,8 @@ std::string printOp(const Op &op) {
 }
 
 void printModule(const Module &m, std::ostream &os) {
-  for (const auto &mesh : m.meshes) os << meshStr(mesh) << "\n";
+  for (const auto &mesh : m.meshes)
+    os << meshStr(mesh) << "\n";
   for (size_t i = 0; i < m.funcs.size(); ++i) {
     if (i || !m.meshes.empty()) os << "\n";
     printFunc(*m.funcs[i], os);

@@ -514,7 +514,7 @@ private:
         if (!ok)
           fail("operands of " + name_ + " must agree except in dimension " + std::to_string(d) +
                ": " + x().str() + " and " + t.str());
-        r.shape[d] = checkedAdd(r.shape[d], t.shape[d], "the concatenated dimension");
+        r.shape[d] = checkedAdd(r.shape[d], t.shape[d], name_ + " result extent");
       }
       return r;
     }
@@ -528,7 +528,7 @@ private:
       for (int i = 0; i < x().rank(); ++i) {
         if (low[i] < 0) fail("attribute 'low' of " + name_ + " must be non-negative, found " + shapeStr(low), "low");
         if (high[i] < 0) fail("attribute 'high' of " + name_ + " must be non-negative, found " + shapeStr(high), "high");
-        r.shape[i] = checkedAdd(checkedAdd(r.shape[i], low[i], "the padded size"), high[i], "the padded size");
+        r.shape[i] = checkedAdd(checkedAdd(r.shape[i], low[i], name_ + " result extent"), high[i], name_ + " result extent");
       }
       return r;
     }
@@ -605,7 +605,7 @@ private:
       if (!n) return std::nullopt;
       TensorType r = x();
       if (code_ == Opcode::AllGather) {
-        r.shape[d] = checkedMul(r.shape[d], n, "the gathered dimension");
+        r.shape[d] = checkedMul(r.shape[d], n, name_ + " result extent");
       } else {
         if (r.shape[d] % n)
           fail(name_ + " dimension " + std::to_string(d) + " of " + x().str() +
@@ -624,7 +624,7 @@ private:
         fail(name_ + " split dimension " + std::to_string(s) + " of " + x().str() +
              " is not divisible by the group size " + std::to_string(n));
       r.shape[s] /= n;
-      r.shape[c] = checkedMul(r.shape[c], n, "the concatenated dimension");
+      r.shape[c] = checkedMul(r.shape[c], n, name_ + " result extent");
       return r;
     }
     case Opcode::AxisIndex: {
@@ -708,9 +708,11 @@ public:
         if (a.size <= 0)
           err("axis \"" + a.name + "\" of mesh @" + mesh.name + " has size " +
               std::to_string(a.size) + ", expected a positive size");
-        else if (__builtin_mul_overflow(devices, a.size, &devices) ||
-                 devices > std::numeric_limits<int32_t>::max())
+        else if (devices > 0 && (__builtin_mul_overflow(devices, a.size, &devices) ||
+                                 devices > std::numeric_limits<int32_t>::max())) {
           err("mesh @" + mesh.name + " has more than 2^31-1 devices");
+          devices = 0; // reported once
+        }
       }
       if (ok && !usable_.count(mesh.name)) usable_[mesh.name] = &mesh;
     }
@@ -733,34 +735,40 @@ public:
     return m_.meshes.size() == 1 ? lookup(m_.meshes[0].name) : nullptr;
   }
 
-  void op(const Op &op, const Func &f) {
+  // Checks one op; false when its result type itself is unusable (so uses are not checked).
+  bool op(const Op &op, const Func &f) {
+    std::string name = q(opcodeName(op.opcode));
     if (!op.result) {
-      d_.error(op.loc, "'" + std::string(opcodeName(op.opcode)) + "' has no result");
-      return;
+      d_.error(op.loc, name + " has no result");
+      return false;
     }
     if (auto p = typeProblem(op.type()); !p.empty()) {
       d_.error(op.loc, p);
-      return;
+      return false;
     }
     std::vector<TensorType> in;
     for (const Value *v : op.operands) {
       if (!v) {
-        d_.error(op.loc, "'" + std::string(opcodeName(op.opcode)) + "' has a null operand");
-        return;
+        d_.error(op.loc, name + " has a null operand");
+        return true;
       }
       in.push_back(v->type);
     }
-    OpCheck c = checkOp(op.opcode, in, op.attrs, &op.type(), collectiveMesh(f));
+    const Mesh *mesh = collectiveMesh(f);
+    bool needsMesh = isCollective(op.opcode) || op.opcode == Opcode::AxisIndex;
+    if (!mesh && needsMesh && meshDeclaredButInvalid(f)) return true; // reported at the mesh
+    OpCheck c = checkOp(op.opcode, in, op.attrs, &op.type(), mesh);
     if (!c.error.empty()) {
       const Attr *a = c.attr.empty() ? nullptr : op.attr(c.attr);
       d_.error(a ? pick(a->loc, op.loc) : op.loc, c.error);
     } else if (c.type && *c.type != op.type()) {
-      d_.error(op.loc, "declared result type " + op.type().str() + " of '" + opcodeName(op.opcode) +
-                           "' does not match the inferred type " + c.type->str());
+      d_.error(op.loc, "declared result type " + op.type().str() + " of " + name +
+                           " does not match the inferred type " + c.type->str());
     }
     if (op.opcode == Opcode::ShardingConstraint && !op.result->sharding)
       d_.error(op.loc, "'sharding_constraint' requires attribute 'sharding'");
     if (op.result->sharding) sharding(*op.result->sharding, op.type(), f, op.loc, "");
+    return true;
   }
 
   void func(const Func &f) {
@@ -777,12 +785,15 @@ public:
       else
         part = lookup(a.s);
     }
-    std::unordered_set<const Value *> defined;
+    // Values defined so far, and whether their type is usable: ops on values whose type was
+    // already reported are not checked again.
+    std::unordered_map<const Value *, bool> defined;
     for (size_t i = 0; i < f.args.size(); ++i) {
       const Value *v = f.args[i];
-      defined.insert(v);
       std::string what = "argument %" + v->name;
-      if (auto p = typeProblem(v->type); !p.empty()) d_.error(v->loc, what + ": " + p);
+      auto p = typeProblem(v->type);
+      defined[v] = p.empty();
+      if (!p.empty()) d_.error(v->loc, what + ": " + p);
       else
         boundary(what, v->type, v->sharding, i < f.argAttrs.size() ? &f.argAttrs[i] : nullptr, f,
                  part, v->loc);
@@ -794,15 +805,19 @@ public:
       else boundary(what, r.type, r.sharding, &r.attrs, f, part, pick(r.loc, f.loc));
     }
     for (const auto &o : f.ops) {
-      bool ok = true;
-      for (const Value *v : o->operands)
-        if (v && !defined.count(v)) {
+      bool ok = true, usable = true;
+      for (const Value *v : o->operands) {
+        auto it = defined.find(v);
+        if (v && it == defined.end()) {
           d_.error(o->loc, "operand %" + v->name + " of '" + opcodeName(o->opcode) +
                                "' is not defined before its use in @" + f.name);
           ok = false;
+        } else if (v) {
+          usable = usable && it->second;
         }
-      if (ok) op(*o, f);
-      if (o->result) defined.insert(o->result);
+      }
+      bool typeOk = ok && usable ? op(*o, f) : o->result && typeProblem(o->type()).empty();
+      if (o->result) defined[o->result] = typeOk;
     }
     const Loc &rl = pick(f.returnLoc, f.loc);
     if (f.returns.size() != f.results.size()) {
@@ -826,6 +841,13 @@ private:
   const Module &m_;
   Diagnostics &d_;
   std::map<std::string, const Mesh *> usable_; // valid meshes; invalid ones are reported once
+
+  // The mesh collectives of `f` would use is declared but invalid (and already reported).
+  bool meshDeclaredButInvalid(const Func &f) const {
+    auto p = f.partitionedMesh();
+    if (p) return m_.mesh(*p) && !lookup(*p);
+    return m_.meshes.size() == 1 && !lookup(m_.meshes[0].name);
+  }
 
   const Mesh *lookup(const std::string &name) const {
     auto it = usable_.find(name);

@@ -15,9 +15,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <set>
 #include <string>
 
 using namespace partita;
+
+// How many programs contained each collective: a checker that never communicates proves little.
+static std::map<std::string, int> gKinds;
 
 static std::string checkOne(uint64_t seed, std::string *text) {
   auto m = randomModule(seed);
@@ -47,6 +52,10 @@ static std::string checkOne(uint64_t seed, std::string *text) {
     for (const auto &d : diags.all()) s += d.str() + "; ";
     return "partitioning failed: " + s;
   }
+  std::set<std::string> kinds;
+  for (const auto &op : part->main()->ops)
+    if (isCollective(op->opcode) || op->opcode == Opcode::DynamicSlice) kinds.insert(opcodeName(op->opcode));
+  for (const auto &k : kinds) ++gKinds[k];
   std::string printed = printModule(*part);
   Diagnostics pd;
   auto reparsed = parseModule(printed, "<partitioned>", pd);
@@ -100,6 +109,9 @@ int main(int argc, char **argv) {
       std::cout << "FAIL seed " << seed << ": " << why << "\n--- program (seed " << seed << ")\n" << text << "---\n";
     }
   }
+  std::cout << "programs with:";
+  for (const auto &[k, n] : gKinds) std::cout << " " << k << "=" << n;
+  std::cout << "\n";
   std::cout << (cases - failed) << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;
 }

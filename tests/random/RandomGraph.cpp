@@ -252,7 +252,7 @@ std::unique_ptr<Module> randomModule(uint64_t seed) {
   Func &fn = *f;
   m->funcs.push_back(std::move(f));
   Gen g(rng(), *m, fn);
-  int steps = (int)g.uni(1, 6);
+  int steps = (int)g.uni(1, 10);
   for (int i = 0; i < steps; ++i) g.step();
   if (fn.ops.empty()) g.pool.push_back(g.b.build(Opcode::Neg, {g.floatValue()}));
   // Return the last value and sometimes another one, some with a result sharding.

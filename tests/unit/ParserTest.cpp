@@ -74,8 +74,7 @@ TEST(Parser, ConformanceCasesRoundTrip) {
     Diagnostics d;
     if (!parseModule(text, p.string(), d)) {
       // Only the syntax-error cases may fail to parse.
-      EXPECT_TRUE(p.filename() == "e05_undefined_value.pir" ||
-                  p.filename() == "e06_truncated.pir")
+      EXPECT_TRUE(p.filename() == "e05_undefined_value.pir" || p.filename() == "e06_truncated.pir")
           << p << ": " << d.all()[0].str();
       continue;
     }
@@ -219,8 +218,17 @@ TEST(Parser, AttributeValues) {
 }
 
 TEST(Printer, FloatsReadBackExactlyAndStayFloats) {
-  const double values[] = {0.0,     -0.0,   1.0,     -3.0,    0.1,     1e20,   1e-7,
-                           5e-324,  1e300,  -2.5e-3, 123456789012345678.0,
+  const double values[] = {0.0,
+                           -0.0,
+                           1.0,
+                           -3.0,
+                           0.1,
+                           1e20,
+                           1e-7,
+                           5e-324,
+                           1e300,
+                           -2.5e-3,
+                           123456789012345678.0,
                            std::numeric_limits<double>::max(),
                            std::numeric_limits<double>::infinity(),
                            -std::numeric_limits<double>::infinity()};
@@ -241,7 +249,8 @@ TEST(Printer, FloatsReadBackExactlyAndStayFloats) {
 
 TEST(Printer, EveryByteOfAStringReadsBack) {
   std::string all;
-  for (int c = 0; c < 256; ++c) all += (char)c;
+  for (int c = 0; c < 256; ++c)
+    all += (char)c;
   std::string s = printAttr(Attr::ofString(all));
   EXPECT_EQ(s.find('\n'), std::string::npos);
   auto m = parseOk("func @f() -> () attributes {v = " + s + "} {\n  return\n}\n");
@@ -391,7 +400,8 @@ TEST(Parser, BinaryInputFailsCleanly) {
   EXPECT_EQ(d.loc.col, 8);
   EXPECT_NE(d.message.find("\\x00"), std::string::npos) << d.message;
   std::string bytes;
-  for (int i = 0; i < 4096; ++i) bytes += (char)((i * 2654435761u) >> 13);
+  for (int i = 0; i < 4096; ++i)
+    bytes += (char)((i * 2654435761u) >> 13);
   Diagnostics diags;
   EXPECT_FALSE(parseModule(bytes, "bin", diags));
   EXPECT_EQ(diags.all().size(), 1u);
