@@ -10,6 +10,7 @@ namespace partita {
 
 std::unique_ptr<Pass> createPropagateShardingPass();
 std::unique_ptr<Pass> createSpmdPartitionPass();
+std::unique_ptr<Pass> createMergeCollectivesPass();
 
 // The mesh a function's shardings refer to (the module's only mesh when nothing is
 // annotated); nullptr when there is none. Two meshes in one function is an error.

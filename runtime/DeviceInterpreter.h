@@ -1,0 +1,23 @@
+// The reference interpreter on one device of a real multi-process run (partita-run
+// --engine=interp under mpirun): local ops through evalOp, collectives through a
+// Collectives implementation, with the same packing the code generator emits.
+#pragma once
+
+#include "ir/IR.h"
+#include "ir/Tensor.h"
+#include "runtime/Collectives.h"
+
+#include <vector>
+
+namespace partita {
+
+// Runs partitioned `f` as device `device` of `mesh`. Throws std::runtime_error with a
+// located message on an op the interpreter rejects.
+std::vector<Tensor> interpretOnDevice(const Func &f, const Mesh &mesh, int64_t device,
+                                      const std::vector<Tensor> &args, Collectives &coll);
+
+// One collective op on native buffers (runtime/Executable.h layout): packs along
+// non-leading dimensions, calls `coll`, unpacks.
+void runCollective(const Op &op, const Mesh &mesh, const void *in, void *out, Collectives &coll);
+
+} // namespace partita
