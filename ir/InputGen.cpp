@@ -47,28 +47,35 @@ double element(uint64_t key, int64_t index, DType dtype, int64_t bound) {
     double v = (double)(u >> 40) * 0x1p-24 * 2 - 1;
     return roundTo(dtype, v);
   }
-  case DType::I32: return (double)((u >> 11) % (uint64_t)bound);
-  case DType::I1: return (double)(u >> 63);
+  case DType::I32:
+    return (double)((u >> 11) % (uint64_t)bound);
+  case DType::I1:
+    return (double)(u >> 63);
   }
   return 0;
 }
 
 void checkBound(int64_t bound) {
-  if (bound < 1) throw std::runtime_error("input generator: bound must be at least 1, got " + std::to_string(bound));
+  if (bound < 1)
+    throw std::runtime_error("input generator: bound must be at least 1, got " +
+                             std::to_string(bound));
 }
 
 } // namespace
 
-double generateElement(uint64_t seed, const std::string &arg, int64_t index, DType dtype, int64_t bound) {
+double generateElement(uint64_t seed, const std::string &arg, int64_t index, DType dtype,
+                       int64_t bound) {
   checkBound(bound);
   return element(streamKey(seed, arg), index, dtype, bound);
 }
 
-Tensor generateTensor(uint64_t seed, const std::string &arg, const TensorType &type, int64_t bound) {
+Tensor generateTensor(uint64_t seed, const std::string &arg, const TensorType &type,
+                      int64_t bound) {
   checkBound(bound);
   uint64_t key = streamKey(seed, arg);
   Tensor t(type);
-  for (int64_t k = 0; k < t.size(); ++k) t.data[k] = element(key, k, type.dtype, bound);
+  for (int64_t k = 0; k < t.size(); ++k)
+    t.data[k] = element(key, k, type.dtype, bound);
   return t;
 }
 
@@ -81,7 +88,8 @@ Tensor generateShard(uint64_t seed, const std::string &arg, const TensorType &gl
   uint64_t key = streamKey(seed, arg);
   auto off = s.offsets(device, global, m);
   std::vector<int64_t> gs(global.rank(), 1);
-  for (int i = global.rank() - 2; i >= 0; --i) gs[i] = gs[i + 1] * global.shape[i + 1];
+  for (int i = global.rank() - 2; i >= 0; --i)
+    gs[i] = gs[i + 1] * global.shape[i + 1];
   std::vector<int64_t> idx(local.type.rank(), 0);
   for (int64_t k = 0; k < local.size(); ++k) {
     int64_t g = 0;
@@ -92,7 +100,8 @@ Tensor generateShard(uint64_t seed, const std::string &arg, const TensorType &gl
       g += at * gs[i];
     }
     if (inside) local.data[k] = element(key, g, global.dtype, bound);
-    for (int i = local.type.rank() - 1; i >= 0 && ++idx[i] == local.type.shape[i]; --i) idx[i] = 0;
+    for (int i = local.type.rank() - 1; i >= 0 && ++idx[i] == local.type.shape[i]; --i)
+      idx[i] = 0;
   }
   return local;
 }

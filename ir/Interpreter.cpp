@@ -23,19 +23,22 @@ namespace {
 
 int64_t product(const std::vector<int64_t> &shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    n *= d;
   return n;
 }
 
 std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
   std::vector<int64_t> s(shape.size(), 1);
-  for (int i = (int)s.size() - 2; i >= 0; --i) s[i] = s[i + 1] * shape[i + 1];
+  for (int i = (int)s.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
   return s;
 }
 
 int64_t dot(const std::vector<int64_t> &idx, const std::vector<int64_t> &strides) {
   int64_t o = 0;
-  for (size_t i = 0; i < idx.size(); ++i) o += idx[i] * strides[i];
+  for (size_t i = 0; i < idx.size(); ++i)
+    o += idx[i] * strides[i];
   return o;
 }
 
@@ -45,7 +48,8 @@ template <class F> void forEachIndex(const std::vector<int64_t> &shape, F fn) {
   std::vector<int64_t> idx(shape.size(), 0);
   for (int64_t k = 0; k < n; ++k) {
     fn(idx, k);
-    for (int i = (int)shape.size() - 1; i >= 0 && ++idx[i] == shape[i]; --i) idx[i] = 0;
+    for (int i = (int)shape.size() - 1; i >= 0 && ++idx[i] == shape[i]; --i)
+      idx[i] = 0;
   }
 }
 
@@ -61,12 +65,16 @@ struct Sum {
 
   explicit Sum(DType t, double init = 0) : integer(!isFloat(t)) { add(init); }
   void add(double v) {
-    if (integer) u += (uint64_t)(int64_t)v;
-    else f += v;
+    if (integer)
+      u += (uint64_t)(int64_t)v;
+    else
+      f += v;
   }
   void addProduct(double a, double b) {
-    if (integer) u += (uint64_t)(int64_t)a * (uint64_t)(int64_t)b;
-    else f += a * b;
+    if (integer)
+      u += (uint64_t)(int64_t)a * (uint64_t)(int64_t)b;
+    else
+      f += a * b;
   }
   double value() const { return integer ? (double)(int32_t)(uint32_t)u : f; }
 };
@@ -86,17 +94,28 @@ double intPow(double base, double expo) {
 
 double unary(Opcode c, DType from, DType to, double x) {
   switch (c) {
-  case Opcode::Neg: return -x;
-  case Opcode::Abs: return std::fabs(x);
-  case Opcode::Exp: return std::exp(x);
-  case Opcode::Log: return std::log(x);
-  case Opcode::Sqrt: return std::sqrt(x);
-  case Opcode::Rsqrt: return 1.0 / std::sqrt(x);
-  case Opcode::Tanh: return std::tanh(x);
-  case Opcode::Logistic: return 1.0 / (1.0 + std::exp(-x));
-  case Opcode::Erf: return std::erf(x);
-  case Opcode::Gelu: return 0.5 * x * (1.0 + std::tanh(0.7978845608 * (x + 0.044715 * x * x * x)));
-  case Opcode::Not: return x != 0 ? 0 : 1;
+  case Opcode::Neg:
+    return -x;
+  case Opcode::Abs:
+    return std::fabs(x);
+  case Opcode::Exp:
+    return std::exp(x);
+  case Opcode::Log:
+    return std::log(x);
+  case Opcode::Sqrt:
+    return std::sqrt(x);
+  case Opcode::Rsqrt:
+    return 1.0 / std::sqrt(x);
+  case Opcode::Tanh:
+    return std::tanh(x);
+  case Opcode::Logistic:
+    return 1.0 / (1.0 + std::exp(-x));
+  case Opcode::Erf:
+    return std::erf(x);
+  case Opcode::Gelu:
+    return 0.5 * x * (1.0 + std::tanh(0.7978845608 * (x + 0.044715 * x * x * x)));
+  case Opcode::Not:
+    return x != 0 ? 0 : 1;
   case Opcode::Convert:
     // Float to i32 truncates and saturates (NaN gives 0) rather than wrapping.
     if (to == DType::I32 && isFloat(from)) {
@@ -105,7 +124,8 @@ double unary(Opcode c, DType from, DType to, double x) {
                         (double)std::numeric_limits<int32_t>::max());
     }
     return x; // rounding to `to` does the rest (nonzero → 1 for i1)
-  default: error(std::string("internal error: '") + opcodeName(c) + "' is not unary");
+  default:
+    error(std::string("internal error: '") + opcodeName(c) + "' is not unary");
   }
 }
 
@@ -124,30 +144,44 @@ Cmp parseDirection(const std::string &d) {
 double binary(Opcode c, DType t, Cmp dir, double a, double b) {
   bool integer = !isFloat(t);
   switch (c) {
-  case Opcode::Add: return a + b; // exact for i32 operands; rounding wraps
-  case Opcode::Sub: return a - b;
+  case Opcode::Add:
+    return a + b; // exact for i32 operands; rounding wraps
+  case Opcode::Sub:
+    return a - b;
   case Opcode::Mul:
     if (integer) return (double)(int32_t)(uint32_t)((uint64_t)(int64_t)a * (uint64_t)(int64_t)b);
     return a * b;
   case Opcode::Div:
     if (integer) return b == 0 ? 0 : (double)((int64_t)a / (int64_t)b); // truncates toward zero
     return a / b;
-  case Opcode::Max: return maxOf(a, b);
-  case Opcode::Min: return minOf(a, b);
-  case Opcode::Pow: return integer ? intPow(a, b) : std::pow(a, b);
-  case Opcode::And: return a != 0 && b != 0;
-  case Opcode::Or: return a != 0 || b != 0;
+  case Opcode::Max:
+    return maxOf(a, b);
+  case Opcode::Min:
+    return minOf(a, b);
+  case Opcode::Pow:
+    return integer ? intPow(a, b) : std::pow(a, b);
+  case Opcode::And:
+    return a != 0 && b != 0;
+  case Opcode::Or:
+    return a != 0 || b != 0;
   case Opcode::Compare:
     switch (dir) {
-    case Cmp::Eq: return a == b;
-    case Cmp::Ne: return a != b;
-    case Cmp::Lt: return a < b;
-    case Cmp::Le: return a <= b;
-    case Cmp::Gt: return a > b;
-    case Cmp::Ge: return a >= b;
+    case Cmp::Eq:
+      return a == b;
+    case Cmp::Ne:
+      return a != b;
+    case Cmp::Lt:
+      return a < b;
+    case Cmp::Le:
+      return a <= b;
+    case Cmp::Gt:
+      return a > b;
+    case Cmp::Ge:
+      return a >= b;
     }
     return 0;
-  default: error(std::string("internal error: '") + opcodeName(c) + "' is not binary");
+  default:
+    error(std::string("internal error: '") + opcodeName(c) + "' is not binary");
   }
 }
 
@@ -156,27 +190,33 @@ double binary(Opcode c, DType t, Cmp dir, double a, double b) {
 void fillConstant(const Attr &a, const std::vector<int64_t> &shape, size_t depth, int64_t offset,
                   std::vector<double> &out) {
   int64_t block = 1;
-  for (size_t i = depth; i < shape.size(); ++i) block *= shape[i];
+  for (size_t i = depth; i < shape.size(); ++i)
+    block *= shape[i];
   if (a.kind == Attr::Kind::List) {
     if (depth >= shape.size() || (int64_t)a.list.size() != shape[depth])
       error("constant: the nested list of 'value' does not match the result shape");
     int64_t sub = 1;
-    for (size_t i = depth + 1; i < shape.size(); ++i) sub *= shape[i];
+    for (size_t i = depth + 1; i < shape.size(); ++i)
+      sub *= shape[i];
     for (size_t i = 0; i < a.list.size(); ++i)
       fillConstant(a.list[i], shape, depth + 1, offset + (int64_t)i * sub, out);
     return;
   }
   double v;
-  if (a.kind == Attr::Kind::Bool) v = a.b;
-  else if (a.isNumber()) v = a.asDouble();
-  else error("constant: 'value' must hold numbers");
+  if (a.kind == Attr::Kind::Bool)
+    v = a.b;
+  else if (a.isNumber())
+    v = a.asDouble();
+  else
+    error("constant: 'value' must hold numbers");
   std::fill(out.begin() + offset, out.begin() + offset + block, v);
 }
 
 Tensor einsum(const Op &op, const Tensor &a, const Tensor &b) {
   std::string err;
   auto spec = EinsumSpec::parse(op.getString("spec"), &err);
-  if (!spec || spec->inputs.size() != 2) error("einsum: " + (err.empty() ? "needs two operands" : err));
+  if (!spec || spec->inputs.size() != 2)
+    error("einsum: " + (err.empty() ? "needs two operands" : err));
   // Loop letters: the output's, then the summed ones.
   std::string letters = spec->output + spec->contracted();
   std::vector<int64_t> size(letters.size(), 0);
@@ -210,7 +250,8 @@ Tensor einsum(const Op &op, const Tensor &a, const Tensor &b) {
 
 Tensor reduce(const Op &op, const Tensor &x) {
   std::vector<bool> drop(x.type.rank(), false);
-  for (int64_t d : op.getInts("dims")) drop.at(d) = true;
+  for (int64_t d : op.getInts("dims"))
+    drop.at(d) = true;
   Tensor r(op.type());
   // Stride of each operand dimension in the result (0 for reduced dimensions).
   auto rs = r.strides();
@@ -221,7 +262,8 @@ Tensor reduce(const Op &op, const Tensor &x) {
     std::vector<Sum> acc(r.size(), Sum(x.type.dtype));
     forEachIndex(x.type.shape,
                  [&](const std::vector<int64_t> &i, int64_t k) { acc[dot(i, st)].add(x.data[k]); });
-    for (int64_t k = 0; k < r.size(); ++k) r.data[k] = acc[k].value();
+    for (int64_t k = 0; k < r.size(); ++k)
+      r.data[k] = acc[k].value();
   } else {
     bool isMax = op.opcode == Opcode::ReduceMax;
     std::fill(r.data.begin(), r.data.end(), isMax ? -inf() : inf());
@@ -299,12 +341,15 @@ struct Gather {
         idsStrides(ids.strides()), depth(table.type.shape.at(axis)) {}
   int64_t tableOffset(const std::vector<int64_t> &r, const Tensor &ids) const {
     int64_t io = 0;
-    for (int j = 0; j < idsRank; ++j) io += r[axis + j] * idsStrides[j];
+    for (int j = 0; j < idsRank; ++j)
+      io += r[axis + j] * idsStrides[j];
     double id = ids.data[io];
     if (!(id >= 0 && id < (double)depth)) return -1;
     int64_t o = (int64_t)id * tableStrides[axis];
-    for (int j = 0; j < axis; ++j) o += r[j] * tableStrides[j];
-    for (size_t j = axis + 1; j < tableStrides.size(); ++j) o += r[j - 1 + idsRank] * tableStrides[j];
+    for (int j = 0; j < axis; ++j)
+      o += r[j] * tableStrides[j];
+    for (size_t j = axis + 1; j < tableStrides.size(); ++j)
+      o += r[j - 1 + idsRank] * tableStrides[j];
     return o;
   }
 };
@@ -323,13 +368,15 @@ Tensor scatterAdd(const Op &op, const Tensor &base, const Tensor &ids, const Ten
   Gather g(base, ids, (int)op.getInt("axis"));
   std::vector<Sum> acc;
   acc.reserve(base.size());
-  for (double v : base.data) acc.emplace_back(base.type.dtype, v);
+  for (double v : base.data)
+    acc.emplace_back(base.type.dtype, v);
   forEachIndex(updates.type.shape, [&](const std::vector<int64_t> &i, int64_t k) {
     int64_t o = g.tableOffset(i, ids);
     if (o >= 0) acc[o].add(updates.data[k]);
   });
   Tensor r(op.type());
-  for (int64_t k = 0; k < r.size(); ++k) r.data[k] = acc[k].value();
+  for (int64_t k = 0; k < r.size(); ++k)
+    r.data[k] = acc[k].value();
   return r;
 }
 
@@ -351,7 +398,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   if (isUnaryElementwise(c)) {
     const Tensor &x = *in[0];
     Tensor r(rt);
-    for (int64_t k = 0; k < r.size(); ++k) r.data[k] = unary(c, x.type.dtype, rt.dtype, x.data[k]);
+    for (int64_t k = 0; k < r.size(); ++k)
+      r.data[k] = unary(c, x.type.dtype, rt.dtype, x.data[k]);
     return r;
   }
   if (isBinaryElementwise(c)) {
@@ -379,7 +427,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   case Opcode::Iota: {
     Tensor r(rt);
     int dim = (int)op.getInt("dim");
-    forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) { r.data[k] = (double)i.at(dim); });
+    forEachIndex(rt.shape,
+                 [&](const std::vector<int64_t> &i, int64_t k) { r.data[k] = (double)i.at(dim); });
     return r;
   }
   case Opcode::BroadcastInDim: {
@@ -395,7 +444,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     });
     return r;
   }
-  case Opcode::Reshape: return Tensor(rt, in[0]->data);
+  case Opcode::Reshape:
+    return Tensor(rt, in[0]->data);
   case Opcode::Transpose: {
     const Tensor &x = *in[0];
     auto perm = op.getInts("perm");
@@ -403,7 +453,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     Tensor r(rt);
     forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) {
       int64_t o = 0;
-      for (size_t j = 0; j < perm.size(); ++j) o += i[j] * xs[perm[j]];
+      for (size_t j = 0; j < perm.size(); ++j)
+        o += i[j] * xs[perm[j]];
       r.data[k] = x.data[o];
     });
     return r;
@@ -416,7 +467,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     Tensor r(rt);
     forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) {
       int64_t o = 0;
-      for (size_t j = 0; j < i.size(); ++j) o += (start[j] + i[j] * stride[j]) * xs[j];
+      for (size_t j = 0; j < i.size(); ++j)
+        o += (start[j] + i[j] * stride[j]) * xs[j];
       r.data[k] = x.data[o];
     });
     return r;
@@ -439,19 +491,28 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     copyBox(*in[0], zero, r, op.getInts("low"), in[0]->type.shape);
     return r;
   }
-  case Opcode::Einsum: return einsum(op, *in[0], *in[1]);
+  case Opcode::Einsum:
+    return einsum(op, *in[0], *in[1]);
   case Opcode::ReduceSum:
   case Opcode::ReduceMax:
-  case Opcode::ReduceMin: return reduce(op, *in[0]);
-  case Opcode::Cumsum: return cumsum(op, *in[0]);
-  case Opcode::Argmax: return argmax(op, *in[0]);
-  case Opcode::OneHot: return oneHot(op, *in[0]);
-  case Opcode::Take: return take(op, *in[0], *in[1]);
-  case Opcode::ScatterAdd: return scatterAdd(op, *in[0], *in[1], *in[2]);
-  case Opcode::ShardingConstraint: return *in[0];
+  case Opcode::ReduceMin:
+    return reduce(op, *in[0]);
+  case Opcode::Cumsum:
+    return cumsum(op, *in[0]);
+  case Opcode::Argmax:
+    return argmax(op, *in[0]);
+  case Opcode::OneHot:
+    return oneHot(op, *in[0]);
+  case Opcode::Take:
+    return take(op, *in[0], *in[1]);
+  case Opcode::ScatterAdd:
+    return scatterAdd(op, *in[0], *in[1], *in[2]);
+  case Opcode::ShardingConstraint:
+    return *in[0];
   case Opcode::AxisIndex: {
     std::string axis = op.getString("axis");
-    if (!ctx || !ctx->mesh) error("'axis_index' needs a device of a mesh: run the program partitioned");
+    if (!ctx || !ctx->mesh)
+      error("'axis_index' needs a device of a mesh: run the program partitioned");
     int a = ctx->mesh->axisIndex(axis);
     if (a < 0) error("'axis_index': mesh @" + ctx->mesh->name + " has no axis \"" + axis + "\"");
     return Tensor(rt, {(double)ctx->mesh->coords(ctx->device)[a]});
@@ -466,11 +527,12 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   case Opcode::DynamicUpdateSlice: {
     const Tensor &x = *in[0], &u = *in[1];
     Tensor r = x;
-    copyBox(u, std::vector<int64_t>(rt.rank(), 0), r, clampedOffsets(in, 2, x.type.shape, u.type.shape),
-            u.type.shape);
+    copyBox(u, std::vector<int64_t>(rt.rank(), 0), r,
+            clampedOffsets(in, 2, x.type.shape, u.type.shape), u.type.shape);
     return r;
   }
-  default: error(std::string("internal error: no interpreter rule for '") + opcodeName(c) + "'");
+  default:
+    error(std::string("internal error: no interpreter rule for '") + opcodeName(c) + "'");
   }
 }
 
@@ -486,7 +548,8 @@ void checkOperands(const Op &op, const std::vector<const Tensor *> &operands) {
 }
 
 // The devices of `device`'s group along `axes`, in group order (major axis first).
-std::vector<int64_t> groupMembers(const Mesh &m, int64_t device, const std::vector<std::string> &axes) {
+std::vector<int64_t> groupMembers(const Mesh &m, int64_t device,
+                                  const std::vector<std::string> &axes) {
   int64_t n = m.groupSize(axes);
   std::vector<int64_t> out;
   auto c = m.coords(device);
@@ -510,11 +573,13 @@ Tensor reduceGroup(const std::string &reduction, const std::vector<const Tensor 
   for (int64_t k = 0; k < r.size(); ++k) {
     if (reduction == "sum") {
       Sum acc(t.dtype);
-      for (const Tensor *x : xs) acc.add(x->data[k]);
+      for (const Tensor *x : xs)
+        acc.add(x->data[k]);
       r.data[k] = acc.value();
     } else if (reduction == "max" || reduction == "min") {
       double v = xs[0]->data[k];
-      for (const Tensor *x : xs) v = reduction == "max" ? maxOf(v, x->data[k]) : minOf(v, x->data[k]);
+      for (const Tensor *x : xs)
+        v = reduction == "max" ? maxOf(v, x->data[k]) : minOf(v, x->data[k]);
       r.data[k] = v;
     } else {
       error("collective: unknown reduction \"" + reduction + "\"");
@@ -538,7 +603,8 @@ Tensor piece(const Tensor &x, int dim, int64_t k, int64_t n) {
 
 Tensor evalOp(const Op &op, const std::vector<const Tensor *> &operands, const DeviceContext *ctx) {
   if (isCollective(op.opcode))
-    error(std::string("'") + opcodeName(op.opcode) + "' needs every device's operand (evalCollective)");
+    error(std::string("'") + opcodeName(op.opcode) +
+          "' needs every device's operand (evalCollective)");
   checkOperands(op, operands);
   Tensor r = evalLocal(op, operands, ctx);
   if (r.type != op.type() || r.size() != op.type().numElements())
@@ -556,7 +622,8 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
   if ((int64_t)perDevice.size() != nd)
     error(std::string("'") + opcodeName(op.opcode) + "' got " + std::to_string(perDevice.size()) +
           " device operand(s) for mesh @" + mesh.name + " of " + std::to_string(nd) + " devices");
-  for (const Tensor *t : perDevice) checkOperands(op, {t});
+  for (const Tensor *t : perDevice)
+    checkOperands(op, {t});
   auto axes = op.getStrings("axes");
   int64_t n = mesh.groupSize(axes);
   std::vector<Tensor> out;
@@ -565,11 +632,14 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
     auto members = groupMembers(mesh, d, axes);
     int64_t me = mesh.groupIndex(d, axes);
     std::vector<const Tensor *> xs;
-    for (int64_t m : members) xs.push_back(perDevice[m]);
+    for (int64_t m : members)
+      xs.push_back(perDevice[m]);
     const TensorType &xt = xs[0]->type;
     Tensor r;
     switch (op.opcode) {
-    case Opcode::AllReduce: r = reduceGroup(op.getString("reduction"), xs); break;
+    case Opcode::AllReduce:
+      r = reduceGroup(op.getString("reduction"), xs);
+      break;
     case Opcode::AllGather: {
       int dim = (int)op.getInt("dim");
       r = Tensor(op.type());
@@ -582,13 +652,15 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
     }
     case Opcode::ReduceScatter: {
       int dim = (int)op.getInt("dim");
-      if (xt.shape[dim] % n) error("'reduce_scatter': dimension is not divisible by the group size");
+      if (xt.shape[dim] % n)
+        error("'reduce_scatter': dimension is not divisible by the group size");
       r = piece(reduceGroup(op.getString("reduction"), xs), dim, me, n);
       break;
     }
     case Opcode::AllToAll: {
       int split = (int)op.getInt("split_dim"), concat = (int)op.getInt("concat_dim");
-      if (xt.shape[split] % n) error("'all_to_all': split dimension is not divisible by the group size");
+      if (xt.shape[split] % n)
+        error("'all_to_all': split dimension is not divisible by the group size");
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) { // member j's piece `me` goes to slot j
@@ -604,11 +676,12 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       r = *xs[from];
       break;
     }
-    default: error("internal error: unknown collective");
+    default:
+      error("internal error: unknown collective");
     }
     if (r.type != op.type())
-      error(std::string("'") + opcodeName(op.opcode) + "' produces " + r.type.str() +
-            " on mesh @" + mesh.name + " but its declared type is " + op.type().str());
+      error(std::string("'") + opcodeName(op.opcode) + "' produces " + r.type.str() + " on mesh @" +
+            mesh.name + " but its declared type is " + op.type().str());
     roundAll(r);
     out.push_back(std::move(r));
   }
@@ -632,8 +705,10 @@ std::vector<Tensor> runFunction(const Func &f, const std::vector<Tensor> &args,
   // A value dies after the op that uses it last; returned values never die.
   std::unordered_map<const Value *, size_t> lastUse;
   for (size_t i = 0; i < f.ops.size(); ++i)
-    for (const Value *v : f.ops[i]->operands) lastUse[v] = i;
-  for (const Value *v : f.returns) lastUse[v] = f.ops.size();
+    for (const Value *v : f.ops[i]->operands)
+      lastUse[v] = i;
+  for (const Value *v : f.returns)
+    lastUse[v] = f.ops.size();
   for (size_t i = 0; i < f.ops.size(); ++i) {
     const Op &op = *f.ops[i];
     std::vector<const Tensor *> in;
@@ -664,7 +739,8 @@ std::vector<Tensor> runFunction(const Func &f, const std::vector<Tensor> &args,
   for (const Value *v : f.returns) {
     auto it = env.find(v);
     if (it == env.end())
-      throw std::runtime_error(f.returnLoc.str() + ": error: return value %" + v->name + " has no value");
+      throw std::runtime_error(f.returnLoc.str() + ": error: return value %" + v->name +
+                               " has no value");
     out.push_back(it->second);
   }
   return out;

@@ -16,7 +16,8 @@
 
 namespace partita {
 
-static_assert(std::endian::native == std::endian::little, "the .npy code assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "the .npy code assumes a little-endian host");
 
 namespace {
 
@@ -32,25 +33,36 @@ struct Header {
 
 int itemSize(Stored s) {
   switch (s) {
-  case Stored::F4: case Stored::I4: return 4;
-  case Stored::F8: case Stored::I8: return 8;
-  case Stored::B1: return 1;
+  case Stored::F4:
+  case Stored::I4:
+    return 4;
+  case Stored::F8:
+  case Stored::I8:
+    return 8;
+  case Stored::B1:
+    return 1;
   }
   return 1;
 }
 
 DType dtypeOf(Stored s) {
   switch (s) {
-  case Stored::F4: case Stored::F8: return DType::F32;
-  case Stored::I4: case Stored::I8: return DType::I32;
-  case Stored::B1: return DType::I1;
+  case Stored::F4:
+  case Stored::F8:
+    return DType::F32;
+  case Stored::I4:
+  case Stored::I8:
+    return DType::I32;
+  case Stored::B1:
+    return DType::I1;
   }
   return DType::F32;
 }
 
 std::string shapeTuple(const std::vector<int64_t> &shape) {
   std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
@@ -76,10 +88,14 @@ public:
         haveDescr = true;
       } else if (key == "fortran_order") {
         bool fortran;
-        if (word("True")) fortran = true;
-        else if (word("False")) fortran = false;
-        else return fail(error, "'fortran_order' in the header must be True or False");
-        if (fortran) return fail(error, "arrays in Fortran order are not supported (save a C-order array)");
+        if (word("True"))
+          fortran = true;
+        else if (word("False"))
+          fortran = false;
+        else
+          return fail(error, "'fortran_order' in the header must be True or False");
+        if (fortran)
+          return fail(error, "arrays in Fortran order are not supported (save a C-order array)");
         haveOrder = true;
       } else if (key == "shape") {
         if (!tuple(&h->shape, error)) return false;
@@ -107,7 +123,8 @@ private:
     return false;
   }
   void skip() {
-    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\n')) ++p_;
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\n'))
+      ++p_;
   }
   bool eat(char c) {
     if (p_ < s_.size() && s_[p_] == c) return ++p_, true;
@@ -162,7 +179,8 @@ bool readHeader(std::ifstream &in, Header *h, std::string *error) {
   }
   int major = pre[6];
   if (major < 1 || major > 3) {
-    *error = "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(pre[7]);
+    *error =
+        "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(pre[7]);
     return false;
   }
   int64_t len = 0;
@@ -172,7 +190,8 @@ bool readHeader(std::ifstream &in, Header *h, std::string *error) {
     *error = "truncated .npy header";
     return false;
   }
-  for (int i = lenBytes - 1; i >= 0; --i) len = len * 256 + lb[i];
+  for (int i = lenBytes - 1; i >= 0; --i)
+    len = len * 256 + lb[i];
   int64_t start = 8 + lenBytes;
   if (len > fileSize - start || len > (int64_t)64 << 20) {
     *error = "truncated or oversized .npy header (" + std::to_string(len) + " bytes)";
@@ -184,14 +203,15 @@ bool readHeader(std::ifstream &in, Header *h, std::string *error) {
     return false;
   }
   if (!DictParser(text).parse(h, error)) return false;
-  static const std::pair<const char *, Stored> kTypes[] = {
-      {"<f4", Stored::F4}, {"<f8", Stored::F8}, {"<i4", Stored::I4},
-      {"<i8", Stored::I8}, {"|b1", Stored::B1}, {"?", Stored::B1}};
+  static const std::pair<const char *, Stored> kTypes[] = {{"<f4", Stored::F4}, {"<f8", Stored::F8},
+                                                           {"<i4", Stored::I4}, {"<i8", Stored::I8},
+                                                           {"|b1", Stored::B1}, {"?", Stored::B1}};
   bool known = false;
   for (const auto &[name, s] : kTypes)
     if (h->descr == name) h->stored = s, known = true;
   if (!known) {
-    *error = "unsupported array type '" + h->descr + "' (expected '<f4', '<i4', '|b1', '<f8' or '<i8')";
+    *error =
+        "unsupported array type '" + h->descr + "' (expected '<f4', '<i4', '|b1', '<f8' or '<i8')";
     return false;
   }
   h->dataOffset = start + len;
@@ -204,8 +224,8 @@ bool readHeader(std::ifstream &in, Header *h, std::string *error) {
   int64_t bytes;
   if (__builtin_mul_overflow(h->count, (int64_t)itemSize(h->stored), &bytes) ||
       bytes > fileSize - h->dataOffset) {
-    *error = "truncated .npy file: shape " + shapeTuple(h->shape) + " of '" + h->descr + "' needs " +
-             std::to_string(h->count) + " elements but the file is only " +
+    *error = "truncated .npy file: shape " + shapeTuple(h->shape) + " of '" + h->descr +
+             "' needs " + std::to_string(h->count) + " elements but the file is only " +
              std::to_string(fileSize) + " bytes";
     return false;
   }
@@ -226,9 +246,24 @@ bool convert(const Header &h, const char *src, int64_t n, double *dst, std::stri
   for (int64_t i = 0; i < n; ++i) {
     const char *p = src + i * itemSize(h.stored);
     switch (h.stored) {
-    case Stored::F4: { float f; std::memcpy(&f, p, 4); dst[i] = f; break; }
-    case Stored::F8: { double d; std::memcpy(&d, p, 8); dst[i] = (float)d; break; }
-    case Stored::I4: { int32_t v; std::memcpy(&v, p, 4); dst[i] = v; break; }
+    case Stored::F4: {
+      float f;
+      std::memcpy(&f, p, 4);
+      dst[i] = f;
+      break;
+    }
+    case Stored::F8: {
+      double d;
+      std::memcpy(&d, p, 8);
+      dst[i] = (float)d;
+      break;
+    }
+    case Stored::I4: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      dst[i] = v;
+      break;
+    }
     case Stored::I8: {
       int64_t v;
       std::memcpy(&v, p, 8);
@@ -239,7 +274,9 @@ bool convert(const Header &h, const char *src, int64_t n, double *dst, std::stri
       dst[i] = (double)v;
       break;
     }
-    case Stored::B1: dst[i] = *p != 0; break;
+    case Stored::B1:
+      dst[i] = *p != 0;
+      break;
     }
   }
   return true;
@@ -256,7 +293,8 @@ bool matches(const Header &h, const TensorType &expected, std::string *error) {
 }
 
 // Reads the whole array, checked against `expected` when given.
-bool readWhole(const std::string &path, const TensorType *expected, Tensor *out, std::string *error) {
+bool readWhole(const std::string &path, const TensorType *expected, Tensor *out,
+               std::string *error) {
   std::ifstream in;
   Header h;
   if (!open(path, in, error) || !readHeader(in, &h, error)) return false;
@@ -280,7 +318,8 @@ bool readNpy(const std::string &path, Tensor *out, std::string *error) {
   return readWhole(path, nullptr, out, error);
 }
 
-bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out, std::string *error) {
+bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out,
+               std::string *error) {
   return readWhole(path, &expected, out, error);
 }
 
@@ -289,7 +328,8 @@ bool readNpySlice(const std::string &path, const TensorType &global,
                   Tensor *out, std::string *error) {
   std::ifstream in;
   Header h;
-  if (!open(path, in, error) || !readHeader(in, &h, error) || !matches(h, global, error)) return false;
+  if (!open(path, in, error) || !readHeader(in, &h, error) || !matches(h, global, error))
+    return false;
   int rank = global.rank();
   if ((int)offsets.size() != rank || (int)sizes.size() != rank) {
     *error = "slice box rank does not match " + global.str();
@@ -318,11 +358,13 @@ bool readNpySlice(const std::string &path, const TensorType &global,
   int64_t rowLen = rank ? valid[rank - 1] : 1;
   std::vector<int64_t> outer(valid.begin(), valid.end() - (rank ? 1 : 0));
   std::vector<int64_t> fileStrides(rank, 1), boxStrides = t.strides();
-  for (int i = rank - 2; i >= 0; --i) fileStrides[i] = fileStrides[i + 1] * global.shape[i + 1];
+  for (int i = rank - 2; i >= 0; --i)
+    fileStrides[i] = fileStrides[i + 1] * global.shape[i + 1];
   std::vector<char> raw((size_t)(rowLen * item));
   std::vector<int64_t> idx(outer.size(), 0);
   int64_t rows = 1;
-  for (int64_t v : outer) rows *= v;
+  for (int64_t v : outer)
+    rows *= v;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t fo = rank ? offsets[rank - 1] : 0, bo = 0;
     for (size_t i = 0; i < outer.size(); ++i) {
@@ -335,7 +377,8 @@ bool readNpySlice(const std::string &path, const TensorType &global,
       return false;
     }
     if (!convert(h, raw.data(), rowLen, t.data.data() + bo, error)) return false;
-    for (int i = (int)outer.size() - 1; i >= 0 && ++idx[i] == outer[i]; --i) idx[i] = 0;
+    for (int i = (int)outer.size() - 1; i >= 0 && ++idx[i] == outer[i]; --i)
+      idx[i] = 0;
   }
   roundAll(t);
   *out = std::move(t);
@@ -348,8 +391,8 @@ bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
     return false;
   }
   const char *descr = isFloat(t.type.dtype) ? "<f4" : t.type.dtype == DType::I32 ? "<i4" : "|b1";
-  std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " +
-                     shapeTuple(t.type.shape) + ", }";
+  std::string dict = std::string("{'descr': '") + descr +
+                     "', 'fortran_order': False, 'shape': " + shapeTuple(t.type.shape) + ", }";
   // Pad with spaces so that the data starts at a multiple of 64 bytes, as NumPy does.
   bool v2 = dict.size() + 1 + 10 > 65535;
   size_t pre = v2 ? 12 : 10;
@@ -358,7 +401,8 @@ bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
   dict += '\n';
   std::string buf = std::string("\x93NUMPY") + (char)(v2 ? 2 : 1) + '\0';
   uint32_t len = (uint32_t)dict.size();
-  for (int i = 0; i < (v2 ? 4 : 2); ++i) buf += (char)((len >> (8 * i)) & 0xff);
+  for (int i = 0; i < (v2 ? 4 : 2); ++i)
+    buf += (char)((len >> (8 * i)) & 0xff);
   buf += dict;
   for (double v : t.data) {
     if (isFloat(t.type.dtype)) {

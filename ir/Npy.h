@@ -13,7 +13,8 @@ namespace partita {
 bool readNpy(const std::string &path, Tensor *out, std::string *error);
 // Reads the array and checks it against `expected` (shape and dtype; bf16 accepts f32
 // data and rounds it). Errors name the expected and the found type.
-bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out, std::string *error);
+bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out,
+               std::string *error);
 // Reads only the box [offsets, offsets + sizes) of a stored array of type `global`, seeking
 // rather than loading the whole file. Cells past the array's end are zero (padding).
 bool readNpySlice(const std::string &path, const TensorType &global,

@@ -15,7 +15,8 @@ bool holdsUnreducedValue(const Sharding &s, const Mesh &m, int64_t device) {
 static std::vector<int64_t> validSizes(const Sharding &s, const Mesh &m, int64_t device,
                                        const TensorType &global) {
   std::vector<int64_t> v(global.rank());
-  for (int d = 0; d < global.rank(); ++d) v[d] = s.validSize(d, device, global, m);
+  for (int d = 0; d < global.rank(); ++d)
+    v[d] = s.validSize(d, device, global, m);
   return v;
 }
 
@@ -27,8 +28,8 @@ Tensor extractShard(const Tensor &global, const Sharding &s, const Mesh &m, int6
   checkSharding(s, m, global.type);
   Tensor local(s.localType(global.type, m));
   if (!holdsUnreducedValue(s, m, device)) return local;
-  copyBox(global, s.offsets(device, global.type, m), local, std::vector<int64_t>(local.type.rank(), 0),
-          validSizes(s, m, device, global.type));
+  copyBox(global, s.offsets(device, global.type, m), local,
+          std::vector<int64_t>(local.type.rank(), 0), validSizes(s, m, device, global.type));
   return local;
 }
 
@@ -62,7 +63,8 @@ Tensor assembleGlobal(const std::vector<Tensor> &locals, const Sharding &s, cons
                                l.type.str() + ", expected " + lt.str());
     // Disjoint boxes are added into zeros, which copies them; unreduced groups sum.
     Tensor box(TensorType(global.dtype, validSizes(s, m, d, global)));
-    copyBox(l, std::vector<int64_t>(lt.rank(), 0), box, std::vector<int64_t>(lt.rank(), 0), box.type.shape);
+    copyBox(l, std::vector<int64_t>(lt.rank(), 0), box, std::vector<int64_t>(lt.rank(), 0),
+            box.type.shape);
     auto off = s.offsets(d, global, m), bs = box.strides();
     for (int64_t k = 0; k < box.size(); ++k) {
       int64_t o = 0, rest = k;

@@ -10,7 +10,8 @@ namespace partita {
 
 std::vector<int64_t> Tensor::strides() const {
   std::vector<int64_t> s(type.shape.size(), 1);
-  for (int i = (int)s.size() - 2; i >= 0; --i) s[i] = s[i + 1] * type.shape[i + 1];
+  for (int i = (int)s.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * type.shape[i + 1];
   return s;
 }
 
@@ -34,23 +35,29 @@ static double roundI32(double v) {
 
 double roundTo(DType t, double v) {
   switch (t) {
-  case DType::F32: return (double)(float)v;
-  case DType::BF16: return (double)bf16Round((float)v);
-  case DType::I32: return roundI32(v);
-  case DType::I1: return v != 0 ? 1.0 : 0.0; // NaN is nonzero, hence true
+  case DType::F32:
+    return (double)(float)v;
+  case DType::BF16:
+    return (double)bf16Round((float)v);
+  case DType::I32:
+    return roundI32(v);
+  case DType::I1:
+    return v != 0 ? 1.0 : 0.0; // NaN is nonzero, hence true
   }
   return v;
 }
 
 void roundAll(Tensor &t) {
-  for (double &v : t.data) v = roundTo(t.type.dtype, v);
+  for (double &v : t.data)
+    v = roundTo(t.type.dtype, v);
 }
 
 void copyBox(const Tensor &src, const std::vector<int64_t> &srcOffsets, Tensor &dst,
              const std::vector<int64_t> &dstOffsets, const std::vector<int64_t> &sizes) {
   int rank = (int)sizes.size();
   int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
+  for (int64_t s : sizes)
+    n *= s;
   if (n == 0) return;
   auto ss = src.strides(), ds = dst.strides();
   std::vector<int64_t> idx(rank, 0);
@@ -61,7 +68,8 @@ void copyBox(const Tensor &src, const std::vector<int64_t> &srcOffsets, Tensor &
       d += (dstOffsets[i] + idx[i]) * ds[i];
     }
     dst.data[d] = src.data[so];
-    for (int i = rank - 1; i >= 0 && ++idx[i] == sizes[i]; --i) idx[i] = 0;
+    for (int i = rank - 1; i >= 0 && ++idx[i] == sizes[i]; --i)
+      idx[i] = 0;
   }
 }
 

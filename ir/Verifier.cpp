@@ -39,14 +39,22 @@ std::string q(const std::string &s) { return "'" + s + "'"; }
 
 const char *kindName(Attr::Kind k) {
   switch (k) {
-  case Attr::Kind::Int: return "an integer";
-  case Attr::Kind::Float: return "a float";
-  case Attr::Kind::String: return "a string";
-  case Attr::Kind::Bool: return "a boolean";
-  case Attr::Kind::Symbol: return "a symbol";
-  case Attr::Kind::Type: return "a type";
-  case Attr::Kind::List: return "a list";
-  case Attr::Kind::Sharding: return "a sharding";
+  case Attr::Kind::Int:
+    return "an integer";
+  case Attr::Kind::Float:
+    return "a float";
+  case Attr::Kind::String:
+    return "a string";
+  case Attr::Kind::Bool:
+    return "a boolean";
+  case Attr::Kind::Symbol:
+    return "a symbol";
+  case Attr::Kind::Type:
+    return "a type";
+  case Attr::Kind::List:
+    return "a list";
+  case Attr::Kind::Sharding:
+    return "a sharding";
   }
   return "an attribute";
 }
@@ -77,37 +85,60 @@ int64_t checkedMul(int64_t a, int64_t b, const std::string &what) {
 // Attribute names each op accepts; names containing '.' are free-form (discardable) extras.
 std::vector<std::string> allowedAttrs(Opcode c) {
   switch (c) {
-  case Opcode::Compare: return {"direction"};
-  case Opcode::Constant: return {"value"};
-  case Opcode::Iota: return {"dim"};
-  case Opcode::BroadcastInDim: return {"dims"};
-  case Opcode::Transpose: return {"perm"};
-  case Opcode::Slice: return {"limit", "start", "stride"};
-  case Opcode::Concatenate: return {"dim"};
-  case Opcode::Pad: return {"high", "low", "value"};
-  case Opcode::Einsum: return {"spec"};
+  case Opcode::Compare:
+    return {"direction"};
+  case Opcode::Constant:
+    return {"value"};
+  case Opcode::Iota:
+    return {"dim"};
+  case Opcode::BroadcastInDim:
+    return {"dims"};
+  case Opcode::Transpose:
+    return {"perm"};
+  case Opcode::Slice:
+    return {"limit", "start", "stride"};
+  case Opcode::Concatenate:
+    return {"dim"};
+  case Opcode::Pad:
+    return {"high", "low", "value"};
+  case Opcode::Einsum:
+    return {"spec"};
   case Opcode::ReduceSum:
   case Opcode::ReduceMax:
-  case Opcode::ReduceMin: return {"dims"};
-  case Opcode::Cumsum: return {"dim", "exclusive", "reverse"};
-  case Opcode::Argmax: return {"dim"};
-  case Opcode::OneHot: return {"axis", "depth"};
+  case Opcode::ReduceMin:
+    return {"dims"};
+  case Opcode::Cumsum:
+    return {"dim", "exclusive", "reverse"};
+  case Opcode::Argmax:
+    return {"dim"};
+  case Opcode::OneHot:
+    return {"axis", "depth"};
   case Opcode::Take:
-  case Opcode::ScatterAdd: return {"axis"};
-  case Opcode::AllReduce: return {"axes", "reduction"};
-  case Opcode::AllGather: return {"axes", "dim"};
-  case Opcode::ReduceScatter: return {"axes", "dim", "reduction"};
-  case Opcode::AllToAll: return {"axes", "concat_dim", "split_dim"};
-  case Opcode::CollectivePermute: return {"axes", "shift"};
-  case Opcode::AxisIndex: return {"axis"};
-  case Opcode::DynamicSlice: return {"sizes"};
-  default: return {};
+  case Opcode::ScatterAdd:
+    return {"axis"};
+  case Opcode::AllReduce:
+    return {"axes", "reduction"};
+  case Opcode::AllGather:
+    return {"axes", "dim"};
+  case Opcode::ReduceScatter:
+    return {"axes", "dim", "reduction"};
+  case Opcode::AllToAll:
+    return {"axes", "concat_dim", "split_dim"};
+  case Opcode::CollectivePermute:
+    return {"axes", "shift"};
+  case Opcode::AxisIndex:
+    return {"axis"};
+  case Opcode::DynamicSlice:
+    return {"sizes"};
+  default:
+    return {};
   }
 }
 
 std::string joined(const std::vector<std::string> &v) {
   std::string s;
-  for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
+  for (const auto &x : v)
+    s += (s.empty() ? "" : ", ") + x;
   return s;
 }
 
@@ -151,11 +182,13 @@ private:
   void checkArity() const {
     int n = (int)in_.size(), arity = opcodeArity(code_);
     auto count = [](int k) { return std::to_string(k) + (k == 1 ? " operand" : " operands"); };
-    if (arity >= 0 && n != arity) fail(name_ + " takes " + count(arity) + ", found " + std::to_string(n));
+    if (arity >= 0 && n != arity)
+      fail(name_ + " takes " + count(arity) + ", found " + std::to_string(n));
     if (code_ == Opcode::Concatenate && n < 1) fail(name_ + " takes at least 1 operand, found 0");
     if (code_ == Opcode::DynamicSlice || code_ == Opcode::DynamicUpdateSlice) {
       int fixed = code_ == Opcode::DynamicSlice ? 1 : 2;
-      if (n < fixed) fail(name_ + " takes at least " + count(fixed) + ", found " + std::to_string(n));
+      if (n < fixed)
+        fail(name_ + " takes at least " + count(fixed) + ", found " + std::to_string(n));
       if (n != fixed + x().rank())
         fail(name_ + " takes " + count(fixed) + " and one i32[] offset per dimension of " +
              x().str() + " (" + std::to_string(x().rank()) + "), found " +
@@ -206,8 +239,10 @@ private:
     std::string v = stringAttr(n);
     if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
       std::string c;
-      for (const auto &s : choices) c += (c.empty() ? "" : ", ") + ("\"" + s + "\"");
-      fail("attribute " + q(n) + " of " + name_ + " must be one of " + c + ", found \"" + v + "\"", n);
+      for (const auto &s : choices)
+        c += (c.empty() ? "" : ", ") + ("\"" + s + "\"");
+      fail("attribute " + q(n) + " of " + name_ + " must be one of " + c + ", found \"" + v + "\"",
+           n);
     }
     return v;
   }
@@ -281,16 +316,22 @@ private:
   std::optional<TensorType> elementwiseUnary() const {
     const TensorType &t = x();
     switch (code_) {
-    case Opcode::Not: needDType(t, DType::I1, "an operand"); return t;
+    case Opcode::Not:
+      needDType(t, DType::I1, "an operand");
+      return t;
     case Opcode::Neg:
-    case Opcode::Abs: needNumeric(t, "an operand"); return t;
+    case Opcode::Abs:
+      needNumeric(t, "an operand");
+      return t;
     case Opcode::Convert:
       if (!declared_) return std::nullopt;
       if (declared_->shape != t.shape)
         fail(name_ + " changes only the element type: result " + declared_->str() +
              " must have the operand's shape " + shapeStr(t.shape));
       return *declared_;
-    default: needFloat(t, "an operand"); return t;
+    default:
+      needFloat(t, "an operand");
+      return t;
     }
   }
 
@@ -302,8 +343,12 @@ private:
       oneOf("direction", {"eq", "ne", "lt", "le", "gt", "ge"});
       return TensorType(DType::I1, a.shape);
     case Opcode::And:
-    case Opcode::Or: needDType(a, DType::I1, "operands"); return a;
-    default: needNumeric(a, "operands"); return a;
+    case Opcode::Or:
+      needDType(a, DType::I1, "operands");
+      return a;
+    default:
+      needNumeric(a, "operands");
+      return a;
     }
   }
 
@@ -328,7 +373,8 @@ private:
                  " entries at depth " + std::to_string(depth) + ", expected " +
                  std::to_string(t.shape[depth]) + " for " + t.str(),
              "value");
-      for (const auto &e : v.list) checkConstant(e, depth + 1);
+      for (const auto &e : v.list)
+        checkConstant(e, depth + 1);
       return;
     }
     if (depth > 0 && depth < t.rank())
@@ -339,7 +385,8 @@ private:
     switch (t.dtype) {
     case DType::F32:
     case DType::BF16:
-      if (!v.isNumber()) fail(where + " must hold numbers for " + t.str() + ", found " + kindName(v.kind), "value");
+      if (!v.isNumber())
+        fail(where + " must hold numbers for " + t.str() + ", found " + kindName(v.kind), "value");
       break;
     case DType::I32:
       if (v.kind != Attr::Kind::Int)
@@ -378,15 +425,15 @@ private:
         int64_t s = in_[i].shape[k];
         if (size[c] >= 0 && size[c] != s)
           fail("einsum letter '" + std::string(1, l[k]) + "' has size " + std::to_string(size[c]) +
-               " in operand " + std::to_string(owner[c]) + " (" + in_[owner[c]].str() +
-               ") but " + std::to_string(s) + " in operand " + std::to_string(i) + " (" +
-               in_[i].str() + ")");
+               " in operand " + std::to_string(owner[c]) + " (" + in_[owner[c]].str() + ") but " +
+               std::to_string(s) + " in operand " + std::to_string(i) + " (" + in_[i].str() + ")");
         size[c] = s;
         owner[c] = (int)i;
       }
     }
     TensorType r(x().dtype, {});
-    for (char c : spec->output) r.shape.push_back(size[c - 'a']);
+    for (char c : spec->output)
+      r.shape.push_back(size[c - 'a']);
     return r;
   }
 
@@ -403,7 +450,9 @@ private:
     std::vector<bool> drop(x().rank(), false);
     for (int64_t d : dims) {
       checkDim("dims", d, x().rank(), x());
-      if (drop[d]) fail("attribute 'dims' of " + name_ + " lists dimension " + std::to_string(d) + " twice", "dims");
+      if (drop[d])
+        fail("attribute 'dims' of " + name_ + " lists dimension " + std::to_string(d) + " twice",
+             "dims");
       drop[d] = true;
     }
     TensorType r(x().dtype, {});
@@ -425,7 +474,8 @@ private:
              " but the selected operands have shape " + shapeStr(in_[1].shape));
       return in_[1];
     }
-    case Opcode::Constant: return constant();
+    case Opcode::Constant:
+      return constant();
     case Opcode::Iota: {
       if (!declared_) {
         intAttr("dim");
@@ -445,16 +495,15 @@ private:
       for (int i = 0; i < x().rank(); ++i) {
         checkDim("dims", dims[i], declared_->rank(), *declared_);
         if (used[dims[i]])
-          fail("attribute 'dims' of " + name_ + " maps two operand dimensions to result dimension " +
-                   std::to_string(dims[i]),
+          fail("attribute 'dims' of " + name_ +
+                   " maps two operand dimensions to result dimension " + std::to_string(dims[i]),
                "dims");
         used[dims[i]] = true;
         int64_t s = x().shape[i], r = declared_->shape[dims[i]];
         if (s != 1 && s != r)
           fail(name_ + " cannot broadcast operand dimension " + std::to_string(i) + " of size " +
-               std::to_string(s) + " to result dimension " + std::to_string(dims[i]) +
-               " of size " + std::to_string(r) + " (" + x().str() + " to " + declared_->str() +
-               ")");
+               std::to_string(s) + " to result dimension " + std::to_string(dims[i]) + " of size " +
+               std::to_string(r) + " (" + x().str() + " to " + declared_->str() + ")");
       }
       return *declared_;
     }
@@ -474,7 +523,8 @@ private:
       TensorType r(x().dtype, {});
       for (int64_t p : perm) {
         checkDim("perm", p, x().rank(), x());
-        if (seen[p]) fail("attribute 'perm' of " + name_ + " is not a permutation: " + shapeStr(perm), "perm");
+        if (seen[p])
+          fail("attribute 'perm' of " + name_ + " is not a permutation: " + shapeStr(perm), "perm");
         seen[p] = true;
         r.shape.push_back(x().shape[p]);
       }
@@ -498,7 +548,9 @@ private:
                    x().str(),
                start[i] < 0 || start[i] > limit[i] ? "start" : "limit");
         if (stride[i] < 1)
-          fail("attribute 'stride' of " + name_ + " must be positive, found " + std::to_string(stride[i]), "stride");
+          fail("attribute 'stride' of " + name_ + " must be positive, found " +
+                   std::to_string(stride[i]),
+               "stride");
         r.shape.push_back((limit[i] - start[i] + stride[i] - 1) / stride[i]);
       }
       return r;
@@ -510,7 +562,8 @@ private:
       for (size_t i = 1; i < in_.size(); ++i) {
         const TensorType &t = in_[i];
         bool ok = t.dtype == x().dtype && t.rank() == x().rank();
-        for (int k = 0; ok && k < t.rank(); ++k) ok = k == d || t.shape[k] == x().shape[k];
+        for (int k = 0; ok && k < t.rank(); ++k)
+          ok = k == d || t.shape[k] == x().shape[k];
         if (!ok)
           fail("operands of " + name_ + " must agree except in dimension " + std::to_string(d) +
                ": " + x().str() + " and " + t.str());
@@ -526,16 +579,23 @@ private:
       if (!v.isNumber()) badKind("value", "a number");
       TensorType r = x();
       for (int i = 0; i < x().rank(); ++i) {
-        if (low[i] < 0) fail("attribute 'low' of " + name_ + " must be non-negative, found " + shapeStr(low), "low");
-        if (high[i] < 0) fail("attribute 'high' of " + name_ + " must be non-negative, found " + shapeStr(high), "high");
-        r.shape[i] = checkedAdd(checkedAdd(r.shape[i], low[i], name_ + " result extent"), high[i], name_ + " result extent");
+        if (low[i] < 0)
+          fail("attribute 'low' of " + name_ + " must be non-negative, found " + shapeStr(low),
+               "low");
+        if (high[i] < 0)
+          fail("attribute 'high' of " + name_ + " must be non-negative, found " + shapeStr(high),
+               "high");
+        r.shape[i] = checkedAdd(checkedAdd(r.shape[i], low[i], name_ + " result extent"), high[i],
+                                name_ + " result extent");
       }
       return r;
     }
-    case Opcode::Einsum: return einsum();
+    case Opcode::Einsum:
+      return einsum();
     case Opcode::ReduceSum:
     case Opcode::ReduceMax:
-    case Opcode::ReduceMin: return reduction();
+    case Opcode::ReduceMin:
+      return reduction();
     case Opcode::Cumsum:
       needNumeric(x(), "an operand");
       dimAttr("dim", x().rank(), x());
@@ -552,11 +612,13 @@ private:
     case Opcode::OneHot: {
       needDType(x(), DType::I32, "ids");
       int64_t depth = intAttr("depth");
-      if (depth <= 0) fail("attribute 'depth' of " + name_ + " must be positive, found " + std::to_string(depth), "depth");
+      if (depth <= 0)
+        fail("attribute 'depth' of " + name_ + " must be positive, found " + std::to_string(depth),
+             "depth");
       int64_t axis = intAttr("axis", x().rank());
       if (axis < 0 || axis > x().rank())
-        fail("attribute 'axis' of " + name_ + " is " + std::to_string(axis) + ", expected 0 <= axis <= " +
-                 std::to_string(x().rank()) + " for ids " + x().str(),
+        fail("attribute 'axis' of " + name_ + " is " + std::to_string(axis) +
+                 ", expected 0 <= axis <= " + std::to_string(x().rank()) + " for ids " + x().str(),
              "axis");
       if (!declared_) return std::nullopt;
       if (declared_->dtype == DType::I1)
@@ -582,7 +644,8 @@ private:
              shapeStr(ids.shape) + "), found " + in_[2].str());
       return table;
     }
-    case Opcode::ShardingConstraint: return x();
+    case Opcode::ShardingConstraint:
+      return x();
     case Opcode::AllReduce:
     case Opcode::CollectivePermute: {
       group(stringsAttr("axes"));
@@ -646,10 +709,12 @@ private:
       if (code_ == Opcode::DynamicUpdateSlice) {
         const TensorType &u = in_[1];
         bool ok = u.dtype == x().dtype && u.rank() == x().rank();
-        for (int k = 0; ok && k < u.rank(); ++k) ok = u.shape[k] <= x().shape[k];
+        for (int k = 0; ok && k < u.rank(); ++k)
+          ok = u.shape[k] <= x().shape[k];
         if (!ok)
-          fail("the update of " + name_ + " must have the operand's element type and rank and "
-                                          "fit inside it: operand " +
+          fail("the update of " + name_ +
+               " must have the operand's element type and rank and "
+               "fit inside it: operand " +
                x().str() + ", update " + u.str());
         return x();
       }
@@ -662,7 +727,8 @@ private:
                "sizes");
       return TensorType(x().dtype, sizes);
     }
-    default: fail("internal error: no type rule for " + name_);
+    default:
+      fail("internal error: no type rule for " + name_);
     }
   }
 };
@@ -721,12 +787,13 @@ public:
   void funcs() {
     std::set<std::string> names;
     for (const auto &f : m_.funcs) {
-      if (!names.insert(f->name).second) d_.error(f->loc, "function @" + f->name + " is defined twice");
+      if (!names.insert(f->name).second)
+        d_.error(f->loc, "function @" + f->name + " is defined twice");
       func(*f);
     }
     if (!m_.funcs.empty() && !m_.main())
-      d_.error(m_.funcs.front()->loc, "the module has no @main function (found @" +
-                                          m_.funcs.front()->name + ")");
+      d_.error(m_.funcs.front()->loc,
+               "the module has no @main function (found @" + m_.funcs.front()->name + ")");
   }
 
   // The mesh collectives of `f` run on: its `partitioned` mesh, else the module's only mesh.
@@ -793,7 +860,8 @@ public:
       std::string what = "argument %" + v->name;
       auto p = typeProblem(v->type);
       defined[v] = p.empty();
-      if (!p.empty()) d_.error(v->loc, what + ": " + p);
+      if (!p.empty())
+        d_.error(v->loc, what + ": " + p);
       else
         boundary(what, v->type, v->sharding, i < f.argAttrs.size() ? &f.argAttrs[i] : nullptr, f,
                  part, v->loc);
@@ -801,8 +869,10 @@ public:
     for (size_t i = 0; i < f.results.size(); ++i) {
       const FuncResult &r = f.results[i];
       std::string what = "result " + std::to_string(i) + " of @" + f.name;
-      if (auto p = typeProblem(r.type); !p.empty()) d_.error(pick(r.loc, f.loc), what + ": " + p);
-      else boundary(what, r.type, r.sharding, &r.attrs, f, part, pick(r.loc, f.loc));
+      if (auto p = typeProblem(r.type); !p.empty())
+        d_.error(pick(r.loc, f.loc), what + ": " + p);
+      else
+        boundary(what, r.type, r.sharding, &r.attrs, f, part, pick(r.loc, f.loc));
     }
     for (const auto &o : f.ops) {
       bool ok = true, usable = true;
@@ -860,7 +930,8 @@ private:
     const Loc &l = pick(s.loc, at);
     std::string pre = what.empty() ? "" : what + ": ";
     if (!m_.mesh(s.mesh)) {
-      d_.error(l, pre + "sharding " + s.str() + " refers to mesh @" + s.mesh + ", which is not declared");
+      d_.error(l, pre + "sharding " + s.str() + " refers to mesh @" + s.mesh +
+                      ", which is not declared");
       return false;
     }
     const Mesh *mesh = lookup(s.mesh);
@@ -932,12 +1003,14 @@ bool verifyOp(const Op &op, const Module &m, Diagnostics &diags) {
     for (const auto &o : f->ops)
       if (o.get() == &op) {
         v.op(op, *f);
-        for (const auto &d : local.all()) diags.error(d.loc, d.message);
+        for (const auto &d : local.all())
+          diags.error(d.loc, d.message);
         return !local.hasErrors();
       }
   Func none;
   v.op(op, none);
-  for (const auto &d : local.all()) diags.error(d.loc, d.message);
+  for (const auto &d : local.all())
+    diags.error(d.loc, d.message);
   return !local.hasErrors();
 }
 

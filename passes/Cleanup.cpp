@@ -80,7 +80,8 @@ public:
       std::map<std::pair<Opcode, std::vector<Value *>>, std::vector<Op *>> seen;
       std::vector<std::unique_ptr<Op>> kept;
       for (auto &op : f->ops) {
-        for (Value *&v : op->operands) v = repl(v);
+        for (Value *&v : op->operands)
+          v = repl(v);
         auto &bucket = seen[{op->opcode, op->operands}];
         Op *match = nullptr;
         for (Op *c : bucket)
@@ -95,7 +96,8 @@ public:
       // Every op moved to `kept` (merged ones were dropped), so the list is always replaced.
       f->ops = std::move(kept);
       if (replaced.empty()) continue;
-      for (Value *&v : f->returns) v = repl(v);
+      for (Value *&v : f->returns)
+        v = repl(v);
       f->collectGarbage();
       r.changed = true;
     }

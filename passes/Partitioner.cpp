@@ -287,9 +287,9 @@ private:
     TensorType it = ids->type, pt(DType::I1, ids->type.shape);
     Value *off = broadcastScalar(c.shardOffset(axes, chunk), it);
     Value *shifted = c.b.create(Opcode::Sub, {ids, off}, {}, it, ids->name + ".local");
-    Value *lim = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(size)}}, it, "c");
+    Value *lim = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(size)}}, it, "cst");
     Value *ok = c.b.create(Opcode::Compare, {ids, lim}, {{"direction", Attr::ofString("lt")}}, pt, "inrange");
-    Value *neg = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(-1)}}, it, "c");
+    Value *neg = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(-1)}}, it, "cst");
     return c.b.create(Opcode::Select, {ok, shifted, neg}, {}, it, ids->name + ".local");
   }
 
@@ -360,7 +360,7 @@ private:
                                   TensorType(DType::I1, {}), "first");
         Value *pred = broadcastScalar(first, TensorType(DType::I1, in[0]->type.shape));
         Value *zero = c.b.create(Opcode::Constant, {}, {{"value", isFloat(in[0]->type.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}},
-                                 in[0]->type, "c");
+                                 in[0]->type, "cst");
         in[0] = c.b.create(Opcode::Select, {pred, in[0], zero}, {}, in[0]->type, in[0]->name + ".once");
       }
       if (op.opcode == Opcode::ScatterAdd) {
@@ -397,7 +397,7 @@ private:
       bool rev = op.getBool("reverse");
       Value *before = c.b.create(Opcode::Compare, {pos, me}, {{"direction", Attr::ofString(rev ? "gt" : "lt")}},
                                  TensorType(DType::I1, tn.shape), "before");
-      Value *zero = c.b.create(Opcode::Constant, {}, {{"value", isFloat(tn.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}}, tn, "c");
+      Value *zero = c.b.create(Opcode::Constant, {}, {{"value", isFloat(tn.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}}, tn, "cst");
       Value *sel = c.b.create(Opcode::Select, {before, all, zero}, {}, tn, name + ".prior");
       Value *prior = c.b.create(Opcode::ReduceSum, {sel}, {{"dims", Attr::ofInts({0})}}, tt, name + ".prior");
       std::vector<int64_t> bdims;
@@ -420,7 +420,7 @@ private:
                                vt, name + ".max");
       Value *won = c.b.create(Opcode::Compare, {lmax, gmax}, {{"direction", Attr::ofString("eq")}},
                               TensorType(DType::I1, outT.shape), name + ".won");
-      Value *big = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(std::numeric_limits<int32_t>::max())}}, outT, "c");
+      Value *big = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(std::numeric_limits<int32_t>::max())}}, outT, "cst");
       Value *cand = c.b.create(Opcode::Select, {won, garg, big}, {}, outT, name + ".cand");
       return c.b.create(Opcode::AllReduce, {cand}, {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("min")}},
                         outT, name);

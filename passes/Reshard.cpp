@@ -37,12 +37,12 @@ std::string ShardState::key() const {
 static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 Value *SpmdContext::constI32(int64_t v) {
-  return b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(v)}}, TensorType(DType::I32, {}), "c");
+  return b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(v)}}, TensorType(DType::I32, {}), "cst");
 }
 
 Value *SpmdContext::constScalar(DType t, double v) {
   Attr a = isFloat(t) ? Attr::ofFloat(v) : Attr::ofInt((int64_t)v);
-  return b.create(Opcode::Constant, {}, {{"value", a}}, TensorType(t, {}), "c");
+  return b.create(Opcode::Constant, {}, {{"value", a}}, TensorType(t, {}), "cst");
 }
 
 Value *SpmdContext::groupIndex(const std::vector<std::string> &axes) {
@@ -80,10 +80,10 @@ Value *SpmdContext::maskPadding(Value *x, int dim, const std::vector<std::string
   Value *off = shardOffset(axes, t.shape[dim]);
   Value *offb = b.create(Opcode::BroadcastInDim, {off}, {{"dims", Attr::ofInts({})}}, it, "off");
   Value *pos = b.create(Opcode::Add, {iota, offb}, {}, it, "pos");
-  Value *lim = b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(globalSize)}}, it, "c");
+  Value *lim = b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(globalSize)}}, it, "cst");
   Value *pred = b.create(Opcode::Compare, {pos, lim}, {{"direction", Attr::ofString("lt")}}, pt, "valid");
   Attr fa = isFloat(t.dtype) ? Attr::ofFloat(fill) : Attr::ofInt((int64_t)fill);
-  Value *fv = b.create(Opcode::Constant, {}, {{"value", fa}}, t, "c");
+  Value *fv = b.create(Opcode::Constant, {}, {{"value", fa}}, t, "cst");
   return b.create(Opcode::Select, {pred, x, fv}, {}, t, x->name + ".masked");
 }
 

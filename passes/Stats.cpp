@@ -26,7 +26,8 @@ int64_t satMul(int64_t a, int64_t b) {
 
 int64_t bytesOf(const TensorType &t) {
   int64_t n = dtypeBytes(t.dtype);
-  for (int64_t d : t.shape) n = satMul(n, d);
+  for (int64_t d : t.shape)
+    n = satMul(n, d);
   return n;
 }
 
@@ -56,7 +57,8 @@ int64_t einsumFlops(const Op &op) {
     for (size_t k = 0; k < spec->inputs[i].size() && k < op.operands[i]->type.shape.size(); ++k)
       size[spec->inputs[i][k]] = op.operands[i]->type.shape[k];
   int64_t n = 2;
-  for (const auto &[c, s] : size) n = satMul(n, s);
+  for (const auto &[c, s] : size)
+    n = satMul(n, s);
   return n;
 }
 
@@ -67,9 +69,11 @@ int64_t peakBytes(const Func &f, int64_t argBytes) {
   std::unordered_map<const Value *, size_t> lastUse;
   for (size_t i = 0; i < n; ++i) {
     lastUse[f.ops[i]->result] = i;
-    for (const Value *v : f.ops[i]->operands) lastUse[v] = i;
+    for (const Value *v : f.ops[i]->operands)
+      lastUse[v] = i;
   }
-  for (const Value *v : f.returns) lastUse[v] = n;
+  for (const Value *v : f.returns)
+    lastUse[v] = n;
   // Sweep: add each result at its definition, drop it after its last use.
   std::vector<int64_t> freed(n + 1, 0);
   int64_t live = argBytes, peak = argBytes;
@@ -111,12 +115,14 @@ std::string statsJson(const Module &m) {
       first = false;
       out += "{\"kind\": " + jsonString(opcodeName(op->opcode)) + ", \"axes\": [";
       auto axes = op->getStrings("axes");
-      for (size_t i = 0; i < axes.size(); ++i) out += (i ? ", " : "") + jsonString(axes[i]);
+      for (size_t i = 0; i < axes.size(); ++i)
+        out += (i ? ", " : "") + jsonString(axes[i]);
       int64_t bytes = op->operands.empty() ? 0 : bytesOf(op->operands[0]->type);
       out += "], \"bytes\": " + std::to_string(bytes) + "}";
     }
     if (!first) out += "\n  ";
-    for (const Value *a : main->args) params = satAdd(params, bytesOf(a->type));
+    for (const Value *a : main->args)
+      params = satAdd(params, bytesOf(a->type));
     peak = peakBytes(*main, params);
   }
   out += "],\n  \"flops_per_device\": " + std::to_string(flops) +

@@ -7,6 +7,9 @@
 
 #include "ir/Tensor.h"
 
+// The C API only: Open MPI would otherwise pull in its deprecated C++ bindings.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <bit>

@@ -10,6 +10,9 @@
 #include "ir/ShardUtil.h"
 #include "ir/Verifier.h"
 #include "passes/Pass.h"
+#include "runtime/DeviceInterpreter.h"
+#include "runtime/Executable.h"
+#include "runtime/Mpi.h"
 #include "runtime/Simulator.h"
 
 #include <cmath>
@@ -18,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <new>
@@ -155,6 +159,11 @@ bool underMpiLauncher() {
 
 namespace {
 
+// A failure whose diagnostics have already been printed: exit 1 without another line.
+struct AlreadyReported : std::runtime_error {
+  AlreadyReported() : std::runtime_error("") {}
+};
+
 class Driver {
 public:
   Driver(const RunOptions &o, std::ostream &out, std::ostream &err)
@@ -166,6 +175,11 @@ public:
     std::error_code ec;
     if (!o_.inputsDir.empty() && !fs::is_directory(o_.inputsDir, ec))
       throw RunError(o_.inputsDir + ": error: --inputs needs a directory");
+
+    // Under mpirun every rank runs its own device's program (unless --simulate asks for all
+    // devices in this process).
+    mpi_ = !o_.simulate && underMpiLauncher();
+    if (mpi_) ranks_ = MpiSession::start().size();
 
     Diagnostics diags;
     auto module = parseModule(readText(), name_, diags);
@@ -190,7 +204,8 @@ public:
       if (!big) {
         ref = main;
       } else {
-        if (!o_.simulate) needDevices(big->numDevices());
+        if (mpi_) needRanks(big->numDevices());
+        else if (!o_.simulate) needDevices(big->numDevices());
         original = module->clone();
         ref = original->main();
         if (!runPipeline(*module, kPartitionPipeline, diags)) {
@@ -200,27 +215,37 @@ public:
         main = module->main();
         mesh = main ? partitionedMeshOf(*module, *main) : nullptr;
         if (!mesh)
-          throw RunError(name_ + ": error: internal error: partitioning did not produce a partitioned @main");
+          throw RunError(
+              name_ + ": error: internal error: partitioning did not produce a partitioned @main");
         if (main->args.size() != ref->args.size() || main->results.size() != ref->results.size())
-          throw RunError(name_ + ": error: internal error: the partitioned @main changed the signature");
+          throw RunError(name_ +
+                         ": error: internal error: the partitioned @main changed the signature");
       }
     }
-    if (mesh && !o_.simulate && mesh->numDevices() > 1) needDevices(mesh->numDevices());
+    if (mpi_) needRanks(mesh ? mesh->numDevices() : 1);
+    else if (mesh && !o_.simulate && mesh->numDevices() > 1) needDevices(mesh->numDevices());
 
     InputSource inputs(ref ? *ref : *main, o_.seed, o_.inputsDir);
+    if (mpi_) return runMpi(*module, *main, mesh, inputs, original ? *original : *module, ref);
     std::vector<Tensor> results;
     if (mesh) {
-      results = runPartitioned(*main, *mesh, inputs);
+      results = runPartitioned(*module, *main, *mesh, inputs);
+    } else if (o_.engine == "jit") {
+      results = compile(*module, *main)->runTensors(globals(inputs));
     } else {
       results = runReference(*module, *main, globals(inputs));
     }
 
     CheckResult check;
-    if (o_.check) check = compareResults(results, runReference(original ? *original : *module, *ref, globals(inputs)));
+    if (o_.check)
+      check = compareResults(results,
+                             runReference(original ? *original : *module, *ref, globals(inputs)));
 
-    if (!o_.outputsDir.empty()) writeOutputs(results, inputs);
+    if (!o_.outputsDir.empty())
+      writeOutputs(results, inputs);
     else
-      for (size_t i = 0; i < results.size(); ++i) printResult(out_, i, results[i]);
+      for (size_t i = 0; i < results.size(); ++i)
+        printResult(out_, i, results[i]);
     if (o_.check) out_ << check.line() << "\n";
     out_.flush();
     return o_.check && !check.pass ? 2 : 0;
@@ -232,23 +257,32 @@ private:
   std::string name_;
   std::vector<Tensor> globals_;
   std::vector<std::string> readFiles_; // input files, never to be overwritten
+  bool mpi_ = false;
+  int ranks_ = 1;
+  std::shared_ptr<Jit> jit_;
 
   std::string readText() {
     if (o_.file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
     std::error_code ec;
     std::ifstream is(o_.file, std::ios::binary);
-    if (!is || fs::is_directory(o_.file, ec)) throw RunError(o_.file + ": error: cannot open the input file");
+    if (!is || fs::is_directory(o_.file, ec))
+      throw RunError(o_.file + ": error: cannot open the input file");
     readFiles_.push_back(o_.file);
     return std::string(std::istreambuf_iterator<char>(is), {});
   }
 
+  // Every rank finds the same mismatch, so every rank reports it and exits 1: no hang.
+  void needRanks(int64_t n) {
+    if (ranks_ == n) return;
+    throw RunError(name_ + ": error: this program runs on " + std::to_string(n) +
+                   " device(s) but mpirun started " + std::to_string(ranks_) +
+                   " process(es): use `mpirun -np " + std::to_string(n) + "`");
+  }
+
   [[noreturn]] void needDevices(int64_t n) {
-    if (underMpiLauncher())
-      throw RunError(name_ + ": error: this build of partita-run cannot run under mpirun yet: use "
-                             "--simulate");
     std::string s = std::to_string(n);
-    throw RunError(name_ + ": error: this program needs " + s + " devices: run it under `mpirun -np " + s +
-                   "` or with --simulate");
+    throw RunError(name_ + ": error: this program needs " + s +
+                   " devices: run it under `mpirun -np " + s + "` or with --simulate");
   }
 
   const std::vector<Tensor> &globals(const InputSource &in) {
@@ -261,24 +295,138 @@ private:
   }
 
   // The reference interpreter; a module with one mesh gives ops like axis_index a device.
-  std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vector<Tensor> &args) {
+  std::vector<Tensor> runReference(const Module &m, const Func &f,
+                                   const std::vector<Tensor> &args) {
     DeviceContext ctx;
     if (m.meshes.size() == 1) ctx.mesh = &m.meshes[0];
     return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
   }
 
-  std::vector<Tensor> runPartitioned(const Func &f, const Mesh &mesh, const InputSource &in) {
-    const int64_t nd = mesh.numDevices();
-    std::vector<std::vector<Tensor>> local(nd);
+  // The JIT-compiled form of `f`; diagnostics are printed and AlreadyReported thrown on error.
+  std::unique_ptr<Executable> compile(const Module &m, const Func &f) {
+    if (!jit_) {
+      JitOptions jo;
+      if (o_.useCache) jo.cacheDir = o_.cacheDir.empty() ? defaultCacheDir() : o_.cacheDir;
+      jo.emitLlvm = o_.emitLlvm;
+      jo.emitObj = o_.emitObj;
+      jo.verbose = o_.verbose;
+      std::string err;
+      jit_ = Jit::create(jo, &err);
+      if (!jit_) throw RunError("partita-run: error: " + err);
+    }
+    Diagnostics d;
+    auto e = Executable::compile(m, f, jit_, d);
+    printDiagnostics(d, name_, err_);
+    if (!e) throw AlreadyReported();
+    return e;
+  }
+
+  // Device `device`'s local arguments of partitioned `f`, each read or generated alone.
+  std::vector<Tensor> localArgs(const Func &f, const Mesh &mesh, const InputSource &in,
+                                int64_t device) {
+    std::vector<Tensor> args;
     for (size_t i = 0; i < f.args.size(); ++i) {
       Boundary b = argBoundary(f, i, mesh);
       if (b.global != in.type(i))
-        throw RunError(name_ + ": error: internal error: argument %" + f.args[i]->name + " has global type " +
-                       b.global.str() + " but the unpartitioned program has " + in.type(i).str());
+        throw RunError(name_ + ": error: internal error: argument %" + f.args[i]->name +
+                       " has global type " + b.global.str() +
+                       " but the unpartitioned program has " + in.type(i).str());
       if (in.fromFile(i)) readFiles_.push_back(in.path(i));
-      for (int64_t d = 0; d < nd; ++d) local[d].push_back(in.shard(i, b.sharding, mesh, d));
+      args.push_back(in.shard(i, b.sharding, mesh, device));
     }
-    return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
+    return args;
+  }
+
+  std::vector<Tensor> runPartitioned(const Module &m, const Func &f, const Mesh &mesh,
+                                     const InputSource &in) {
+    const int64_t nd = mesh.numDevices();
+    std::vector<std::vector<Tensor>> local(nd);
+    for (int64_t d = 0; d < nd; ++d) local[d] = localArgs(f, mesh, in, d);
+    if (o_.engine != "jit") return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
+    auto exe = compile(m, f);
+    std::string err;
+    auto results = runSimulated(*exe, local, o_.timeout, &err);
+    if (results.empty() && nd > 0) throw RunError(name_ + ": error: " + err);
+    return assembleResults(f, mesh, std::move(results));
+  }
+
+  // One rank of an MPI job: this device's inputs and program; results gathered to rank 0,
+  // which assembles, checks and prints or writes them. Every rank returns the same code.
+  int runMpi(const Module &m, const Func &f, const Mesh *mesh, const InputSource &in,
+             const Module &refModule, const Func *ref) {
+    MpiSession &s = MpiSession::start();
+    const int64_t device = s.rank();
+    const bool root = device == 0;
+    std::unique_ptr<Executable> exe;
+    std::vector<Tensor> args;
+    bool ok = true;
+    try {
+      args = mesh ? localArgs(f, *mesh, in, device) : globals(in);
+      if (o_.engine == "jit") exe = compile(m, f);
+    } catch (const AlreadyReported &) {
+      ok = false;
+    } catch (const std::exception &e) {
+      err_ << e.what() << "\n";
+      ok = false;
+    }
+    // Setup errors may be rank-specific (a file one rank cannot read): agree before any
+    // collective, so a failed rank never leaves the others waiting.
+    if (!s.allTrue(ok)) return 1;
+
+    std::vector<NativeBuffer> local;
+    {
+      Watchdog watchdog(o_.timeout, "rank " + std::to_string(device));
+      try {
+        std::unique_ptr<Collectives> coll;
+        if (mesh)
+          coll = makeMpiCollectives(*mesh, device,
+                                    exe ? exe->groups() : std::vector<std::vector<int64_t>>{});
+        if (exe) {
+          std::vector<NativeBuffer> nargs;
+          for (const Tensor &t : args) nargs.push_back(NativeBuffer::fromTensor(t));
+          local = exe->run(nargs, device, coll.get());
+        } else {
+          std::vector<Tensor> r = mesh ? interpretOnDevice(f, *mesh, device, args, *coll)
+                                       : runReference(m, f, args);
+          for (const Tensor &t : r) local.push_back(NativeBuffer::fromTensor(t));
+        }
+      } catch (const std::exception &e) {
+        s.abort(e.what()); // the other ranks may be inside a collective: end the job
+      }
+      watchdog.done();
+    }
+
+    std::vector<std::vector<Tensor>> perDevice(root ? s.size() : 0);
+    for (const NativeBuffer &b : local) {
+      std::vector<char> all(root ? b.bytes() * s.size() : 0);
+      s.gather(b.data(), b.bytes(), all.data());
+      for (int d = 0; root && d < s.size(); ++d) {
+        NativeBuffer x(b.type());
+        std::memcpy(x.data(), all.data() + d * b.bytes(), b.bytes());
+        perDevice[d].push_back(x.toTensor());
+      }
+    }
+    int code = 0;
+    if (root) {
+      try {
+        std::vector<Tensor> results =
+            mesh ? assembleResults(f, *mesh, std::move(perDevice)) : perDevice[0];
+        CheckResult check;
+        if (o_.check) check = compareResults(results, runReference(refModule, *ref, globals(in)));
+        if (!o_.outputsDir.empty())
+          writeOutputs(results, in);
+        else
+          for (size_t i = 0; i < results.size(); ++i)
+            printResult(out_, i, results[i]);
+        if (o_.check) out_ << check.line() << "\n";
+        out_.flush();
+        code = o_.check && !check.pass ? 2 : 0;
+      } catch (const std::exception &e) {
+        err_ << e.what() << "\n";
+        code = 1;
+      }
+    }
+    return s.broadcast(code);
   }
 
   void writeOutputs(const std::vector<Tensor> &results, const InputSource &in) {
@@ -288,11 +436,13 @@ private:
       throw RunError(o_.outputsDir + ": error: cannot create the output directory");
     std::vector<std::pair<std::string, const Tensor *>> files;
     for (size_t i = 0; i < results.size(); ++i)
-      files.push_back({(fs::path(o_.outputsDir) / ("result" + std::to_string(i) + ".npy")).string(), &results[i]});
+      files.push_back({(fs::path(o_.outputsDir) / ("result" + std::to_string(i) + ".npy")).string(),
+                       &results[i]});
     if (o_.saveInputs) {
       const auto &g = globals(in);
       for (size_t i = 0; i < in.size(); ++i)
-        if (!in.fromFile(i)) files.push_back({(fs::path(o_.outputsDir) / (in.name(i) + ".npy")).string(), &g[i]});
+        if (!in.fromFile(i))
+          files.push_back({(fs::path(o_.outputsDir) / (in.name(i) + ".npy")).string(), &g[i]});
     }
     // Check every target before writing any, so a refusal leaves nothing half done.
     for (size_t i = 0; i < files.size(); ++i) {
@@ -314,8 +464,15 @@ private:
 
 int runDriver(const RunOptions &opts, std::ostream &out, std::ostream &err) {
   std::string name = opts.file == "-" ? "<stdin>" : opts.file;
+  // Every path out of the driver finalizes MPI, so mpirun sees a clean exit with our code.
+  struct Finalize {
+    ~Finalize() {
+      if (MpiSession::active()) MpiSession::start().finalize();
+    }
+  } finalize;
   try {
     return Driver(opts, out, err).run();
+  } catch (const AlreadyReported &) {
   } catch (const RunError &e) {
     err << e.what() << "\n";
   } catch (const std::bad_alloc &) {
@@ -323,8 +480,10 @@ int runDriver(const RunOptions &opts, std::ostream &out, std::ostream &err) {
   } catch (const std::exception &e) {
     // Interpreter errors are located at an op; ops without a position get the file's name.
     std::string msg = e.what();
-    if (msg.rfind("<unknown>:", 0) == 0) msg = name + msg.substr(9);
-    else if (msg.find(": error: ") == std::string::npos) msg = name + ": error: " + msg;
+    if (msg.rfind("<unknown>:", 0) == 0)
+      msg = name + msg.substr(9);
+    else if (msg.find(": error: ") == std::string::npos)
+      msg = name + ": error: " + msg;
     err << msg << "\n";
   }
   return 1;

@@ -23,6 +23,14 @@ struct RunOptions {
   uint64_t seed = 0;
   std::string inputsDir, outputsDir;
   bool saveInputs = false, check = false, simulate = false;
+  // Execution engine: "jit" (LLVM code, runtime/Executable.h) or "interp" (the reference
+  // interpreter on each device).
+  std::string engine = "jit";
+  bool useCache = true;
+  std::string cacheDir;          // JIT object cache; empty: defaultCacheDir()
+  std::string emitLlvm, emitObj; // debugging dumps of the compiled program
+  double timeout = 0;            // seconds; > 0 ends a run (or a collective) that takes longer
+  bool verbose = false;          // JIT compile/cache lines on stderr
 };
 
 // Where @main's arguments come from: DIR/<arg name>.npy when that file exists, else the

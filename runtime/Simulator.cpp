@@ -26,7 +26,8 @@ Boundary boundary(const TensorType &local, const std::optional<Sharding> &s, con
 
 Boundary argBoundary(const Func &f, size_t i, const Mesh &mesh) {
   static const AttrDict none;
-  return boundary(f.args.at(i)->type, f.args[i]->sharding, i < f.argAttrs.size() ? f.argAttrs[i] : none, mesh);
+  return boundary(f.args.at(i)->type, f.args[i]->sharding,
+                  i < f.argAttrs.size() ? f.argAttrs[i] : none, mesh);
 }
 
 Boundary resultBoundary(const Func &f, size_t i, const Mesh &mesh) {
@@ -43,8 +44,9 @@ std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
                                                std::vector<std::vector<Tensor>> args) {
   const int64_t nd = mesh.numDevices();
   if ((int64_t)args.size() != nd)
-    throw std::runtime_error(f.loc.str() + ": error: got arguments for " + std::to_string(args.size()) +
-                             " devices, mesh @" + mesh.name + " has " + std::to_string(nd));
+    throw std::runtime_error(f.loc.str() + ": error: got arguments for " +
+                             std::to_string(args.size()) + " devices, mesh @" + mesh.name +
+                             " has " + std::to_string(nd));
   using PerDevice = std::vector<Tensor>;
   std::unordered_map<const Value *, PerDevice> env;
   for (size_t i = 0; i < f.args.size(); ++i) {
@@ -53,8 +55,8 @@ std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
       if (args[d].size() != f.args.size() || args[d][i].type != f.args[i]->type ||
           args[d][i].size() != args[d][i].type.numElements())
         throw std::runtime_error(f.args[i]->loc.str() + ": error: device " + std::to_string(d) +
-                                 " has no tensor of type " + f.args[i]->type.str() + " for argument %" +
-                                 f.args[i]->name);
+                                 " has no tensor of type " + f.args[i]->type.str() +
+                                 " for argument %" + f.args[i]->name);
       v[d] = std::move(args[d][i]);
     }
     env[f.args[i]] = std::move(v);
@@ -62,11 +64,14 @@ std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
   args.clear();
   std::unordered_map<const Value *, size_t> lastUse;
   for (size_t i = 0; i < f.ops.size(); ++i)
-    for (const Value *v : f.ops[i]->operands) lastUse[v] = i;
-  for (const Value *v : f.returns) lastUse[v] = f.ops.size();
+    for (const Value *v : f.ops[i]->operands)
+      lastUse[v] = i;
+  for (const Value *v : f.returns)
+    lastUse[v] = f.ops.size();
 
   std::vector<DeviceContext> ctx(nd);
-  for (int64_t d = 0; d < nd; ++d) ctx[d] = DeviceContext{&mesh, d};
+  for (int64_t d = 0; d < nd; ++d)
+    ctx[d] = DeviceContext{&mesh, d};
   for (size_t i = 0; i < f.ops.size(); ++i) {
     const Op &op = *f.ops[i];
     PerDevice out(nd);
@@ -79,12 +84,14 @@ std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
       }
       if (isCollective(op.opcode)) {
         std::vector<const Tensor *> perDevice(nd);
-        for (int64_t d = 0; d < nd; ++d) perDevice[d] = &(*in[0])[d];
+        for (int64_t d = 0; d < nd; ++d)
+          perDevice[d] = &(*in[0])[d];
         out = evalCollective(op, mesh, perDevice);
       } else {
         std::vector<const Tensor *> operands(in.size());
         for (int64_t d = 0; d < nd; ++d) {
-          for (size_t k = 0; k < in.size(); ++k) operands[k] = &(*in[k])[d];
+          for (size_t k = 0; k < in.size(); ++k)
+            operands[k] = &(*in[k])[d];
           out[d] = evalOp(op, operands, &ctx[d]);
         }
       }
@@ -100,24 +107,30 @@ std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
   for (const Value *v : f.returns) {
     auto it = env.find(v);
     if (it == env.end())
-      throw std::runtime_error(f.returnLoc.str() + ": error: return value %" + v->name + " has no value");
-    for (int64_t d = 0; d < nd; ++d) results[d].push_back(it->second[d]);
+      throw std::runtime_error(f.returnLoc.str() + ": error: return value %" + v->name +
+                               " has no value");
+    for (int64_t d = 0; d < nd; ++d)
+      results[d].push_back(it->second[d]);
   }
   return results;
 }
 
-std::vector<Tensor> simulate(const Func &f, const Mesh &mesh, const std::vector<Tensor> &globalArgs) {
+std::vector<Tensor> simulate(const Func &f, const Mesh &mesh,
+                             const std::vector<Tensor> &globalArgs) {
   if (globalArgs.size() != f.args.size())
-    throw std::runtime_error(f.loc.str() + ": error: @" + f.name + " takes " + std::to_string(f.args.size()) +
-                             " argument(s), got " + std::to_string(globalArgs.size()));
+    throw std::runtime_error(f.loc.str() + ": error: @" + f.name + " takes " +
+                             std::to_string(f.args.size()) + " argument(s), got " +
+                             std::to_string(globalArgs.size()));
   const int64_t nd = mesh.numDevices();
   std::vector<std::vector<Tensor>> local(nd);
   for (size_t i = 0; i < f.args.size(); ++i) {
     Boundary b = argBoundary(f, i, mesh);
     if (globalArgs[i].type != b.global)
       throw std::runtime_error(f.args[i]->loc.str() + ": error: argument %" + f.args[i]->name +
-                               " has global type " + b.global.str() + ", got " + globalArgs[i].type.str());
-    for (int64_t d = 0; d < nd; ++d) local[d].push_back(extractShard(globalArgs[i], b.sharding, mesh, d));
+                               " has global type " + b.global.str() + ", got " +
+                               globalArgs[i].type.str());
+    for (int64_t d = 0; d < nd; ++d)
+      local[d].push_back(extractShard(globalArgs[i], b.sharding, mesh, d));
   }
   return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
 }
@@ -129,7 +142,8 @@ std::vector<Tensor> assembleResults(const Func &f, const Mesh &mesh,
   for (size_t r = 0; r < f.results.size(); ++r) {
     Boundary b = resultBoundary(f, r, mesh);
     std::vector<Tensor> pieces(nd);
-    for (int64_t d = 0; d < nd; ++d) pieces[d] = std::move(perDevice.at(d).at(r));
+    for (int64_t d = 0; d < nd; ++d)
+      pieces[d] = std::move(perDevice.at(d).at(r));
     out.push_back(assembleGlobal(pieces, b.sharding, mesh, b.global));
   }
   return out;

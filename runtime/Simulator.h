@@ -35,6 +35,7 @@ std::vector<Tensor> assembleResults(const Func &f, const Mesh &mesh,
 
 // Whole arrays in and out: shards each global argument per its boundary, runs, and
 // assembles each result (summing unreduced axes).
-std::vector<Tensor> simulate(const Func &f, const Mesh &mesh, const std::vector<Tensor> &globalArgs);
+std::vector<Tensor> simulate(const Func &f, const Mesh &mesh,
+                             const std::vector<Tensor> &globalArgs);
 
 } // namespace partita

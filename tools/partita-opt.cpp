@@ -120,8 +120,10 @@ public:
     if (!f) close(fd);
     if (!ok) return fail(err, "write failed");
     // mkstemp creates 0600; a new output gets the usual permissions.
-    fs::permissions(tmp_, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                              fs::perms::others_read, ec);
+    fs::permissions(tmp_,
+                    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                        fs::perms::others_read,
+                    ec);
     return true;
   }
 
@@ -135,7 +137,8 @@ public:
       os << text_;
       return os.good() || fail(err, "write failed");
     }
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(err, "cannot rename the temporary file");
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
+      return fail(err, "cannot rename the temporary file");
     tmp_.clear();
     return true;
   }
@@ -213,7 +216,8 @@ int main(int argc, char **argv) {
   if (!pipeline.empty()) {
     pm = PassManager::fromPipeline(pipeline, diags);
     if (!pm) {
-      for (const auto &d : diags.all()) toolError(d.message);
+      for (const auto &d : diags.all())
+        toolError(d.message);
       return 1;
     }
     pm->setVerifyEach(verifyEach);
@@ -242,7 +246,8 @@ int main(int argc, char **argv) {
   std::string err;
   Output out(output), stats(statsPath.empty() ? "" : statsPath);
   if (!out.write(printModule(*module), &err)) return std::cerr << err << "\n", 1;
-  if (!statsPath.empty() && !stats.write(statsJson(*module), &err)) return std::cerr << err << "\n", 1;
+  if (!statsPath.empty() && !stats.write(statsJson(*module), &err))
+    return std::cerr << err << "\n", 1;
   if (!out.commit(&err)) return std::cerr << err << "\n", 1;
   if (!statsPath.empty() && !stats.commit(&err)) return std::cerr << err << "\n", 1;
   return 0;

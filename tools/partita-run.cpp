@@ -12,13 +12,17 @@ namespace {
 
 void usage(std::ostream &os) {
   os << "usage: partita-run FILE|- [--seed N] [--inputs DIR] [--outputs DIR] [--save-inputs]\n"
-        "                   [--check] [--simulate]\n"
+        "                   [--check] [--simulate] [--engine=jit|interp] [--timeout S]\n"
+        "                   [--cache-dir DIR] [--no-cache] [--emit-llvm FILE] [--emit-obj FILE]\n"
+        "                   [--verbose]\n"
         "\n"
-        "Executes @main of a .pir module. A module without a mesh (or with a one-device mesh)\n"
-        "runs on the reference interpreter. A module whose mesh has several devices is\n"
-        "partitioned and runs on every device, one MPI rank each under `mpirun -np N`, or all\n"
-        "in this process with --simulate. An already partitioned module (attributes\n"
-        "{partitioned = @mesh}) runs as it is.\n"
+        "Executes @main of a .pir module, compiled to native code for this CPU by LLVM (or on\n"
+        "the reference interpreter with --engine=interp). A module whose mesh has several\n"
+        "devices is partitioned and runs on every device: one MPI rank each under\n"
+        "`mpirun -np N` (N must equal the mesh size; each rank reads or generates only its\n"
+        "own shard of every input, and rank 0 gathers, prints or writes the results), or all\n"
+        "in this process with --simulate (a thread per device). An already partitioned module\n"
+        "(attributes {partitioned = @mesh}) runs as it is.\n"
         "\n"
         "options:\n"
         "  --seed N        seed of the input generator (default 0)\n"
@@ -31,6 +35,15 @@ void usage(std::ostream &os) {
         "                  compare: prints `check: max_abs_err=A max_rel_err=R PASS|FAIL`\n"
         "                  (f32 |a-b| <= 1e-4 + 1e-4|b|, bf16 1e-2 both, integers exact)\n"
         "  --simulate      run all devices of the mesh in this process, without MPI\n"
+        "  --engine=E      jit (default): LLVM-compiled code; interp: the reference interpreter\n"
+        "  --timeout S     end the run with an error (every MPI rank) after S seconds, e.g.\n"
+        "                  when a collective never completes (default: no limit)\n"
+        "  --cache-dir DIR compiled-object cache (default $PARTITA_CACHE_DIR, else\n"
+        "                  ~/.cache/partita): a second run of a program skips compilation\n"
+        "  --no-cache      neither read nor write the cache\n"
+        "  --emit-llvm F   write the optimized LLVM IR of the compiled program to F\n"
+        "  --emit-obj F    write its object file to F\n"
+        "  --verbose       report on stderr whether the program was compiled or cached\n"
         "  -h, --help      show this help\n"
         "\n"
         "exit status: 0 success, 1 error, 2 --check found a mismatch\n"
@@ -39,7 +52,9 @@ void usage(std::ostream &os) {
         "  partita-run model.pir                            # reference interpreter\n"
         "  partita-run model.pir --simulate --check --seed 7\n"
         "  partita-run model.pir --inputs in/ --outputs out/ --save-inputs\n"
-        "  mpirun -np 4 partita-run model.pir --check\n";
+        "  mpirun -np 4 partita-run model.pir --check\n"
+        "  mpirun --allow-run-as-root --oversubscribe -np 8 partita-run model.pir --timeout 60\n"
+        "  partita-run model.pir --emit-llvm model.ll --no-cache\n";
 }
 
 int toolError(const std::string &msg) {
@@ -74,18 +89,45 @@ int main(int argc, char **argv) {
       char *end = nullptr;
       errno = 0;
       unsigned long long s = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || v[0] == '-' || *end || errno) return toolError("--seed needs a non-negative integer, got '" + v + "'");
+      if (v.empty() || v[0] == '-' || *end || errno)
+        return toolError("--seed needs a non-negative integer, got '" + v + "'");
       o.seed = s;
     } else if (is("--inputs")) {
-      if (!value("--inputs", &o.inputsDir) || o.inputsDir.empty()) return toolError("--inputs needs a directory");
+      if (!value("--inputs", &o.inputsDir) || o.inputsDir.empty())
+        return toolError("--inputs needs a directory");
     } else if (is("--outputs")) {
-      if (!value("--outputs", &o.outputsDir) || o.outputsDir.empty()) return toolError("--outputs needs a directory");
+      if (!value("--outputs", &o.outputsDir) || o.outputsDir.empty())
+        return toolError("--outputs needs a directory");
     } else if (a == "--save-inputs") {
       o.saveInputs = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--simulate") {
       o.simulate = true;
+    } else if (is("--engine")) {
+      if (!value("--engine", &o.engine)) return toolError("--engine needs jit or interp");
+      if (o.engine != "jit" && o.engine != "interp")
+        return toolError("--engine must be jit or interp, got '" + o.engine + "'");
+    } else if (is("--timeout")) {
+      if (!value("--timeout", &v)) return toolError("--timeout needs a number of seconds");
+      char *end = nullptr;
+      double t = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || !(t > 0) || t > 1e9)
+        return toolError("--timeout needs a positive number of seconds, got '" + v + "'");
+      o.timeout = t;
+    } else if (is("--cache-dir")) {
+      if (!value("--cache-dir", &o.cacheDir) || o.cacheDir.empty())
+        return toolError("--cache-dir needs a directory");
+    } else if (a == "--no-cache") {
+      o.useCache = false;
+    } else if (is("--emit-llvm")) {
+      if (!value("--emit-llvm", &o.emitLlvm) || o.emitLlvm.empty())
+        return toolError("--emit-llvm needs a file");
+    } else if (is("--emit-obj")) {
+      if (!value("--emit-obj", &o.emitObj) || o.emitObj.empty())
+        return toolError("--emit-obj needs a file");
+    } else if (a == "--verbose") {
+      o.verbose = true;
     } else if (a.size() > 1 && a[0] == '-') {
       return toolError("unknown option '" + a + "' (see --help)");
     } else if (haveFile) {

@@ -12,6 +12,8 @@ bindir = lit_config.params.get("bin")
 if not bindir:
     lit_config.fatal("pass --param bin=<build>/bin")
 filecheck = lit_config.params.get("filecheck", "FileCheck")
+# Test outputs go to the build tree, never into the sources.
+config.test_exec_root = os.path.join(os.path.dirname(bindir.rstrip("/")), "lit-out")
 
 config.environment["PATH"] = os.pathsep.join([bindir, config.environment.get("PATH", os.environ.get("PATH", ""))])
 # MPI processes under ASan leak from OpenMPI's plugins at exit; leak checks stay on elsewhere.

@@ -32,7 +32,8 @@ TEST(InputGen, DeterministicAndIndependentOfSeedAndName) {
   EXPECT_NE(generateTensor(8, "x", t).data, a.data);
   EXPECT_NE(generateTensor(7, "y", t).data, a.data);
   EXPECT_NE(generateTensor(7, "x.1", t).data, a.data);
-  for (int64_t k = 0; k < 64; ++k) EXPECT_EQ(generateElement(7, "x", k, DType::F32), a.data[k]);
+  for (int64_t k = 0; k < 64; ++k)
+    EXPECT_EQ(generateElement(7, "x", k, DType::F32), a.data[k]);
   // The element at an index does not depend on the tensor's shape.
   Tensor c = generateTensor(7, "x", TensorType(DType::F32, {8, 8}));
   EXPECT_EQ(c.data, a.data);
@@ -54,7 +55,8 @@ TEST(InputGen, FloatsAreExactGridPointsInMinusOneToOne) {
   EXPECT_GT(hi, 0.99);
   EXPECT_LT(std::fabs(sum / 4096), 0.05); // uniform: mean near 0 (sd of the mean ~0.009)
   Tensor b = generateTensor(3, "w", TensorType(DType::BF16, {4096}));
-  for (int64_t k = 0; k < 4096; ++k) EXPECT_EQ(b.data[k], roundTo(DType::BF16, a.data[k]));
+  for (int64_t k = 0; k < 4096; ++k)
+    EXPECT_EQ(b.data[k], roundTo(DType::BF16, a.data[k]));
 }
 
 TEST(InputGen, IntegersAndBooleans) {
@@ -66,9 +68,11 @@ TEST(InputGen, IntegersAndBooleans) {
     EXPECT_EQ(v, std::floor(v));
     ++hist[(int)v];
   }
-  for (int h : hist) EXPECT_GT(h, 300); // expected 400 each
+  for (int h : hist)
+    EXPECT_GT(h, 300); // expected 400 each
   Tensor one = generateTensor(1, "ids", TensorType(DType::I32, {10}), 1);
-  for (double v : one.data) EXPECT_EQ(v, 0);
+  for (double v : one.data)
+    EXPECT_EQ(v, 0);
   Tensor p = generateTensor(1, "mask", TensorType(DType::I1, {2000}));
   int ones = 0;
   for (double v : p.data) {
@@ -96,8 +100,10 @@ TEST(InputGen, ShardEqualsSliceOfTheGlobal) {
   // Device 2 (data=0, model=2) holds rows [6, 9) of 7: one valid row, then zero padding.
   Tensor shard = generateShard(11, "x", g, sharding({{"model"}, {}}), m, 2);
   ASSERT_EQ(shard.type, TensorType(DType::F32, {3, 5}));
-  for (int j = 0; j < 5; ++j) EXPECT_EQ(shard.data[j], global.data[6 * 5 + j]);
-  for (int k = 5; k < 15; ++k) EXPECT_EQ(shard.data[k], 0);
+  for (int j = 0; j < 5; ++j)
+    EXPECT_EQ(shard.data[j], global.data[6 * 5 + j]);
+  for (int k = 5; k < 15; ++k)
+    EXPECT_EQ(shard.data[k], 0);
 }
 
 TEST(InputGen, UnreducedShardsSumToTheValue) {
@@ -107,7 +113,9 @@ TEST(InputGen, UnreducedShardsSumToTheValue) {
   TensorType g(DType::I32, {4, 2});
   Tensor global = generateTensor(5, "u", g, 100);
   std::vector<Tensor> shards;
-  for (int64_t d = 0; d < 6; ++d) shards.push_back(generateShard(5, "u", g, s, m, d, 100));
-  for (double v : shards[1].data) EXPECT_EQ(v, 0); // model=1 holds a zero summand
+  for (int64_t d = 0; d < 6; ++d)
+    shards.push_back(generateShard(5, "u", g, s, m, d, 100));
+  for (double v : shards[1].data)
+    EXPECT_EQ(v, 0); // model=1 holds a zero summand
   EXPECT_EQ(assembleGlobal(shards, s, m, g).data, global.data);
 }

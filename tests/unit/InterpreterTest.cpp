@@ -47,7 +47,8 @@ Tensor eval(Opcode code, const std::vector<Tensor> &in, AttrDict attrs, TensorTy
             const DeviceContext *ctx = nullptr) {
   OneOp o(code, in, std::move(attrs), std::move(type));
   std::vector<const Tensor *> ptrs;
-  for (const Tensor &t : in) ptrs.push_back(&t);
+  for (const Tensor &t : in)
+    ptrs.push_back(&t);
   return evalOp(o.op(), ptrs, ctx);
 }
 
@@ -59,8 +60,10 @@ Tensor same(Opcode code, const std::vector<Tensor> &in, AttrDict attrs = {}) {
 void expectData(const Tensor &t, const std::vector<double> &want) {
   ASSERT_EQ(t.data.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    if (std::isnan(want[i])) EXPECT_TRUE(std::isnan(t.data[i])) << "element " << i;
-    else EXPECT_EQ(t.data[i], want[i]) << "element " << i;
+    if (std::isnan(want[i]))
+      EXPECT_TRUE(std::isnan(t.data[i])) << "element " << i;
+    else
+      EXPECT_EQ(t.data[i], want[i]) << "element " << i;
   }
 }
 
@@ -121,7 +124,8 @@ TEST(Interpreter, UnaryFloat) {
   expectData(same(Opcode::Logistic, {F({2}, {0, 1})}), {0.5, 0.7310585975646973});
   expectData(same(Opcode::Erf, {F({1}, {0.5})}), {0.5204998850822449});
   // gelu, tanh form: 0.5x(1+tanh(0.7978845608(x+0.044715x^3))).
-  expectData(same(Opcode::Gelu, {F({3}, {1.0, -0.5, 0})}), {0.8411920070648193, -0.1542859971523285, 0});
+  expectData(same(Opcode::Gelu, {F({3}, {1.0, -0.5, 0})}),
+             {0.8411920070648193, -0.1542859971523285, 0});
   expectData(same(Opcode::Log, {F({2}, {0, -1})}), {-kInf, kNaN});
 }
 
@@ -136,9 +140,11 @@ TEST(Interpreter, IntegerArithmeticWraps) {
   const double mn = -2147483648.0, mx = 2147483647.0;
   expectData(same(Opcode::Add, {I({2}, {mx, -5}), I({2}, {1, 3})}), {mn, -2});
   expectData(same(Opcode::Sub, {I({1}, {mn}), I({1}, {1})}), {mx});
-  expectData(same(Opcode::Mul, {I({3}, {65536, 46341, -3}), I({3}, {65536, 46341, 7})}), {0, -2147479015, -21});
+  expectData(same(Opcode::Mul, {I({3}, {65536, 46341, -3}), I({3}, {65536, 46341, 7})}),
+             {0, -2147479015, -21});
   // Division truncates toward zero; by zero gives 0; INT_MIN / -1 wraps.
-  expectData(same(Opcode::Div, {I({5}, {-7, 7, 5, mn, 7}), I({5}, {2, -2, 0, -1, 7})}), {-3, -3, 0, mn, 1});
+  expectData(same(Opcode::Div, {I({5}, {-7, 7, 5, mn, 7}), I({5}, {2, -2, 0, -1, 7})}),
+             {-3, -3, 0, mn, 1});
   expectData(same(Opcode::Neg, {I({2}, {mn, 5})}), {mn, -5});
   expectData(same(Opcode::Abs, {I({2}, {mn, -5})}), {mn, 5});
   expectData(same(Opcode::Pow, {I({5}, {2, 2, -1, 1, 3}), I({5}, {10, -1, -3, -4, 21})}),
@@ -158,7 +164,8 @@ TEST(Interpreter, BinaryFloat) {
   expectData(same(Opcode::Pow, {F({2}, {2, 9}), F({2}, {-2, 0.5})}), {0.25, 3});
   expectData(same(Opcode::Div, {F({1}, {1}), F({1}, {0})}), {kInf});
   // 1 + 2^-8 in bf16 is a tie that rounds to even (1.0).
-  expectData(same(Opcode::Add, {T(DType::BF16, {1}, {1}), T(DType::BF16, {1}, {0.00390625})}), {1.0});
+  expectData(same(Opcode::Add, {T(DType::BF16, {1}, {1}), T(DType::BF16, {1}, {0.00390625})}),
+             {1.0});
 }
 
 TEST(Interpreter, CompareDirections) {
@@ -182,7 +189,8 @@ TEST(Interpreter, LogicAndSelect) {
   expectData(same(Opcode::And, {p, q}), {0, 0, 0, 1});
   expectData(same(Opcode::Or, {p, q}), {0, 1, 1, 1});
   expectData(same(Opcode::Not, {p}), {1, 1, 0, 0});
-  expectData(eval(Opcode::Select, {q, F({4}, {1, 2, 3, 4}), F({4}, {-1, -2, -3, -4})}, {}, ty(DType::F32, {4})),
+  expectData(eval(Opcode::Select, {q, F({4}, {1, 2, 3, 4}), F({4}, {-1, -2, -3, -4})}, {},
+                  ty(DType::F32, {4})),
              {-1, 2, -3, 4});
 }
 
@@ -210,15 +218,22 @@ TEST(Interpreter, Constant) {
              {2.5, 2.5, 2.5, 2.5});
   Attr nested = Attr::ofList({Attr::ofList({Attr::ofInt(1), Attr::ofInt(2), Attr::ofInt(3)}),
                               Attr::ofList({Attr::ofInt(4), Attr::ofInt(5), Attr::ofInt(6)})});
-  expectData(eval(Opcode::Constant, {}, A({{"value", nested}}), ty(DType::I32, {2, 3})), {1, 2, 3, 4, 5, 6});
-  expectData(eval(Opcode::Constant, {}, A({{"value", Attr::ofBool(true)}}), ty(DType::I1, {2})), {1, 1});
-  expectData(eval(Opcode::Constant, {}, A({{"value", Attr::ofFloat(1.00390625)}}), ty(DType::BF16, {})), {1.0});
-  expectData(eval(Opcode::Constant, {}, A({{"value", Attr::ofFloat(0.1)}}), ty(DType::F32, {})), {(double)0.1f});
+  expectData(eval(Opcode::Constant, {}, A({{"value", nested}}), ty(DType::I32, {2, 3})),
+             {1, 2, 3, 4, 5, 6});
+  expectData(eval(Opcode::Constant, {}, A({{"value", Attr::ofBool(true)}}), ty(DType::I1, {2})),
+             {1, 1});
+  expectData(
+      eval(Opcode::Constant, {}, A({{"value", Attr::ofFloat(1.00390625)}}), ty(DType::BF16, {})),
+      {1.0});
+  expectData(eval(Opcode::Constant, {}, A({{"value", Attr::ofFloat(0.1)}}), ty(DType::F32, {})),
+             {(double)0.1f});
 }
 
 TEST(Interpreter, Iota) {
-  expectData(eval(Opcode::Iota, {}, A({{"dim", Attr::ofInt(1)}}), ty(DType::I32, {2, 3})), {0, 1, 2, 0, 1, 2});
-  expectData(eval(Opcode::Iota, {}, A({{"dim", Attr::ofInt(0)}}), ty(DType::F32, {2, 3})), {0, 0, 0, 1, 1, 1});
+  expectData(eval(Opcode::Iota, {}, A({{"dim", Attr::ofInt(1)}}), ty(DType::I32, {2, 3})),
+             {0, 1, 2, 0, 1, 2});
+  expectData(eval(Opcode::Iota, {}, A({{"dim", Attr::ofInt(0)}}), ty(DType::F32, {2, 3})),
+             {0, 0, 0, 1, 1, 1});
 }
 
 TEST(Interpreter, BroadcastInDim) {
@@ -228,7 +243,8 @@ TEST(Interpreter, BroadcastInDim) {
   expectData(eval(Opcode::BroadcastInDim, {F({2, 1}, {7, 8})}, A({{"dims", Attr::ofInts({0, 1})}}),
                   ty(DType::F32, {2, 3})),
              {7, 7, 7, 8, 8, 8});
-  expectData(eval(Opcode::BroadcastInDim, {F({}, {4})}, A({{"dims", Attr::ofInts({})}}), ty(DType::F32, {2})),
+  expectData(eval(Opcode::BroadcastInDim, {F({}, {4})}, A({{"dims", Attr::ofInts({})}}),
+                  ty(DType::F32, {2})),
              {4, 4});
 }
 
@@ -237,40 +253,51 @@ TEST(Interpreter, ReshapeAndTranspose) {
   Tensor r = eval(Opcode::Reshape, {x}, {}, ty(DType::F32, {3, 2}));
   EXPECT_EQ(r.type, ty(DType::F32, {3, 2}));
   expectData(r, {1, 2, 3, 4, 5, 6});
-  expectData(eval(Opcode::Transpose, {x}, A({{"perm", Attr::ofInts({1, 0})}}), ty(DType::F32, {3, 2})),
-             {1, 4, 2, 5, 3, 6});
+  expectData(
+      eval(Opcode::Transpose, {x}, A({{"perm", Attr::ofInts({1, 0})}}), ty(DType::F32, {3, 2})),
+      {1, 4, 2, 5, 3, 6});
   // Result dim i is operand dim perm[i]: [1,2,3] with perm [2,0,1] is [3,1,2].
   Tensor y = F({1, 2, 3}, {0, 1, 2, 3, 4, 5});
-  expectData(eval(Opcode::Transpose, {y}, A({{"perm", Attr::ofInts({2, 0, 1})}}), ty(DType::F32, {3, 1, 2})),
+  expectData(eval(Opcode::Transpose, {y}, A({{"perm", Attr::ofInts({2, 0, 1})}}),
+                  ty(DType::F32, {3, 1, 2})),
              {0, 3, 1, 4, 2, 5});
 }
 
 TEST(Interpreter, SliceConcatenatePad) {
   Tensor v = F({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   expectData(eval(Opcode::Slice, {v},
-                  A({{"start", Attr::ofInts({1})}, {"limit", Attr::ofInts({8})}, {"stride", Attr::ofInts({3})}}),
+                  A({{"start", Attr::ofInts({1})},
+                     {"limit", Attr::ofInts({8})},
+                     {"stride", Attr::ofInts({3})}}),
                   ty(DType::F32, {3})),
              {1, 4, 7});
   Tensor m = F({3, 4}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
   expectData(eval(Opcode::Slice, {m},
-                  A({{"start", Attr::ofInts({1, 1})}, {"limit", Attr::ofInts({3, 4})}, {"stride", Attr::ofInts({1, 2})}}),
+                  A({{"start", Attr::ofInts({1, 1})},
+                     {"limit", Attr::ofInts({3, 4})},
+                     {"stride", Attr::ofInts({1, 2})}}),
                   ty(DType::F32, {2, 2})),
              {5, 7, 9, 11});
-  expectData(eval(Opcode::Slice, {m}, A({{"start", Attr::ofInts({2, 0})}, {"limit", Attr::ofInts({3, 2})}}),
+  expectData(eval(Opcode::Slice, {m},
+                  A({{"start", Attr::ofInts({2, 0})}, {"limit", Attr::ofInts({3, 2})}}),
                   ty(DType::F32, {1, 2})),
              {8, 9});
-  expectData(eval(Opcode::Concatenate, {F({2, 1}, {1, 4}), F({2, 2}, {2, 3, 5, 6})}, A({{"dim", Attr::ofInt(1)}}),
-                  ty(DType::F32, {2, 3})),
+  expectData(eval(Opcode::Concatenate, {F({2, 1}, {1, 4}), F({2, 2}, {2, 3, 5, 6})},
+                  A({{"dim", Attr::ofInt(1)}}), ty(DType::F32, {2, 3})),
              {1, 2, 3, 4, 5, 6});
-  expectData(eval(Opcode::Concatenate, {I({1}, {1}), I({2}, {2, 3}), I({1}, {4})}, A({{"dim", Attr::ofInt(0)}}),
-                  ty(DType::I32, {4})),
+  expectData(eval(Opcode::Concatenate, {I({1}, {1}), I({2}, {2, 3}), I({1}, {4})},
+                  A({{"dim", Attr::ofInt(0)}}), ty(DType::I32, {4})),
              {1, 2, 3, 4});
-  expectData(eval(Opcode::Pad, {F({2}, {1, 2})},
-                  A({{"low", Attr::ofInts({1})}, {"high", Attr::ofInts({2})}, {"value", Attr::ofFloat(9)}}),
-                  ty(DType::F32, {5})),
-             {9, 1, 2, 9, 9});
+  expectData(
+      eval(
+          Opcode::Pad, {F({2}, {1, 2})},
+          A({{"low", Attr::ofInts({1})}, {"high", Attr::ofInts({2})}, {"value", Attr::ofFloat(9)}}),
+          ty(DType::F32, {5})),
+      {9, 1, 2, 9, 9});
   expectData(eval(Opcode::Pad, {F({1, 2}, {1, 2})},
-                  A({{"low", Attr::ofInts({1, 0})}, {"high", Attr::ofInts({0, 1})}, {"value", Attr::ofInt(0)}}),
+                  A({{"low", Attr::ofInts({1, 0})},
+                     {"high", Attr::ofInts({0, 1})},
+                     {"value", Attr::ofInt(0)}}),
                   ty(DType::F32, {2, 3})),
              {0, 0, 0, 1, 2, 0});
 }
@@ -296,7 +323,8 @@ TEST(Interpreter, Einsum) {
   // i32 accumulates modulo 2^32: 65536*65536 + 3*4 wraps to 12.
   expectData(es("i,i->", I({2}, {65536, 3}), I({2}, {65536, 4}), ty(DType::I32, {})), {12});
   // bf16: 1 + 2^-7 is exact in bf16.
-  expectData(es("i,i->", T(DType::BF16, {2}, {1, 1}), T(DType::BF16, {2}, {1, 0.0078125}), ty(DType::BF16, {})),
+  expectData(es("i,i->", T(DType::BF16, {2}, {1, 1}), T(DType::BF16, {2}, {1, 0.0078125}),
+                ty(DType::BF16, {})),
              {1.0078125});
 }
 
@@ -317,14 +345,17 @@ TEST(Interpreter, Reductions) {
   expectData(red(Opcode::ReduceMax, e, {1}, ty(DType::F32, {2})), {-kInf, -kInf});
   expectData(red(Opcode::ReduceMin, e, {1}, ty(DType::F32, {2})), {kInf, kInf});
   expectData(red(Opcode::ReduceMax, I({0}, {}), {0}, ty(DType::I32, {})), {-2147483648.0});
-  expectData(red(Opcode::ReduceSum, I({2}, {2147483647, 1}), {0}, ty(DType::I32, {})), {-2147483648.0});
+  expectData(red(Opcode::ReduceSum, I({2}, {2147483647, 1}), {0}, ty(DType::I32, {})),
+             {-2147483648.0});
 }
 
 TEST(Interpreter, Cumsum) {
   Tensor x = F({4}, {1, 2, 3, 4});
   auto cs = [&](Tensor in, int64_t dim, bool excl, bool rev) {
     return same(Opcode::Cumsum, {in},
-                A({{"dim", Attr::ofInt(dim)}, {"exclusive", Attr::ofBool(excl)}, {"reverse", Attr::ofBool(rev)}}));
+                A({{"dim", Attr::ofInt(dim)},
+                   {"exclusive", Attr::ofBool(excl)},
+                   {"reverse", Attr::ofBool(rev)}}));
   };
   expectData(cs(x, 0, false, false), {1, 3, 6, 10});
   expectData(cs(x, 0, true, false), {0, 1, 3, 6});
@@ -339,11 +370,15 @@ TEST(Interpreter, Cumsum) {
 TEST(Interpreter, ArgmaxTiesAndNaN) {
   Tensor x = F({2, 3}, {1, 3, 3, 5, 2, 5});
   expectData(eval(Opcode::Argmax, {x}, A({{"dim", Attr::ofInt(1)}}), ty(DType::I32, {2})), {1, 0});
-  expectData(eval(Opcode::Argmax, {x}, A({{"dim", Attr::ofInt(0)}}), ty(DType::I32, {3})), {1, 0, 1});
+  expectData(eval(Opcode::Argmax, {x}, A({{"dim", Attr::ofInt(0)}}), ty(DType::I32, {3})),
+             {1, 0, 1});
   // NaN counts as the maximum; the first NaN wins.
-  expectData(eval(Opcode::Argmax, {F({4}, {1, kNaN, 5, kNaN})}, A({{"dim", Attr::ofInt(0)}}), ty(DType::I32, {})),
+  expectData(eval(Opcode::Argmax, {F({4}, {1, kNaN, 5, kNaN})}, A({{"dim", Attr::ofInt(0)}}),
+                  ty(DType::I32, {})),
              {1});
-  expectData(eval(Opcode::Argmax, {I({3}, {-5, -2, -2})}, A({{"dim", Attr::ofInt(0)}}), ty(DType::I32, {})), {1});
+  expectData(eval(Opcode::Argmax, {I({3}, {-5, -2, -2})}, A({{"dim", Attr::ofInt(0)}}),
+                  ty(DType::I32, {})),
+             {1});
 }
 
 // ---- ids ----
@@ -359,11 +394,13 @@ TEST(Interpreter, OneHot) {
 
 TEST(Interpreter, TakeOutOfRangeGivesZeros) {
   Tensor table = F({3, 2}, {1, 2, 3, 4, 5, 6});
-  expectData(eval(Opcode::Take, {table, I({4}, {2, 0, 3, -1})}, A({{"axis", Attr::ofInt(0)}}), ty(DType::F32, {4, 2})),
+  expectData(eval(Opcode::Take, {table, I({4}, {2, 0, 3, -1})}, A({{"axis", Attr::ofInt(0)}}),
+                  ty(DType::F32, {4, 2})),
              {5, 6, 1, 2, 0, 0, 0, 0});
   // axis 1: result[a][i][j] = table[a][ids[i][j]].
   Tensor t2 = F({2, 3}, {1, 2, 3, 4, 5, 6});
-  expectData(eval(Opcode::Take, {t2, I({2, 1}, {2, 0})}, A({{"axis", Attr::ofInt(1)}}), ty(DType::F32, {2, 2, 1})),
+  expectData(eval(Opcode::Take, {t2, I({2, 1}, {2, 0})}, A({{"axis", Attr::ofInt(1)}}),
+                  ty(DType::F32, {2, 2, 1})),
              {3, 1, 6, 4});
 }
 
@@ -371,11 +408,12 @@ TEST(Interpreter, ScatterAddIsTakesAdjoint) {
   Tensor base = F({3, 2}, {1, 1, 1, 1, 1, 1});
   Tensor ids = I({4}, {2, 0, 2, 7});
   Tensor upd = F({4, 2}, {10, 20, 30, 40, 50, 60, 70, 80});
-  expectData(eval(Opcode::ScatterAdd, {base, ids, upd}, A({{"axis", Attr::ofInt(0)}}), ty(DType::F32, {3, 2})),
+  expectData(eval(Opcode::ScatterAdd, {base, ids, upd}, A({{"axis", Attr::ofInt(0)}}),
+                  ty(DType::F32, {3, 2})),
              {31, 41, 1, 1, 61, 81});
   Tensor b2 = I({2, 3}, {0, 0, 0, 0, 0, 0});
-  expectData(eval(Opcode::ScatterAdd, {b2, I({2}, {1, 1}), I({2, 2}, {1, 2, 3, 4})}, A({{"axis", Attr::ofInt(1)}}),
-                  ty(DType::I32, {2, 3})),
+  expectData(eval(Opcode::ScatterAdd, {b2, I({2}, {1, 1}), I({2, 2}, {1, 2, 3, 4})},
+                  A({{"axis", Attr::ofInt(1)}}), ty(DType::I32, {2, 3})),
              {0, 3, 0, 0, 7, 0});
 }
 
@@ -400,34 +438,43 @@ TEST(Interpreter, AxisIndex) {
   m.name = "m";
   m.axes = {{"data", 2}, {"model", 3}};
   DeviceContext ctx{&m, 5}; // data=1, model=2
-  expectData(eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("data")}}), ty(DType::I32, {}), &ctx), {1});
-  expectData(eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("model")}}), ty(DType::I32, {}), &ctx), {2});
-  EXPECT_THROW(eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("data")}}), ty(DType::I32, {})),
-               std::runtime_error);
-  EXPECT_THROW(eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("pipe")}}), ty(DType::I32, {}), &ctx),
-               std::runtime_error);
+  expectData(
+      eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("data")}}), ty(DType::I32, {}), &ctx),
+      {1});
+  expectData(
+      eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("model")}}), ty(DType::I32, {}), &ctx),
+      {2});
+  EXPECT_THROW(
+      eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("data")}}), ty(DType::I32, {})),
+      std::runtime_error);
+  EXPECT_THROW(
+      eval(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("pipe")}}), ty(DType::I32, {}), &ctx),
+      std::runtime_error);
 }
 
 TEST(Interpreter, DynamicSliceClamps) {
   Tensor v = F({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   auto ds = [&](double off) {
-    return eval(Opcode::DynamicSlice, {v, I({}, {off})}, A({{"sizes", Attr::ofInts({3})}}), ty(DType::F32, {3}));
+    return eval(Opcode::DynamicSlice, {v, I({}, {off})}, A({{"sizes", Attr::ofInts({3})}}),
+                ty(DType::F32, {3}));
   };
   expectData(ds(2), {2, 3, 4});
   expectData(ds(8), {7, 8, 9});
   expectData(ds(-2), {0, 1, 2});
   Tensor m = F({3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
-  expectData(eval(Opcode::DynamicSlice, {m, I({}, {1}), I({}, {5})}, A({{"sizes", Attr::ofInts({2, 2})}}),
-                  ty(DType::F32, {2, 2})),
+  expectData(eval(Opcode::DynamicSlice, {m, I({}, {1}), I({}, {5})},
+                  A({{"sizes", Attr::ofInts({2, 2})}}), ty(DType::F32, {2, 2})),
              {4, 5, 7, 8});
 }
 
 TEST(Interpreter, DynamicUpdateSliceClamps) {
   Tensor x = F({5}, {0, 0, 0, 0, 0});
-  expectData(eval(Opcode::DynamicUpdateSlice, {x, F({2}, {1, 2}), I({}, {4})}, {}, ty(DType::F32, {5})),
-             {0, 0, 0, 1, 2});
-  expectData(eval(Opcode::DynamicUpdateSlice, {x, F({2}, {1, 2}), I({}, {1})}, {}, ty(DType::F32, {5})),
-             {0, 1, 2, 0, 0});
+  expectData(
+      eval(Opcode::DynamicUpdateSlice, {x, F({2}, {1, 2}), I({}, {4})}, {}, ty(DType::F32, {5})),
+      {0, 0, 0, 1, 2});
+  expectData(
+      eval(Opcode::DynamicUpdateSlice, {x, F({2}, {1, 2}), I({}, {1})}, {}, ty(DType::F32, {5})),
+      {0, 1, 2, 0, 0});
   Tensor m = I({2, 3}, {0, 0, 0, 0, 0, 0});
   expectData(eval(Opcode::DynamicUpdateSlice, {m, I({1, 2}, {7, 8}), I({}, {-1}), I({}, {2})}, {},
                   ty(DType::I32, {2, 3})),
@@ -450,7 +497,8 @@ struct Collective {
   std::vector<std::vector<double>> run(Opcode code, AttrDict attrs, TensorType result) {
     OneOp o(code, {in[0]}, std::move(attrs), result);
     std::vector<const Tensor *> ptrs;
-    for (const Tensor &t : in) ptrs.push_back(&t);
+    for (const Tensor &t : in)
+      ptrs.push_back(&t);
     std::vector<std::vector<double>> out;
     for (const Tensor &t : evalCollective(o.op(), mesh, ptrs)) {
       EXPECT_EQ(t.type, result);
@@ -461,7 +509,8 @@ struct Collective {
   explicit Collective(std::vector<int64_t> shape = {2}) {
     for (int d = 0; d < 4; ++d) {
       Tensor t(ty(DType::F32, shape));
-      for (int64_t k = 0; k < t.size(); ++k) t.data[k] = 10 * d + k + 1;
+      for (int64_t k = 0; k < t.size(); ++k)
+        t.data[k] = 10 * d + k + 1;
       in.push_back(t);
     }
   }
@@ -472,7 +521,8 @@ using Rows = std::vector<std::vector<double>>;
 TEST(Collectives, AllReduce) {
   Collective c;
   auto ar = [&](std::vector<std::string> axes, const char *red) {
-    return c.run(Opcode::AllReduce, A({{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString(red)}}),
+    return c.run(Opcode::AllReduce,
+                 A({{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString(red)}}),
                  ty(DType::F32, {2}));
   };
   // Groups along b: {0,1} and {2,3}.
@@ -486,9 +536,11 @@ TEST(Collectives, AllReduce) {
 TEST(Collectives, AllGatherInGroupOrder) {
   Collective c;
   auto ag = [&](std::vector<std::string> axes, TensorType t) {
-    return c.run(Opcode::AllGather, A({{"axes", Attr::ofStrings(axes)}, {"dim", Attr::ofInt(0)}}), t);
+    return c.run(Opcode::AllGather, A({{"axes", Attr::ofStrings(axes)}, {"dim", Attr::ofInt(0)}}),
+                 t);
   };
-  EXPECT_EQ(ag({"a"}, ty(DType::F32, {4})), (Rows{{1, 2, 21, 22}, {11, 12, 31, 32}, {1, 2, 21, 22}, {11, 12, 31, 32}}));
+  EXPECT_EQ(ag({"a"}, ty(DType::F32, {4})),
+            (Rows{{1, 2, 21, 22}, {11, 12, 31, 32}, {1, 2, 21, 22}, {11, 12, 31, 32}}));
   // Over {"b","a"}, b is major: member order is devices 0, 2, 1, 3.
   Rows all(4, {1, 2, 21, 22, 11, 12, 31, 32});
   EXPECT_EQ(ag({"b", "a"}, ty(DType::F32, {8})), all);
@@ -504,11 +556,15 @@ TEST(Collectives, AllGatherAlongInnerDim) {
 TEST(Collectives, ReduceScatter) {
   Collective c;
   EXPECT_EQ(c.run(Opcode::ReduceScatter,
-                  A({{"axes", Attr::ofStrings({"b"})}, {"dim", Attr::ofInt(0)}, {"reduction", Attr::ofString("sum")}}),
+                  A({{"axes", Attr::ofStrings({"b"})},
+                     {"dim", Attr::ofInt(0)},
+                     {"reduction", Attr::ofString("sum")}}),
                   ty(DType::F32, {1})),
             (Rows{{12}, {14}, {52}, {54}}));
   EXPECT_EQ(c.run(Opcode::ReduceScatter,
-                  A({{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(0)}, {"reduction", Attr::ofString("max")}}),
+                  A({{"axes", Attr::ofStrings({"a"})},
+                     {"dim", Attr::ofInt(0)},
+                     {"reduction", Attr::ofString("max")}}),
                   ty(DType::F32, {1})),
             (Rows{{21}, {31}, {22}, {32}}));
 }
@@ -516,13 +572,17 @@ TEST(Collectives, ReduceScatter) {
 TEST(Collectives, AllToAll) {
   Collective c;
   EXPECT_EQ(c.run(Opcode::AllToAll,
-                  A({{"axes", Attr::ofStrings({"b"})}, {"split_dim", Attr::ofInt(0)}, {"concat_dim", Attr::ofInt(0)}}),
+                  A({{"axes", Attr::ofStrings({"b"})},
+                     {"split_dim", Attr::ofInt(0)},
+                     {"concat_dim", Attr::ofInt(0)}}),
                   ty(DType::F32, {2})),
             (Rows{{1, 11}, {2, 12}, {21, 31}, {22, 32}}));
   // Split dim 1 of [1,2], concatenate along dim 0: [2,1].
   Collective c2({1, 2});
   EXPECT_EQ(c2.run(Opcode::AllToAll,
-                   A({{"axes", Attr::ofStrings({"a"})}, {"split_dim", Attr::ofInt(1)}, {"concat_dim", Attr::ofInt(0)}}),
+                   A({{"axes", Attr::ofStrings({"a"})},
+                      {"split_dim", Attr::ofInt(1)},
+                      {"concat_dim", Attr::ofInt(0)}}),
                    ty(DType::F32, {2, 1})),
             (Rows{{1, 21}, {11, 31}, {2, 22}, {12, 32}}));
 }
@@ -530,7 +590,8 @@ TEST(Collectives, AllToAll) {
 TEST(Collectives, CollectivePermute) {
   Collective c;
   auto cp = [&](std::vector<std::string> axes, int64_t shift) {
-    return c.run(Opcode::CollectivePermute, A({{"axes", Attr::ofStrings(axes)}, {"shift", Attr::ofInt(shift)}}),
+    return c.run(Opcode::CollectivePermute,
+                 A({{"axes", Attr::ofStrings(axes)}, {"shift", Attr::ofInt(shift)}}),
                  ty(DType::F32, {2}));
   };
   EXPECT_EQ(cp({"a"}, 1), (Rows{{21, 22}, {31, 32}, {1, 2}, {11, 12}}));
@@ -542,9 +603,11 @@ TEST(Collectives, CollectivePermute) {
 
 TEST(Collectives, RoundsToI32) {
   Collective c;
-  for (auto &t : c.in) t.type.dtype = DType::I32;
+  for (auto &t : c.in)
+    t.type.dtype = DType::I32;
   c.in[0].data = {2147483647, 0};
-  EXPECT_EQ(c.run(Opcode::AllReduce, A({{"axes", Attr::ofStrings({"b"})}, {"reduction", Attr::ofString("sum")}}),
+  EXPECT_EQ(c.run(Opcode::AllReduce,
+                  A({{"axes", Attr::ofStrings({"b"})}, {"reduction", Attr::ofString("sum")}}),
                   ty(DType::I32, {2}))[0],
             (std::vector<double>{-2147483638.0, 12}));
 }
@@ -575,9 +638,10 @@ TEST(RunFunction, CollectivesNeedAOneDeviceMesh) {
   Func f;
   f.name = "main";
   Value *x = f.addArg("x", ty(DType::F32, {2}));
-  Value *r = Builder(f).create(Opcode::AllReduce, {x},
-                               A({{"axes", Attr::ofStrings({"a"})}, {"reduction", Attr::ofString("sum")}}),
-                               ty(DType::F32, {2}));
+  Value *r =
+      Builder(f).create(Opcode::AllReduce, {x},
+                        A({{"axes", Attr::ofStrings({"a"})}, {"reduction", Attr::ofString("sum")}}),
+                        ty(DType::F32, {2}));
   f.returns = {r};
   EXPECT_THROW(runFunction(f, {F({2}, {1, 2})}), std::runtime_error);
   Mesh one;
@@ -588,6 +652,8 @@ TEST(RunFunction, CollectivesNeedAOneDeviceMesh) {
   try {
     runFunction(f, {F({2}, {1, 2})});
   } catch (const std::runtime_error &e) {
-    EXPECT_NE(std::string(e.what()).find("error: 'all_reduce' needs every device"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("error: 'all_reduce' needs every device"),
+              std::string::npos)
+        << e.what();
   }
 }

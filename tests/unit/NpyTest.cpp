@@ -37,7 +37,8 @@ protected:
   // A version 1.0 file with the given header dict and raw data, padded as NumPy pads.
   std::string npy(const std::string &dict, const std::string &data) const {
     std::string h = dict;
-    while ((10 + h.size() + 1) % 64) h += ' ';
+    while ((10 + h.size() + 1) % 64)
+      h += ' ';
     h += '\n';
     std::string out = std::string("\x93NUMPY\x01\x00", 8);
     out += (char)(h.size() & 0xff);
@@ -55,11 +56,14 @@ protected:
 
 template <class T> std::string bytesOf(std::initializer_list<T> v) {
   std::string s;
-  for (T x : v) s.append((const char *)&x, sizeof(T));
+  for (T x : v)
+    s.append((const char *)&x, sizeof(T));
   return s;
 }
 
-bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string &s, const std::string &part) {
+  return s.find(part) != std::string::npos;
+}
 
 } // namespace
 
@@ -90,7 +94,8 @@ TEST_F(NpyTest, Bf16TravelsAsF32AndRoundsOnReading) {
   ASSERT_TRUE(readNpy(path("b.npy"), &f, &err));
   EXPECT_EQ(f.type, TensorType(DType::F32, {2}));
   // f32 data read as bf16 rounds to nearest even.
-  ASSERT_TRUE(writeNpy(path("f.npy"), Tensor(TensorType(DType::F32, {2}), {1.00390625, 1.01171875}), &err));
+  ASSERT_TRUE(
+      writeNpy(path("f.npy"), Tensor(TensorType(DType::F32, {2}), {1.00390625, 1.01171875}), &err));
   Tensor b;
   ASSERT_TRUE(readNpyAs(path("f.npy"), TensorType(DType::BF16, {2}), &b, &err)) << err;
   EXPECT_EQ(b.type.dtype, DType::BF16);
@@ -100,7 +105,8 @@ TEST_F(NpyTest, Bf16TravelsAsF32AndRoundsOnReading) {
 TEST_F(NpyTest, WritesNumPysLayout) {
   std::string err;
   ASSERT_TRUE(writeNpy(path("x.npy"), Tensor(TensorType(DType::F32, {3}), {1, 2, 3}), &err));
-  std::string want = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", bytesOf<float>({1, 2, 3}));
+  std::string want =
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", bytesOf<float>({1, 2, 3}));
   EXPECT_EQ(readRaw(path("x.npy")), want);
 }
 
@@ -108,8 +114,9 @@ TEST_F(NpyTest, ReadsNumPyFilesIncludingF8AndI8) {
   Tensor t;
   std::string err;
   // As NumPy writes them (no trailing comma inside the shape of rank 2, double quotes ok).
-  std::string p = writeRaw("a.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }",
-                                        bytesOf<double>({0.1, -3})));
+  std::string p =
+      writeRaw("a.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }",
+                            bytesOf<double>({0.1, -3})));
   ASSERT_TRUE(readNpy(p, &t, &err)) << err;
   EXPECT_EQ(t.type, TensorType(DType::F32, {2, 1}));
   EXPECT_EQ(t.data, (std::vector<double>{(double)0.1f, -3}));
@@ -118,9 +125,11 @@ TEST_F(NpyTest, ReadsNumPyFilesIncludingF8AndI8) {
   ASSERT_TRUE(readNpy(p, &t, &err)) << err;
   EXPECT_EQ(t.type, TensorType(DType::I32, {3}));
   EXPECT_EQ(t.data, (std::vector<double>{5, -6, 2147483647}));
-  p = writeRaw("c.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", bytesOf<int64_t>({1ll << 40})));
+  p = writeRaw("c.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }",
+                            bytesOf<int64_t>({1ll << 40})));
   EXPECT_TRUE(contains(error(p), "does not fit in i32"));
-  p = writeRaw("d.npy", npy("{'descr': '|b1', 'fortran_order': False, 'shape': (), }", std::string("\x02", 1)));
+  p = writeRaw("d.npy", npy("{'descr': '|b1', 'fortran_order': False, 'shape': (), }",
+                            std::string("\x02", 1)));
   ASSERT_TRUE(readNpy(p, &t, &err)) << err;
   EXPECT_EQ(t.type, TensorType(DType::I1, {}));
   EXPECT_EQ(t.data, std::vector<double>{1});
@@ -131,28 +140,34 @@ TEST_F(NpyTest, DamagedFilesGiveClearErrors) {
   EXPECT_TRUE(contains(error(path("missing.npy")), "cannot open"));
   EXPECT_TRUE(contains(error(writeRaw("empty.npy", "")), "bad magic"));
   EXPECT_TRUE(contains(error(writeRaw("magic.npy", "PK\x03\x04 not numpy at all")), "bad magic"));
-  EXPECT_TRUE(contains(error(writeRaw("trunc.npy", npy(dict, bytesOf<float>({1, 2, 3})))), "truncated"));
+  EXPECT_TRUE(
+      contains(error(writeRaw("trunc.npy", npy(dict, bytesOf<float>({1, 2, 3})))), "truncated"));
   std::string full = npy(dict, bytesOf<float>({1, 2, 3, 4}));
   EXPECT_TRUE(contains(error(writeRaw("hdr.npy", full.substr(0, 30))), "header"));
   EXPECT_TRUE(contains(error(writeRaw("short.npy", full.substr(0, 9))), "header"));
   std::string version = full;
   version[6] = 9;
   EXPECT_TRUE(contains(error(writeRaw("v9.npy", version)), "version"));
-  EXPECT_TRUE(contains(error(writeRaw("f.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }",
-                                                   bytesOf<float>({1, 2, 3, 4})))),
-                       "Fortran"));
-  EXPECT_TRUE(contains(error(writeRaw("u.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }",
-                                                   bytesOf<float>({1, 2, 3, 4})))),
-                       "unsupported array type '>f4'"));
-  for (const char *bad : {"{'descr': '<f4', 'fortran_order': False}", "{'descr': '<f4', 'fortran_order': False, 'shape': (4,",
-                          "[1, 2]", "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (4,), }",
-                          "{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }",
-                          "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}",
-                          "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
-                          "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }"})
+  EXPECT_TRUE(contains(
+      error(writeRaw("f.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (4,), }",
+                                  bytesOf<float>({1, 2, 3, 4})))),
+      "Fortran"));
+  EXPECT_TRUE(contains(
+      error(writeRaw("u.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }",
+                                  bytesOf<float>({1, 2, 3, 4})))),
+      "unsupported array type '>f4'"));
+  for (const char *bad :
+       {"{'descr': '<f4', 'fortran_order': False}",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (4,", "[1, 2]",
+        "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (4,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (-4,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }"})
     EXPECT_FALSE(error(writeRaw("bad.npy", npy(bad, bytesOf<float>({1, 2, 3, 4})))).empty()) << bad;
   // Every prefix of a good file fails cleanly.
-  for (size_t n = 0; n < full.size(); ++n) error(writeRaw("prefix.npy", full.substr(0, n)));
+  for (size_t n = 0; n < full.size(); ++n)
+    error(writeRaw("prefix.npy", full.substr(0, n)));
 }
 
 TEST_F(NpyTest, ReadAsChecksShapeAndDType) {
@@ -180,14 +195,16 @@ TEST_F(NpyTest, ReadSliceReadsABoxWithZeroPadding) {
   EXPECT_EQ(box.data, (std::vector<double>{10, 11, 0, 0, 0, 0}));
   ASSERT_TRUE(readNpySlice(path("g.npy"), g.type, {3, 0}, {1, 4}, &box, &err)) << err;
   EXPECT_EQ(box.data, (std::vector<double>{0, 0, 0, 0}));
-  EXPECT_FALSE(readNpySlice(path("g.npy"), TensorType(DType::F32, {4, 3}), {0, 0}, {1, 1}, &box, &err));
+  EXPECT_FALSE(
+      readNpySlice(path("g.npy"), TensorType(DType::F32, {4, 3}), {0, 0}, {1, 1}, &box, &err));
   EXPECT_TRUE(contains(err, "expected f32[4,3]")) << err;
   // Scalars, and i8 data converted row by row.
   ASSERT_TRUE(writeNpy(path("s.npy"), Tensor(TensorType(DType::I32, {}), {7}), &err));
   ASSERT_TRUE(readNpySlice(path("s.npy"), TensorType(DType::I32, {}), {}, {}, &box, &err)) << err;
   EXPECT_EQ(box.data, std::vector<double>{7});
-  std::string p = writeRaw("l.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }",
-                                        bytesOf<int64_t>({1, 2, 3, 4})));
+  std::string p =
+      writeRaw("l.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }",
+                            bytesOf<int64_t>({1, 2, 3, 4})));
   ASSERT_TRUE(readNpySlice(p, TensorType(DType::I32, {2, 2}), {0, 1}, {2, 2}, &box, &err)) << err;
   EXPECT_EQ(box.data, (std::vector<double>{2, 0, 4, 0}));
 }
@@ -200,7 +217,8 @@ TEST_F(NpyTest, WriteIsAtomicAndReportsFailures) {
   ASSERT_TRUE(readNpy(path("x.npy"), &t, &err));
   EXPECT_EQ(t.data, (std::vector<double>{2, 3}));
   size_t files = 0;
-  for ([[maybe_unused]] auto &e : fs::directory_iterator(dir)) ++files;
+  for ([[maybe_unused]] auto &e : fs::directory_iterator(dir))
+    ++files;
   EXPECT_EQ(files, 1u); // no temporary left behind
   EXPECT_FALSE(writeNpy(path("no/such/dir/x.npy"), t, &err));
   EXPECT_TRUE(contains(err, "cannot write")) << err;

@@ -13,7 +13,8 @@ Mesh mesh2x2() {
   m.axes = {{"a", 2}, {"b", 2}};
   return m;
 }
-Sharding sharding(std::vector<std::vector<std::string>> dims, std::vector<std::string> unreduced = {}) {
+Sharding sharding(std::vector<std::vector<std::string>> dims,
+                  std::vector<std::string> unreduced = {}) {
   Sharding s;
   s.mesh = "m";
   s.dims = std::move(dims);
@@ -22,7 +23,8 @@ Sharding sharding(std::vector<std::vector<std::string>> dims, std::vector<std::s
 }
 Tensor iota(TensorType t) {
   Tensor x(t);
-  for (int64_t k = 0; k < x.size(); ++k) x.data[k] = (double)k;
+  for (int64_t k = 0; k < x.size(); ++k)
+    x.data[k] = (double)k;
   return x;
 }
 } // namespace
@@ -49,10 +51,11 @@ TEST(ShardUtil, ExtractUnevenShardsPadsWithZeros) {
 TEST(ShardUtil, AssembleInvertsExtract) {
   Mesh m = mesh2x2();
   Tensor g = iota(TensorType(DType::I32, {5, 3}));
-  for (const Sharding &s : {sharding({{"a"}, {"b"}}), sharding({{"b", "a"}, {}}), sharding({{}, {"a"}}),
-                            sharding({{}, {}})}) {
+  for (const Sharding &s : {sharding({{"a"}, {"b"}}), sharding({{"b", "a"}, {}}),
+                            sharding({{}, {"a"}}), sharding({{}, {}})}) {
     std::vector<Tensor> locals;
-    for (int64_t d = 0; d < 4; ++d) locals.push_back(extractShard(g, s, m, d));
+    for (int64_t d = 0; d < 4; ++d)
+      locals.push_back(extractShard(g, s, m, d));
     Tensor back = assembleGlobal(locals, s, m, g.type);
     EXPECT_EQ(back.type, g.type);
     EXPECT_EQ(back.data, g.data) << s.str();
@@ -64,10 +67,9 @@ TEST(ShardUtil, AssembleIgnoresPaddingAndKeepsOneReplica) {
   Sharding s = sharding({{"a"}});
   TensorType g(DType::F32, {3});
   // Replicas along b disagree on purpose: the one at b=0 is taken; device 2's padding too.
-  std::vector<Tensor> locals = {Tensor(TensorType(DType::F32, {2}), {1, 2}),
-                                Tensor(TensorType(DType::F32, {2}), {-1, -1}),
-                                Tensor(TensorType(DType::F32, {2}), {3, 99}),
-                                Tensor(TensorType(DType::F32, {2}), {-1, -1})};
+  std::vector<Tensor> locals = {
+      Tensor(TensorType(DType::F32, {2}), {1, 2}), Tensor(TensorType(DType::F32, {2}), {-1, -1}),
+      Tensor(TensorType(DType::F32, {2}), {3, 99}), Tensor(TensorType(DType::F32, {2}), {-1, -1})};
   EXPECT_EQ(assembleGlobal(locals, s, m, g).data, (std::vector<double>{1, 2, 3}));
 }
 
@@ -76,7 +78,8 @@ TEST(ShardUtil, UnreducedIsSummed) {
   Sharding s = sharding({{"a"}, {}}, {"b"});
   TensorType g(DType::F32, {2, 2});
   std::vector<Tensor> locals;
-  for (int d = 0; d < 4; ++d) locals.push_back(Tensor(TensorType(DType::F32, {1, 2}), {10.0 * d, 10.0 * d + 1}));
+  for (int d = 0; d < 4; ++d)
+    locals.push_back(Tensor(TensorType(DType::F32, {1, 2}), {10.0 * d, 10.0 * d + 1}));
   // Row a=0 sums devices 0 and 1, row a=1 devices 2 and 3.
   EXPECT_EQ(assembleGlobal(locals, s, m, g).data, (std::vector<double>{10, 12, 50, 52}));
   Tensor x = iota(g);
@@ -84,7 +87,8 @@ TEST(ShardUtil, UnreducedIsSummed) {
   EXPECT_FALSE(holdsUnreducedValue(s, m, 3));
   EXPECT_EQ(extractShard(x, s, m, 3).data, (std::vector<double>{0, 0}));
   std::vector<Tensor> parts;
-  for (int d = 0; d < 4; ++d) parts.push_back(extractShard(x, s, m, d));
+  for (int d = 0; d < 4; ++d)
+    parts.push_back(extractShard(x, s, m, d));
   EXPECT_EQ(assembleGlobal(parts, s, m, g).data, x.data);
 }
 

@@ -1,11 +1,11 @@
 // The simulated multi-device executor on hand-built partitioned programs (collectives,
 // axis_index, uneven shards, unreduced results), and partita-run's reusable pieces: input
 // sources, result comparison and printing.
+#include "runtime/Simulator.h"
 #include "ir/InputGen.h"
 #include "ir/Npy.h"
 #include "ir/ShardUtil.h"
 #include "runtime/RunDriver.h"
-#include "runtime/Simulator.h"
 
 #include <gtest/gtest.h>
 
@@ -71,7 +71,8 @@ TEST(Simulator, ShardedSumWithAllReduce) {
   Value *a = p.arg("a", ty(DType::F32, {2}), ty(DType::F32, {4}), sh({{"x"}}));
   Builder b(p.f);
   Value *s = b.build(Opcode::ReduceSum, {a}, A({{"dims", Attr::ofInts({0})}}));
-  Value *t = b.create(Opcode::AllReduce, {s}, A({{"axes", Attr::ofStrings({"x"})}, {"reduction", Attr::ofString("sum")}}),
+  Value *t = b.create(Opcode::AllReduce, {s},
+                      A({{"axes", Attr::ofStrings({"x"})}, {"reduction", Attr::ofString("sum")}}),
                       ty(DType::F32, {}));
   p.ret(t, ty(DType::F32, {}), sh({}));
   auto out = simulate(p.f, m, {F({4}, {1, 2, 3, 4})});
@@ -92,9 +93,11 @@ TEST(Simulator, AxisIndexAndAllGatherOn2x2) {
   Builder b(p.f);
   Value *i = b.build(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("b")}}));
   Value *fi = b.create(Opcode::Convert, {i}, {}, ty(DType::F32, {}));
-  Value *bi = b.create(Opcode::BroadcastInDim, {fi}, A({{"dims", Attr::ofInts({})}}), ty(DType::F32, {2, 1}));
+  Value *bi = b.create(Opcode::BroadcastInDim, {fi}, A({{"dims", Attr::ofInts({})}}),
+                       ty(DType::F32, {2, 1}));
   Value *y = b.build(Opcode::Add, {x, bi});
-  Value *g = b.create(Opcode::AllGather, {y}, A({{"axes", Attr::ofStrings({"b"})}, {"dim", Attr::ofInt(1)}}),
+  Value *g = b.create(Opcode::AllGather, {y},
+                      A({{"axes", Attr::ofStrings({"b"})}, {"dim", Attr::ofInt(1)}}),
                       ty(DType::F32, {2, 2}));
   p.ret(g, ty(DType::F32, {4, 2}), sh({{"a"}, {}}));
   // Column j gains j (its b coordinate): the global result is x + [0, 1] per row.
@@ -128,7 +131,8 @@ TEST(Simulator, ErrorsAreLocated) {
   loc.line = 3;
   loc.col = 8;
   b.setLoc(loc);
-  Value *i = b.create(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("nope")}}), ty(DType::I32, {}));
+  Value *i =
+      b.create(Opcode::AxisIndex, {}, A({{"axis", Attr::ofString("nope")}}), ty(DType::I32, {}));
   p.ret(a, ty(DType::F32, {4}), sh({{"x"}}));
   p.f.returns.push_back(i);
   p.f.results.push_back({ty(DType::I32, {}), std::nullopt, {}, {}});

@@ -1,7 +1,7 @@
 // Stats JSON of hand-written programs, against figures worked out by hand below.
+#include "passes/Stats.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
-#include "passes/Stats.h"
 
 #include <gtest/gtest.h>
 

@@ -37,7 +37,9 @@ void open(Opcode c, std::vector<TensorType> in, AttrDict attrs = {}) {
   EXPECT_FALSE(r.type.has_value()) << opcodeName(c);
 }
 
-bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+bool has(const std::string &s, const std::string &part) {
+  return s.find(part) != std::string::npos;
+}
 
 Attr ints(std::vector<int64_t> v) { return Attr::ofInts(v); }
 
@@ -66,10 +68,12 @@ TEST(Infer, BinaryElementwise) {
   EXPECT_EQ(bad(Opcode::Mul, {f32({4}), bf16({4})}),
             "operands of 'mul' have different element types: f32[4] and bf16[4]");
   EXPECT_TRUE(has(bad(Opcode::Sub, {i1({4}), i1({4})}), "numeric"));
-  EXPECT_EQ(ok(Opcode::Compare, {f32({3}), f32({3})}, {{"direction", Attr::ofString("le")}}), i1({3}));
+  EXPECT_EQ(ok(Opcode::Compare, {f32({3}), f32({3})}, {{"direction", Attr::ofString("le")}}),
+            i1({3}));
   EXPECT_EQ(bad(Opcode::Compare, {f32({3}), f32({3})}), "'compare' requires attribute 'direction'");
-  EXPECT_TRUE(has(bad(Opcode::Compare, {f32({3}), f32({3})}, {{"direction", Attr::ofString("lte")}}),
-                  "found \"lte\""));
+  EXPECT_TRUE(
+      has(bad(Opcode::Compare, {f32({3}), f32({3})}, {{"direction", Attr::ofString("lte")}}),
+          "found \"lte\""));
   EXPECT_EQ(ok(Opcode::And, {i1({3}), i1({3})}), i1({3}));
   EXPECT_TRUE(has(bad(Opcode::Or, {i32({3}), i32({3})}), "i1"));
   EXPECT_TRUE(has(bad(Opcode::Add, {f32({3}), f32({3})}, {{"dim", Attr::ofInt(0)}}),
@@ -96,10 +100,12 @@ TEST(Infer, ConstantAndIotaNeedTheDeclaredType) {
 
 TEST(Infer, ShapeOps) {
   open(Opcode::BroadcastInDim, {f32({4})}, {{"dims", ints({1})}});
-  EXPECT_TRUE(has(bad(Opcode::BroadcastInDim, {f32({4})}, {{"dims", ints({0, 1})}}), "has 2 entries"));
+  EXPECT_TRUE(
+      has(bad(Opcode::BroadcastInDim, {f32({4})}, {{"dims", ints({0, 1})}}), "has 2 entries"));
   open(Opcode::Reshape, {f32({4, 2})});
   EXPECT_EQ(ok(Opcode::Transpose, {f32({2, 3, 5})}, {{"perm", ints({2, 0, 1})}}), f32({5, 2, 3}));
-  EXPECT_TRUE(has(bad(Opcode::Transpose, {f32({2, 3})}, {{"perm", ints({1, 1})}}), "not a permutation"));
+  EXPECT_TRUE(
+      has(bad(Opcode::Transpose, {f32({2, 3})}, {{"perm", ints({1, 1})}}), "not a permutation"));
   EXPECT_TRUE(has(bad(Opcode::Transpose, {f32({2, 3})}, {{"perm", ints({0, 2})}}), "out of range"));
   // ceil((7-1)/4) = 2 and ceil((5-0)/1) = 5.
   EXPECT_EQ(ok(Opcode::Slice, {f32({8, 5})},
@@ -108,17 +114,20 @@ TEST(Infer, ShapeOps) {
   EXPECT_EQ(ok(Opcode::Slice, {f32({8})}, {{"start", ints({3})}, {"limit", ints({3})}}), f32({0}));
   EXPECT_TRUE(has(bad(Opcode::Slice, {f32({8})}, {{"start", ints({2})}, {"limit", ints({9})}}),
                   "0 <= start <= limit <= 8"));
-  EXPECT_TRUE(has(bad(Opcode::Slice, {f32({8})}, {{"start", ints({0})}, {"limit", ints({8})}, {"stride", ints({0})}}),
+  EXPECT_TRUE(has(bad(Opcode::Slice, {f32({8})},
+                      {{"start", ints({0})}, {"limit", ints({8})}, {"stride", ints({0})}}),
                   "positive"));
-  EXPECT_EQ(ok(Opcode::Concatenate, {f32({2, 3}), f32({2, 4}), f32({2, 1})}, {{"dim", Attr::ofInt(1)}}),
-            f32({2, 8}));
+  EXPECT_EQ(
+      ok(Opcode::Concatenate, {f32({2, 3}), f32({2, 4}), f32({2, 1})}, {{"dim", Attr::ofInt(1)}}),
+      f32({2, 8}));
   EXPECT_TRUE(has(bad(Opcode::Concatenate, {f32({2, 3}), f32({3, 3})}, {{"dim", Attr::ofInt(1)}}),
                   "must agree except in dimension 1"));
   EXPECT_TRUE(has(bad(Opcode::Concatenate, {}, {{"dim", Attr::ofInt(0)}}), "at least 1 operand"));
   EXPECT_EQ(ok(Opcode::Pad, {i32({2, 3})},
                {{"low", ints({1, 0})}, {"high", ints({0, 2})}, {"value", Attr::ofInt(0)}}),
             i32({3, 5}));
-  EXPECT_TRUE(has(bad(Opcode::Pad, {f32({2})}, {{"low", ints({-1})}, {"high", ints({0})}, {"value", Attr::ofInt(0)}}),
+  EXPECT_TRUE(has(bad(Opcode::Pad, {f32({2})},
+                      {{"low", ints({-1})}, {"high", ints({0})}, {"value", Attr::ofInt(0)}}),
                   "non-negative"));
   EXPECT_EQ(bad(Opcode::Pad, {f32({2})}, {{"low", ints({1})}, {"high", ints({0})}}),
             "'pad' requires attribute 'value'");
@@ -146,11 +155,14 @@ TEST(Infer, ReductionsAndScans) {
   EXPECT_EQ(ok(Opcode::ReduceMax, {i32({2, 3})}, {{"dims", ints({})}}), i32({2, 3}));
   EXPECT_TRUE(has(bad(Opcode::ReduceMin, {f32({2, 3})}, {{"dims", ints({1, 1})}}), "twice"));
   EXPECT_TRUE(has(bad(Opcode::ReduceSum, {f32({2, 3})}, {{"dims", ints({2})}}), "out of range"));
-  EXPECT_TRUE(has(bad(Opcode::ReduceSum, {f32({2, 3})}, {{"dims", Attr::ofInt(1)}}), "list of integers"));
-  EXPECT_EQ(ok(Opcode::Cumsum, {f32({2, 3})}, {{"dim", Attr::ofInt(1)}, {"reverse", Attr::ofBool(true)}}),
-            f32({2, 3}));
-  EXPECT_TRUE(has(bad(Opcode::Cumsum, {f32({2, 3})}, {{"dim", Attr::ofInt(1)}, {"exclusive", Attr::ofInt(1)}}),
-                  "true or false"));
+  EXPECT_TRUE(
+      has(bad(Opcode::ReduceSum, {f32({2, 3})}, {{"dims", Attr::ofInt(1)}}), "list of integers"));
+  EXPECT_EQ(
+      ok(Opcode::Cumsum, {f32({2, 3})}, {{"dim", Attr::ofInt(1)}, {"reverse", Attr::ofBool(true)}}),
+      f32({2, 3}));
+  EXPECT_TRUE(has(
+      bad(Opcode::Cumsum, {f32({2, 3})}, {{"dim", Attr::ofInt(1)}, {"exclusive", Attr::ofInt(1)}}),
+      "true or false"));
   EXPECT_EQ(ok(Opcode::Argmax, {f32({2, 3, 4})}, {{"dim", Attr::ofInt(1)}}), i32({2, 4}));
   EXPECT_TRUE(has(bad(Opcode::Argmax, {f32({2})}, {{"dim", Attr::ofInt(-1)}}), "out of range"));
 }
@@ -159,16 +171,20 @@ TEST(Infer, GatherScatter) {
   open(Opcode::OneHot, {i32({2, 3})}, {{"depth", Attr::ofInt(5)}});
   EXPECT_TRUE(has(bad(Opcode::OneHot, {f32({2})}, {{"depth", Attr::ofInt(5)}}), "ids of type i32"));
   EXPECT_TRUE(has(bad(Opcode::OneHot, {i32({2})}, {{"depth", Attr::ofInt(0)}}), "positive"));
-  EXPECT_TRUE(has(bad(Opcode::OneHot, {i32({2})}, {{"depth", Attr::ofInt(3)}, {"axis", Attr::ofInt(2)}}),
-                  "0 <= axis <= 1"));
+  EXPECT_TRUE(
+      has(bad(Opcode::OneHot, {i32({2})}, {{"depth", Attr::ofInt(3)}, {"axis", Attr::ofInt(2)}}),
+          "0 <= axis <= 1"));
   // table [10,6,7], ids [2,3], axis 1 → [10,2,3,7].
-  EXPECT_EQ(ok(Opcode::Take, {f32({10, 6, 7}), i32({2, 3})}, {{"axis", Attr::ofInt(1)}}), f32({10, 2, 3, 7}));
+  EXPECT_EQ(ok(Opcode::Take, {f32({10, 6, 7}), i32({2, 3})}, {{"axis", Attr::ofInt(1)}}),
+            f32({10, 2, 3, 7}));
   EXPECT_TRUE(has(bad(Opcode::Take, {f32({10}), f32({2})}, {{"axis", Attr::ofInt(0)}}), "i32"));
   EXPECT_EQ(bad(Opcode::Take, {f32({10}), i32({2})}), "'take' requires attribute 'axis'");
-  EXPECT_EQ(ok(Opcode::ScatterAdd, {f32({10, 4}), i32({3}), f32({3, 4})}, {{"axis", Attr::ofInt(0)}}),
-            f32({10, 4}));
-  EXPECT_TRUE(has(bad(Opcode::ScatterAdd, {f32({10, 4}), i32({3}), f32({4, 4})}, {{"axis", Attr::ofInt(0)}}),
-                  "updates of 'scatter_add' must have type f32[3,4]"));
+  EXPECT_EQ(
+      ok(Opcode::ScatterAdd, {f32({10, 4}), i32({3}), f32({3, 4})}, {{"axis", Attr::ofInt(0)}}),
+      f32({10, 4}));
+  EXPECT_TRUE(has(
+      bad(Opcode::ScatterAdd, {f32({10, 4}), i32({3}), f32({4, 4})}, {{"axis", Attr::ofInt(0)}}),
+      "updates of 'scatter_add' must have type f32[3,4]"));
   EXPECT_EQ(ok(Opcode::ShardingConstraint, {bf16({2})}), bf16({2}));
 }
 
@@ -177,21 +193,31 @@ TEST(Infer, Collectives) {
   EXPECT_EQ(ok(Opcode::AllReduce, {f32({4})}, ar), f32({4}));
   ar["reduction"] = Attr::ofString("mean");
   EXPECT_TRUE(has(bad(Opcode::AllReduce, {f32({4})}, ar), "\"sum\", \"max\", \"min\""));
-  EXPECT_TRUE(has(bad(Opcode::AllReduce, {f32({4})}, {{"axes", Attr::ofStrings({"a", "a"})}, {"reduction", Attr::ofString("sum")}}),
-                  "twice"));
-  EXPECT_TRUE(has(bad(Opcode::AllReduce, {f32({4})}, {{"axes", Attr::ofString("a")}, {"reduction", Attr::ofString("sum")}}),
+  EXPECT_TRUE(
+      has(bad(Opcode::AllReduce, {f32({4})},
+              {{"axes", Attr::ofStrings({"a", "a"})}, {"reduction", Attr::ofString("sum")}}),
+          "twice"));
+  EXPECT_TRUE(has(bad(Opcode::AllReduce, {f32({4})},
+                      {{"axes", Attr::ofString("a")}, {"reduction", Attr::ofString("sum")}}),
                   "list of strings"));
   // Group sizes need the mesh: the result stays open without a module.
   open(Opcode::AllGather, {f32({4})}, {{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(0)}});
-  EXPECT_TRUE(has(bad(Opcode::AllGather, {f32({4})}, {{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(1)}}),
+  EXPECT_TRUE(has(bad(Opcode::AllGather, {f32({4})},
+                      {{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(1)}}),
                   "out of range"));
   open(Opcode::ReduceScatter, {f32({4})},
-       {{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(0)}, {"reduction", Attr::ofString("max")}});
+       {{"axes", Attr::ofStrings({"a"})},
+        {"dim", Attr::ofInt(0)},
+        {"reduction", Attr::ofString("max")}});
   open(Opcode::AllToAll, {f32({4, 2})},
-       {{"axes", Attr::ofStrings({"a"})}, {"split_dim", Attr::ofInt(0)}, {"concat_dim", Attr::ofInt(1)}});
-  EXPECT_EQ(bad(Opcode::AllToAll, {f32({4, 2})}, {{"axes", Attr::ofStrings({"a"})}, {"split_dim", Attr::ofInt(0)}}),
+       {{"axes", Attr::ofStrings({"a"})},
+        {"split_dim", Attr::ofInt(0)},
+        {"concat_dim", Attr::ofInt(1)}});
+  EXPECT_EQ(bad(Opcode::AllToAll, {f32({4, 2})},
+                {{"axes", Attr::ofStrings({"a"})}, {"split_dim", Attr::ofInt(0)}}),
             "'all_to_all' requires attribute 'concat_dim'");
-  EXPECT_EQ(ok(Opcode::CollectivePermute, {i1({3})}, {{"axes", Attr::ofStrings({"a"})}, {"shift", Attr::ofInt(-1)}}),
+  EXPECT_EQ(ok(Opcode::CollectivePermute, {i1({3})},
+               {{"axes", Attr::ofStrings({"a"})}, {"shift", Attr::ofInt(-1)}}),
             i1({3}));
   EXPECT_EQ(ok(Opcode::AxisIndex, {}, {{"axis", Attr::ofString("a")}}), i32({}));
 }
@@ -199,10 +225,12 @@ TEST(Infer, Collectives) {
 TEST(Infer, DynamicSlices) {
   TensorType s = i32({});
   EXPECT_EQ(ok(Opcode::DynamicSlice, {f32({8, 6}), s, s}, {{"sizes", ints({2, 6})}}), f32({2, 6}));
-  EXPECT_TRUE(has(bad(Opcode::DynamicSlice, {f32({8, 6}), s}, {{"sizes", ints({2, 6})}}), "found 1 offset(s)"));
+  EXPECT_TRUE(has(bad(Opcode::DynamicSlice, {f32({8, 6}), s}, {{"sizes", ints({2, 6})}}),
+                  "found 1 offset(s)"));
   EXPECT_TRUE(has(bad(Opcode::DynamicSlice, {f32({8, 6}), s, f32({})}, {{"sizes", ints({2, 6})}}),
                   "offset 1 of 'dynamic_slice' must be i32[]"));
-  EXPECT_TRUE(has(bad(Opcode::DynamicSlice, {f32({8, 6}), s, s}, {{"sizes", ints({9, 6})}}), "sizes"));
+  EXPECT_TRUE(
+      has(bad(Opcode::DynamicSlice, {f32({8, 6}), s, s}, {{"sizes", ints({9, 6})}}), "sizes"));
   EXPECT_EQ(ok(Opcode::DynamicUpdateSlice, {f32({8, 6}), f32({2, 6}), s, s}), f32({8, 6}));
   EXPECT_TRUE(has(bad(Opcode::DynamicUpdateSlice, {f32({8, 6}), f32({9, 6}), s, s}), "fit inside"));
   EXPECT_TRUE(has(bad(Opcode::DynamicUpdateSlice, {f32({8, 6})}), "at least 2 operands"));
@@ -248,7 +276,8 @@ std::string verifyWith(Opcode code, AttrDict attrs, TensorType declared, bool pa
   Diagnostics d;
   bool ok = verifyModule(*m, d);
   std::string msgs;
-  for (const auto &x : d.all()) msgs += x.message + "\n";
+  for (const auto &x : d.all())
+    msgs += x.message + "\n";
   EXPECT_EQ(ok, msgs.empty()) << msgs;
   return msgs;
 }
@@ -258,23 +287,29 @@ std::string verifyWith(Opcode code, AttrDict attrs, TensorType declared, bool pa
 TEST(Verify, CollectivesUseTheMeshGroupSize) {
   AttrDict g{{"axes", Attr::ofStrings({"b", "a"})}, {"dim", Attr::ofInt(1)}};
   EXPECT_EQ(verifyWith(Opcode::AllGather, g, f32({12, 36})), "");
-  EXPECT_TRUE(has(verifyWith(Opcode::AllGather, g, f32({12, 12})),
-                  "declared result type f32[12,12] of 'all_gather' does not match the inferred type "
-                  "f32[12,36]"));
-  AttrDict rs{{"axes", Attr::ofStrings({"a"})}, {"dim", Attr::ofInt(0)}, {"reduction", Attr::ofString("sum")}};
+  EXPECT_TRUE(
+      has(verifyWith(Opcode::AllGather, g, f32({12, 12})),
+          "declared result type f32[12,12] of 'all_gather' does not match the inferred type "
+          "f32[12,36]"));
+  AttrDict rs{{"axes", Attr::ofStrings({"a"})},
+              {"dim", Attr::ofInt(0)},
+              {"reduction", Attr::ofString("sum")}};
   EXPECT_EQ(verifyWith(Opcode::ReduceScatter, rs, f32({6, 6})), "");
   rs["axes"] = Attr::ofStrings({"a", "b"});
   EXPECT_EQ(verifyWith(Opcode::ReduceScatter, rs, f32({2, 6})), "");
   rs["dim"] = Attr::ofInt(1);
   EXPECT_TRUE(has(verifyWith(Opcode::ReduceScatter, rs, f32({12, 1}), true, f32({12, 9})),
                   "dimension 1 of f32[12,9] is not divisible by the group size 6"));
-  AttrDict a2a{{"axes", Attr::ofStrings({"b"})}, {"split_dim", Attr::ofInt(0)}, {"concat_dim", Attr::ofInt(1)}};
+  AttrDict a2a{{"axes", Attr::ofStrings({"b"})},
+               {"split_dim", Attr::ofInt(0)},
+               {"concat_dim", Attr::ofInt(1)}};
   EXPECT_EQ(verifyWith(Opcode::AllToAll, a2a, f32({4, 18})), "");
   AttrDict bad{{"axes", Attr::ofStrings({"c"})}, {"reduction", Attr::ofString("sum")}};
   EXPECT_TRUE(has(verifyWith(Opcode::AllReduce, bad, f32({12, 6})), "names axis \"c\""));
   // Outside a partitioned function the module's only mesh serves.
   EXPECT_EQ(verifyWith(Opcode::AllGather, g, f32({12, 36}), false), "");
-  EXPECT_TRUE(has(verifyWith(Opcode::AxisIndex, {{"axis", Attr::ofString("z")}}, i32({})), "names axis \"z\""));
+  EXPECT_TRUE(has(verifyWith(Opcode::AxisIndex, {{"axis", Attr::ofString("z")}}, i32({})),
+                  "names axis \"z\""));
 }
 
 TEST(Verify, DeclaredTypeRules) {
