@@ -1,6 +1,6 @@
 // The reference interpreter: one plain loop over multi-indices per op, computing in double
 // (integers modulo 2^64) and rounding every result to its dtype. Correctness over speed: this
-// is the oracle. Choices the spec leaves open, documented in docs/interpreter.md:
+// is the oracle. Choices the spec leaves open, documented in docs/execution.md:
 //   i32 division by zero gives 0; i32 pow with a negative exponent gives 0 unless the base
 //   is 1 or -1; argmax treats NaN as the maximum (the first NaN wins); max/min propagate
 //   NaN; empty reductions give 0, -inf and +inf (INT_MIN/INT_MAX for i32); negative ids in

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -233,6 +234,11 @@ bool readHeader(std::ifstream &in, Header *h, std::string *error) {
 }
 
 bool open(const std::string &path, std::ifstream &in, std::string *error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "cannot open: is a directory";
+    return false;
+  }
   in.open(path, std::ios::binary);
   if (!in) {
     *error = std::string("cannot open: ") + std::strerror(errno);

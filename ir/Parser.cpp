@@ -421,7 +421,8 @@ private:
     advance();
     if (tok_.kind != Tok::Symbol) return unexpected(spelling(Tok::Symbol));
     mesh.name = tok_.str;
-    if (m.mesh(mesh.name)) return fail(here(), "redefinition of mesh @" + mesh.name);
+    if (!meshNames_.insert(mesh.name).second)
+      return fail(here(), "redefinition of mesh @" + mesh.name);
     advance();
     if (!expect(Tok::Equal) || !expect(Tok::Less) || !expect(Tok::LBracket)) return false;
     bool ok = parseList(Tok::RBracket, [&] {
@@ -585,7 +586,8 @@ private:
     advance();
     if (tok_.kind != Tok::Symbol) return unexpected(spelling(Tok::Symbol));
     f->name = tok_.str;
-    if (m.func(f->name)) return fail(here(), "redefinition of function @" + f->name);
+    if (!funcNames_.insert(f->name).second)
+      return fail(here(), "redefinition of function @" + f->name);
     advance();
     if (!expect(Tok::LParen)) return false;
     bool ok = parseList(Tok::RParen, [&] {
@@ -696,6 +698,8 @@ private:
   std::shared_ptr<const std::string> file_;
   Diagnostics &diags_;
   Token tok_;
+  // Declared names, so that duplicate checks stay cheap in huge modules.
+  std::set<std::string> meshNames_, funcNames_;
 };
 
 } // namespace

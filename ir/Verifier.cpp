@@ -765,7 +765,6 @@ public:
         ok = false;
       };
       if (!names.insert(mesh.name).second) err("mesh @" + mesh.name + " is declared twice");
-      if (mesh.axes.empty()) err("mesh @" + mesh.name + " has no axes");
       std::set<std::string> axes;
       int64_t devices = 1;
       for (const auto &a : mesh.axes) {

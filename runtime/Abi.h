@@ -30,9 +30,8 @@ void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, 
 void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
                            void *out, int64_t bytes);
 // in holds group-size pieces of `count` elements; out = the reduction of this member's piece.
-void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
-                               const void *in, void *out, int64_t count, int32_t dtype,
-                               int32_t reduction);
+void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                               void *out, int64_t count, int32_t dtype, int32_t reduction);
 // in holds group-size pieces of `bytes`; piece i goes to member i, out[j] comes from member j.
 void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
                            void *out, int64_t bytes);

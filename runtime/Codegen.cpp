@@ -23,8 +23,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -60,8 +60,10 @@ bool isElementalOp(Opcode c) {
   case Opcode::DynamicSlice:
   case Opcode::DynamicUpdateSlice:
   case Opcode::OneHot:
-  case Opcode::Take: return true;
-  default: return false;
+  case Opcode::Take:
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -79,8 +81,10 @@ bool readsElementally(const Op &user) {
   case Opcode::ReduceMin:
   case Opcode::Cumsum:
   case Opcode::Argmax:
-  case Opcode::ScatterAdd: return true;
-  default: return false;
+  case Opcode::ScatterAdd:
+    return true;
+  default:
+    return false;
   }
 }
 
@@ -91,10 +95,14 @@ bool replicatesOperand(const Op &user, size_t i) {
   case Opcode::BroadcastInDim:
     return user.operands[0]->type.numElements() < user.type().numElements();
   case Opcode::Take:
-  case Opcode::OneHot: return true;
-  case Opcode::ScatterAdd: return i == 1;
-  case Opcode::Cumsum: return user.getBool("exclusive"); // reads the previous element too
-  default: return false;
+  case Opcode::OneHot:
+    return true;
+  case Opcode::ScatterAdd:
+    return i == 1;
+  case Opcode::Cumsum:
+    return user.getBool("exclusive"); // reads the previous element too
+  default:
+    return false;
   }
 }
 
@@ -104,13 +112,15 @@ bool isCheap(const Op &op) {
 
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   std::vector<int64_t> s(shape.size(), 1);
-  for (int i = (int)shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * shape[i + 1];
+  for (int i = (int)shape.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
   return s;
 }
 
 int64_t product(const std::vector<int64_t> &v, size_t from, size_t to) {
   int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= v[i];
+  for (size_t i = from; i < to; ++i)
+    p *= v[i];
   return p;
 }
 
@@ -141,7 +151,8 @@ private:
   // ---- analysis ----
   void classify();
   const Value *storageOf(const Value *v) const {
-    while (kind_.at(v) == Kind::Alias) v = v->def->operands[0];
+    while (kind_.at(v) == Kind::Alias)
+      v = v->def->operands[0];
     return v;
   }
   bool isLeaf(const Value *v) const { return kind_.at(v) != Kind::Fused; }
@@ -179,8 +190,8 @@ private:
   void emitMathBody(const std::string &name, llvm::Function *fn);
   LV *convert(LV *v, DType from, DType to);
   void loop(int64_t n, const std::function<void(LV *)> &body);
-  void loopNest(const std::vector<int64_t> &shape, const std::function<void(std::vector<LV *> &)> &body,
-                int reverseDim = -1);
+  void loopNest(const std::vector<int64_t> &shape,
+                const std::function<void(std::vector<LV *> &)> &body, int reverseDim = -1);
   LV *axisArray(const std::vector<std::string> &axes, int64_t *n);
 
   // ---- element emission ----
@@ -230,10 +241,13 @@ private:
 // Analysis
 
 void Lowering::classify() {
-  for (const Value *a : f_.args) kind_[a] = Kind::Arg;
-  for (const Value *r : f_.returns) returned_.insert(r);
+  for (const Value *a : f_.args)
+    kind_[a] = Kind::Arg;
+  for (const Value *r : f_.returns)
+    returned_.insert(r);
   std::unordered_map<const Value *, bool> live;
-  for (const Value *r : f_.returns) live[r] = true;
+  for (const Value *r : f_.returns)
+    live[r] = true;
   for (int i = (int)f_.ops.size() - 1; i >= 0; --i) {
     const Op &op = *f_.ops[i];
     pos_[op.result] = i;
@@ -263,7 +277,8 @@ void Lowering::classify() {
   std::unordered_map<const Value *, std::vector<std::pair<const Op *, size_t>>> users;
   for (const auto &opp : f_.ops)
     if (kind_[opp->result] != Kind::Dead)
-      for (size_t i = 0; i < opp->operands.size(); ++i) users[opp->operands[i]].push_back({opp.get(), i});
+      for (size_t i = 0; i < opp->operands.size(); ++i)
+        users[opp->operands[i]].push_back({opp.get(), i});
   for (const auto &opp : f_.ops) {
     const Op &op = *opp;
     const Value *v = op.result;
@@ -278,8 +293,10 @@ void Lowering::classify() {
 
 void Lowering::collectLeaves(const Op &op, std::set<const Value *> &out) const {
   for (const Value *o : op.operands) {
-    if (isLeaf(o)) out.insert(storageOf(o));
-    else collectLeaves(*o->def, out);
+    if (isLeaf(o))
+      out.insert(storageOf(o));
+    else
+      collectLeaves(*o->def, out);
   }
 }
 
@@ -311,8 +328,10 @@ int64_t Lowering::scratchBytesFor(const Op &op) {
   case Opcode::ReduceMax:
   case Opcode::ReduceMin:
   case Opcode::Cumsum:
-  case Opcode::ScatterAdd: return t.dtype == DType::BF16 ? n * 4 : 0;
-  case Opcode::Argmax: return n * 4;
+  case Opcode::ScatterAdd:
+    return t.dtype == DType::BF16 ? n * 4 : 0;
+  case Opcode::Argmax:
+    return n * 4;
   case Opcode::Einsum: {
     int64_t bytes = 0;
     einsumDesc(op, &bytes);
@@ -337,7 +356,8 @@ int64_t Lowering::scratchBytesFor(const Op &op) {
     if (product(piece, 0, c) != 1) b += t.bytes();
     return b;
   }
-  default: return 0;
+  default:
+    return 0;
   }
 }
 
@@ -349,9 +369,11 @@ void Lowering::planMemory() {
   }
   std::unordered_map<const Value *, int> lastUse;
   for (const RootInfo &r : roots_)
-    for (const Value *l : r.leaves) lastUse[l] = std::max(lastUse[l], r.pos);
+    for (const Value *l : r.leaves)
+      lastUse[l] = std::max(lastUse[l], r.pos);
   const int kEnd = (int)f_.ops.size() + 1;
-  for (const Value *v : f_.returns) lastUse[storageOf(v)] = kEnd; // copied out at the end
+  for (const Value *v : f_.returns)
+    lastUse[storageOf(v)] = kEnd; // copied out at the end
 
   struct Item {
     int64_t size;
@@ -364,8 +386,10 @@ void Lowering::planMemory() {
     RootInfo &r = roots_[i];
     const Value *v = r.op->result;
     if (!resultSlot_.count(v))
-      items.push_back({alignUp(v->type.bytes()), r.pos, std::max(r.pos, lastUse[v]), &valueOffsets[i]});
-    if (r.scratchBytes > 0) items.push_back({alignUp(r.scratchBytes), r.pos, r.pos, &r.scratchOffset});
+      items.push_back(
+          {alignUp(v->type.bytes()), r.pos, std::max(r.pos, lastUse[v]), &valueOffsets[i]});
+    if (r.scratchBytes > 0)
+      items.push_back({alignUp(r.scratchBytes), r.pos, r.pos, &r.scratchOffset});
   }
   std::stable_sort(items.begin(), items.end(),
                    [](const Item &a, const Item &b) { return a.size > b.size; });
@@ -375,7 +399,8 @@ void Lowering::planMemory() {
     out_.unplannedBytes += it.size;
     std::vector<std::pair<int64_t, int64_t>> busy;
     for (const Item *p : placed)
-      if (p->start <= it.end && it.start <= p->end) busy.push_back({*p->offset, *p->offset + p->size});
+      if (p->start <= it.end && it.start <= p->end)
+        busy.push_back({*p->offset, *p->offset + p->size});
     std::sort(busy.begin(), busy.end());
     int64_t off = 0;
     for (auto [b, e] : busy) {
@@ -396,10 +421,14 @@ void Lowering::planMemory() {
 
 llvm::Type *Lowering::storageTy(DType t) {
   switch (t) {
-  case DType::F32: return f32();
-  case DType::BF16: return i16();
-  case DType::I32: return i32();
-  case DType::I1: return i8();
+  case DType::F32:
+    return f32();
+  case DType::BF16:
+    return i16();
+  case DType::I32:
+    return i32();
+  case DType::I1:
+    return i8();
   }
   return f32();
 }
@@ -407,9 +436,12 @@ llvm::Type *Lowering::storageTy(DType t) {
 llvm::Type *Lowering::computeTy(DType t) {
   switch (t) {
   case DType::F32:
-  case DType::BF16: return f32();
-  case DType::I32: return i32();
-  case DType::I1: return i1();
+  case DType::BF16:
+    return f32();
+  case DType::I32:
+    return i32();
+  case DType::I1:
+    return i1();
   }
   return f32();
 }
@@ -418,9 +450,12 @@ LV *Lowering::constantValue(DType t, double v) {
   double r = roundTo(t, v);
   switch (t) {
   case DType::F32:
-  case DType::BF16: return llvm::ConstantFP::get(f32(), (float)r);
-  case DType::I32: return B_.getInt32((uint32_t)(int32_t)r);
-  case DType::I1: return B_.getInt1(r != 0);
+  case DType::BF16:
+    return llvm::ConstantFP::get(f32(), (float)r);
+  case DType::I32:
+    return B_.getInt32((uint32_t)(int32_t)r);
+  case DType::I1:
+    return B_.getInt1(r != 0);
   }
   return nullptr;
 }
@@ -439,9 +474,12 @@ LV *Lowering::load(LV *base, LV *lin, DType t) {
   LV *p = B_.CreateInBoundsGEP(st, base, lin);
   LV *v = B_.CreateLoad(st, p);
   switch (t) {
-  case DType::BF16: return B_.CreateBitCast(B_.CreateShl(B_.CreateZExt(v, i32()), 16), f32());
-  case DType::I1: return B_.CreateICmpNE(v, B_.getInt8(0));
-  default: return v;
+  case DType::BF16:
+    return B_.CreateBitCast(B_.CreateShl(B_.CreateZExt(v, i32()), 16), f32());
+  case DType::I1:
+    return B_.CreateICmpNE(v, B_.getInt8(0));
+  default:
+    return v;
   }
 }
 
@@ -457,8 +495,11 @@ void Lowering::store(LV *base, LV *lin, DType t, LV *v) {
     v = B_.CreateSelect(isNan, B_.CreateOr(hi, B_.getInt16(0x40)), hi);
     break;
   }
-  case DType::I1: v = B_.CreateZExt(v, i8()); break;
-  default: break;
+  case DType::I1:
+    v = B_.CreateZExt(v, i8());
+    break;
+  default:
+    break;
   }
   B_.CreateStore(v, p);
 }
@@ -553,7 +594,8 @@ void Lowering::loopNest(const std::vector<int64_t> &shape,
 
 LV *Lowering::axisArray(const std::vector<std::string> &axes, int64_t *n) {
   std::vector<int64_t> idx;
-  for (const auto &a : axes) idx.push_back(mesh_->axisIndex(a));
+  for (const auto &a : axes)
+    idx.push_back(mesh_->axisIndex(a));
   if (std::find(out_.groups.begin(), out_.groups.end(), idx) == out_.groups.end())
     out_.groups.push_back(idx);
   *n = (int64_t)idx.size();
@@ -591,7 +633,8 @@ void Lowering::emitMathBody(const std::string &name, llvm::Function *fn) {
   auto mul = [&](LV *a, LV *b) { return B_.CreateFMul(a, b); };
   auto horner = [&](LV *t, std::initializer_list<double> cs) {
     LV *p = nullptr;
-    for (double c : cs) p = p ? add(mul(p, t), cf(c)) : cf(c);
+    for (double c : cs)
+      p = p ? add(mul(p, t), cf(c)) : cf(c);
     return p;
   };
   const double inf = std::numeric_limits<float>::infinity();
@@ -608,7 +651,9 @@ void Lowering::emitMathBody(const std::string &name, llvm::Function *fn) {
     // 2^n as two normal powers of two, so n in [-150, 128] never leaves the exponent range.
     LV *ni = B_.CreateFPToSI(n, i32());
     LV *n1 = B_.CreateAShr(ni, 1), *n2 = B_.CreateSub(ni, n1);
-    auto pow2 = [&](LV *k) { return B_.CreateBitCast(B_.CreateShl(B_.CreateAdd(k, c32(127)), 23), f32()); };
+    auto pow2 = [&](LV *k) {
+      return B_.CreateBitCast(B_.CreateShl(B_.CreateAdd(k, c32(127)), 23), f32());
+    };
     r = mul(mul(y, pow2(n1)), pow2(n2));
     r = sel(B_.CreateFCmpOGT(x, cf(88.72283935546875)), cf(inf), r);
     r = sel(B_.CreateFCmpOLT(x, cf(-103.97208)), cf(0), r);
@@ -638,8 +683,8 @@ void Lowering::emitMathBody(const std::string &name, llvm::Function *fn) {
   } else if (name == "tanh") {
     LV *ax = intrinsic(llvm::Intrinsic::fabs, {x});
     LV *z = mul(x, x);
-    LV *ps = horner(z, {-5.70498872745E-3, 2.06390887954E-2, -5.37397155531E-2,
-                        1.33314422036E-1, -3.33332819422E-1});
+    LV *ps = horner(z, {-5.70498872745E-3, 2.06390887954E-2, -5.37397155531E-2, 1.33314422036E-1,
+                        -3.33332819422E-1});
     ps = add(mul(mul(ps, z), x), x);
     LV *e = callMath("exp", add(ax, ax));
     LV *pl = B_.CreateFSub(cf(1), B_.CreateFDiv(cf(2), add(e, cf(1))));
@@ -683,21 +728,33 @@ LV *Lowering::emitUnary(const Op &op, LV *a) {
   DType from = op.operands[0]->type.dtype, t = op.type().dtype;
   bool fl = isFloat(t);
   switch (op.opcode) {
-  case Opcode::Neg: return fl ? B_.CreateFNeg(a) : B_.CreateSub(c32(0), a);
+  case Opcode::Neg:
+    return fl ? B_.CreateFNeg(a) : B_.CreateSub(c32(0), a);
   case Opcode::Abs:
-    return fl ? intrinsic(llvm::Intrinsic::fabs, {a}) : intrinsic(llvm::Intrinsic::abs, {a, B_.getFalse()});
-  case Opcode::Exp: return fix(t, callMath("exp", a));
-  case Opcode::Log: return fix(t, callMath("log", a));
-  case Opcode::Sqrt: return fix(t, intrinsic(llvm::Intrinsic::sqrt, {a}));
+    return fl ? intrinsic(llvm::Intrinsic::fabs, {a})
+              : intrinsic(llvm::Intrinsic::abs, {a, B_.getFalse()});
+  case Opcode::Exp:
+    return fix(t, callMath("exp", a));
+  case Opcode::Log:
+    return fix(t, callMath("log", a));
+  case Opcode::Sqrt:
+    return fix(t, intrinsic(llvm::Intrinsic::sqrt, {a}));
   case Opcode::Rsqrt:
     return fix(t, B_.CreateFDiv(cf(1), intrinsic(llvm::Intrinsic::sqrt, {a})));
-  case Opcode::Tanh: return fix(t, callMath("tanh", a));
-  case Opcode::Logistic: return fix(t, callMath("logistic", a));
-  case Opcode::Erf: return fix(t, callMath("erf", a));
-  case Opcode::Gelu: return fix(t, callMath("gelu", a));
-  case Opcode::Convert: return convert(a, from, t);
-  case Opcode::Not: return B_.CreateNot(a);
-  default: break;
+  case Opcode::Tanh:
+    return fix(t, callMath("tanh", a));
+  case Opcode::Logistic:
+    return fix(t, callMath("logistic", a));
+  case Opcode::Erf:
+    return fix(t, callMath("erf", a));
+  case Opcode::Gelu:
+    return fix(t, callMath("gelu", a));
+  case Opcode::Convert:
+    return convert(a, from, t);
+  case Opcode::Not:
+    return B_.CreateNot(a);
+  default:
+    break;
   }
   return nullptr;
 }
@@ -706,9 +763,12 @@ LV *Lowering::emitBinary(const Op &op, LV *a, LV *b) {
   DType t = op.operands[0]->type.dtype;
   bool fl = isFloat(t);
   switch (op.opcode) {
-  case Opcode::Add: return fl ? fix(t, B_.CreateFAdd(a, b)) : B_.CreateAdd(a, b);
-  case Opcode::Sub: return fl ? fix(t, B_.CreateFSub(a, b)) : B_.CreateSub(a, b);
-  case Opcode::Mul: return fl ? fix(t, B_.CreateFMul(a, b)) : B_.CreateMul(a, b);
+  case Opcode::Add:
+    return fl ? fix(t, B_.CreateFAdd(a, b)) : B_.CreateAdd(a, b);
+  case Opcode::Sub:
+    return fl ? fix(t, B_.CreateFSub(a, b)) : B_.CreateSub(a, b);
+  case Opcode::Mul:
+    return fl ? fix(t, B_.CreateFMul(a, b)) : B_.CreateMul(a, b);
   case Opcode::Div: {
     if (fl) return fix(t, B_.CreateFDiv(a, b));
     // The interpreter's i32 division: truncating, x/0 = 0, INT32_MIN / -1 wraps.
@@ -719,9 +779,11 @@ LV *Lowering::emitBinary(const Op &op, LV *a, LV *b) {
     return B_.CreateSelect(zero, c32(0), q);
   }
   case Opcode::Max:
-    return fl ? intrinsic(llvm::Intrinsic::maximum, {a, b}) : intrinsic(llvm::Intrinsic::smax, {a, b});
+    return fl ? intrinsic(llvm::Intrinsic::maximum, {a, b})
+              : intrinsic(llvm::Intrinsic::smax, {a, b});
   case Opcode::Min:
-    return fl ? intrinsic(llvm::Intrinsic::minimum, {a, b}) : intrinsic(llvm::Intrinsic::smin, {a, b});
+    return fl ? intrinsic(llvm::Intrinsic::minimum, {a, b})
+              : intrinsic(llvm::Intrinsic::smin, {a, b});
   case Opcode::Pow: {
     if (!fl) {
       auto fnc = M_.getOrInsertFunction("partita_rt_pow_i32", i32(), i32(), i32());
@@ -750,9 +812,12 @@ LV *Lowering::emitBinary(const Op &op, LV *a, LV *b) {
     if (dir == "gt") return s ? B_.CreateICmpSGT(a, b) : B_.CreateICmpUGT(a, b);
     return s ? B_.CreateICmpSGE(a, b) : B_.CreateICmpUGE(a, b);
   }
-  case Opcode::And: return B_.CreateAnd(a, b);
-  case Opcode::Or: return B_.CreateOr(a, b);
-  default: break;
+  case Opcode::And:
+    return B_.CreateAnd(a, b);
+  case Opcode::Or:
+    return B_.CreateOr(a, b);
+  default:
+    break;
   }
   return nullptr;
 }
@@ -791,7 +856,8 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
     auto dims = op.getInts("dims");
     const TensorType &in = operand(0)->type;
     Index oi;
-    for (int i = 0; i < in.rank(); ++i) oi.dims.push_back(in.shape[i] == 1 ? c64(0) : d[dims[i]]);
+    for (int i = 0; i < in.rank(); ++i)
+      oi.dims.push_back(in.shape[i] == 1 ? c64(0) : d[dims[i]]);
     return emitElement(operand(0), oi);
   }
   case Opcode::Transpose: {
@@ -799,14 +865,15 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
     auto perm = op.getInts("perm");
     Index oi;
     oi.dims.resize(t.rank());
-    for (int i = 0; i < t.rank(); ++i) oi.dims[perm[i]] = d[i];
+    for (int i = 0; i < t.rank(); ++i)
+      oi.dims[perm[i]] = d[i];
     return emitElement(operand(0), oi);
   }
   case Opcode::Slice: {
     auto &d = dimsOf(ix, t);
     auto start = op.getInts("start");
-    std::vector<int64_t> stride = op.hasAttr("stride") ? op.getInts("stride")
-                                                       : std::vector<int64_t>(t.rank(), 1);
+    std::vector<int64_t> stride =
+        op.hasAttr("stride") ? op.getInts("stride") : std::vector<int64_t>(t.rank(), 1);
     Index oi;
     for (int i = 0; i < t.rank(); ++i) {
       LV *s = stride[i] == 1 ? d[i] : B_.CreateNUWMul(d[i], c64(stride[i]));
@@ -875,8 +942,8 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
       LV *o = B_.CreateSExt(emitElement(operand(2 + i), Index{}), i64());
       o = clampIndex(o, 0, t.shape[i] - u.shape[i]);
       LV *k = B_.CreateSub(d[i], o);
-      inside = B_.CreateAnd(inside, B_.CreateAnd(B_.CreateICmpSGE(k, c64(0)),
-                                                 B_.CreateICmpSLT(k, c64(u.shape[i]))));
+      inside = B_.CreateAnd(
+          inside, B_.CreateAnd(B_.CreateICmpSGE(k, c64(0)), B_.CreateICmpSLT(k, c64(u.shape[i]))));
       ui.dims.push_back(clampIndex(k, 0, u.shape[i] - 1));
     }
     return B_.CreateSelect(inside, emitElement(operand(1), ui), x);
@@ -889,7 +956,8 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
     for (int i = 0; i < t.rank(); ++i)
       if (i != axis) ii.dims.push_back(d[i]);
     LV *id = B_.CreateSExt(emitElement(operand(0), ii), i64());
-    return B_.CreateSelect(B_.CreateICmpEQ(id, d[axis]), constantValue(dt, 1), constantValue(dt, 0));
+    return B_.CreateSelect(B_.CreateICmpEQ(id, d[axis]), constantValue(dt, 1),
+                           constantValue(dt, 0));
   }
   case Opcode::Take: {
     auto &d = dimsOf(ix, t);
@@ -898,15 +966,19 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
     int64_t n = table.shape[axis];
     if (n == 0) return constantValue(dt, 0);
     Index ii;
-    for (int i = 0; i < ids.rank(); ++i) ii.dims.push_back(d[axis + i]);
+    for (int i = 0; i < ids.rank(); ++i)
+      ii.dims.push_back(d[axis + i]);
     LV *id = B_.CreateSExt(emitElement(operand(1), ii), i64());
     Index ti;
-    for (int i = 0; i < axis; ++i) ti.dims.push_back(d[i]);
+    for (int i = 0; i < axis; ++i)
+      ti.dims.push_back(d[i]);
     ti.dims.push_back(clampIndex(id, 0, n - 1));
-    for (int i = axis + 1; i < table.rank(); ++i) ti.dims.push_back(d[i - 1 + ids.rank()]);
+    for (int i = axis + 1; i < table.rank(); ++i)
+      ti.dims.push_back(d[i - 1 + ids.rank()]);
     return B_.CreateSelect(inRange(id, 0, n), emitElement(operand(0), ti), constantValue(dt, 0));
   }
-  default: break;
+  default:
+    break;
   }
   diags_.error(op.loc, std::string("internal error: cannot evaluate '") + opcodeName(op.opcode) +
                            "' element by element");
@@ -952,12 +1024,16 @@ void Lowering::emitReduction(const Op &op, LV *out, LV *scratch) {
   DType accT = dt == DType::BF16 ? DType::F32 : dt;
   LV *init;
   double big = std::numeric_limits<double>::infinity();
-  if (op.opcode == Opcode::ReduceSum) init = fl ? cf(0) : c32(0);
-  else if (op.opcode == Opcode::ReduceMax) init = fl ? cf(-big) : c32((uint32_t)INT32_MIN);
-  else init = fl ? cf(big) : c32(INT32_MAX);
+  if (op.opcode == Opcode::ReduceSum)
+    init = fl ? cf(0) : c32(0);
+  else if (op.opcode == Opcode::ReduceMax)
+    init = fl ? cf(-big) : c32((uint32_t)INT32_MIN);
+  else
+    init = fl ? cf(big) : c32(INT32_MAX);
   loop(t.numElements(), [&](LV *i) { store(acc, i, accT, init); });
   std::vector<bool> drop(in.rank(), false);
-  for (int64_t d : op.getInts("dims")) drop[d] = true;
+  for (int64_t d : op.getInts("dims"))
+    drop[d] = true;
   loopNest(in.shape, [&](std::vector<LV *> &ivs) {
     Index ii;
     ii.dims = ivs;
@@ -998,27 +1074,30 @@ void Lowering::emitCumsum(const Op &op, LV *out, LV *scratch) {
   bool excl = op.getBool("exclusive"), rev = op.getBool("reverse");
   int64_t step = rowMajorStrides(t.shape)[dim] * (rev ? -1 : 1);
   int64_t first = rev ? t.shape[dim] - 1 : 0;
-  loopNest(t.shape, [&](std::vector<LV *> &ivs) {
-    Index ix;
-    ix.dims = ivs;
-    LV *lin = linear(ix, t);
-    LV *isFirst = B_.CreateICmpEQ(ivs[dim], c64(first));
-    // The previous position along `dim`; clamped so the (discarded) read stays in bounds.
-    LV *prevDim = B_.CreateSelect(isFirst, ivs[dim], B_.CreateSub(ivs[dim], c64(rev ? -1 : 1)));
-    LV *prevLin = B_.CreateSelect(isFirst, lin, B_.CreateSub(lin, c64(step)));
-    LV *zero = fl ? cf(0) : c32(0);
-    LV *prevAcc = B_.CreateSelect(isFirst, zero, load(acc, prevLin, accT));
-    LV *v;
-    if (excl) {
-      Index pi;
-      pi.dims = ivs;
-      pi.dims[dim] = prevDim;
-      v = B_.CreateSelect(isFirst, zero, emitElement(op.operands[0], pi));
-    } else {
-      v = emitElement(op.operands[0], ix);
-    }
-    store(acc, lin, accT, fl ? B_.CreateFAdd(prevAcc, v) : B_.CreateAdd(prevAcc, v));
-  }, rev ? (int)dim : -1);
+  loopNest(
+      t.shape,
+      [&](std::vector<LV *> &ivs) {
+        Index ix;
+        ix.dims = ivs;
+        LV *lin = linear(ix, t);
+        LV *isFirst = B_.CreateICmpEQ(ivs[dim], c64(first));
+        // The previous position along `dim`; clamped so the (discarded) read stays in bounds.
+        LV *prevDim = B_.CreateSelect(isFirst, ivs[dim], B_.CreateSub(ivs[dim], c64(rev ? -1 : 1)));
+        LV *prevLin = B_.CreateSelect(isFirst, lin, B_.CreateSub(lin, c64(step)));
+        LV *zero = fl ? cf(0) : c32(0);
+        LV *prevAcc = B_.CreateSelect(isFirst, zero, load(acc, prevLin, accT));
+        LV *v;
+        if (excl) {
+          Index pi;
+          pi.dims = ivs;
+          pi.dims[dim] = prevDim;
+          v = B_.CreateSelect(isFirst, zero, emitElement(op.operands[0], pi));
+        } else {
+          v = emitElement(op.operands[0], ix);
+        }
+        store(acc, lin, accT, fl ? B_.CreateFAdd(prevAcc, v) : B_.CreateAdd(prevAcc, v));
+      },
+      rev ? (int)dim : -1);
   if (dt == DType::BF16)
     loop(t.numElements(), [&](LV *i) { store(out, i, dt, roundBf16(load(acc, i, DType::F32))); });
 }
@@ -1070,7 +1149,8 @@ void Lowering::emitScatterAdd(const Op &op, LV *out, LV *scratch) {
   if (n == 0) return;
   loopNest(upd.shape, [&](std::vector<LV *> &ivs) {
     Index ii;
-    for (int i = 0; i < ids.rank(); ++i) ii.dims.push_back(ivs[axis + i]);
+    for (int i = 0; i < ids.rank(); ++i)
+      ii.dims.push_back(ivs[axis + i]);
     LV *id = B_.CreateSExt(emitElement(op.operands[1], ii), i64());
     llvm::Function *fn = B_.GetInsertBlock()->getParent();
     auto *then = llvm::BasicBlock::Create(C_, "scatter", fn);
@@ -1081,9 +1161,11 @@ void Lowering::emitScatterAdd(const Op &op, LV *out, LV *scratch) {
     ui.dims = ivs;
     LV *u = emitElement(op.operands[2], ui);
     Index bi;
-    for (int i = 0; i < axis; ++i) bi.dims.push_back(ivs[i]);
+    for (int i = 0; i < axis; ++i)
+      bi.dims.push_back(ivs[i]);
     bi.dims.push_back(id);
-    for (int i = axis + 1; i < t.rank(); ++i) bi.dims.push_back(ivs[i - 1 + ids.rank()]);
+    for (int i = axis + 1; i < t.rank(); ++i)
+      bi.dims.push_back(ivs[i - 1 + ids.rank()]);
     LV *lin = linear(bi, t);
     LV *a = load(acc, lin, accT);
     store(acc, lin, accT, fl ? B_.CreateFAdd(a, u) : B_.CreateAdd(a, u));
@@ -1107,14 +1189,19 @@ std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
   const std::string &la = spec.inputs[0], &lb = spec.inputs[1], &lo = spec.output;
   const TensorType &ta = op.operands[0]->type, &tb = op.operands[1]->type;
   std::map<char, int64_t> size;
-  for (size_t i = 0; i < la.size(); ++i) size[la[i]] = ta.shape[i];
-  for (size_t i = 0; i < lb.size(); ++i) size[lb[i]] = tb.shape[i];
+  for (size_t i = 0; i < la.size(); ++i)
+    size[la[i]] = ta.shape[i];
+  for (size_t i = 0; i < lb.size(); ++i)
+    size[lb[i]] = tb.shape[i];
   auto has = [](const std::string &s, char c) { return s.find(c) != std::string::npos; };
   std::string bat, mL, nL, kL, sumA, sumB;
   for (char c : lo) {
-    if (has(la, c) && has(lb, c)) bat += c;
-    else if (has(la, c)) mL += c;
-    else nL += c;
+    if (has(la, c) && has(lb, c))
+      bat += c;
+    else if (has(la, c))
+      mL += c;
+    else
+      nL += c;
   }
   for (char c : la) {
     if (has(lb, c) && !has(lo, c)) kL += c;
@@ -1124,7 +1211,8 @@ std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
     if (!has(la, c) && !has(lo, c)) sumB += c;
   auto prod = [&](const std::string &ls) {
     int64_t p = 1;
-    for (char c : ls) p *= size[c];
+    for (char c : ls)
+      p *= size[c];
     return p;
   };
   DType dt = op.type().dtype;
@@ -1144,14 +1232,17 @@ std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
   int64_t bBytes = bMode == 2 ? alignUp(nB * nK * nN * 4) : 0;
   int64_t cBytes = cMode == 2 ? alignUp(nB * nM * nN * 4) : 0;
   *scratchBytes = aBytes + bBytes + cBytes;
-  std::vector<int64_t> d = {(int64_t)dt, nB, nM, nN, nK, aMode, bMode, cMode, 0, aBytes, aBytes + bBytes};
+  std::vector<int64_t> d = {(int64_t)dt,    nB, nM, nN, nK, aMode, bMode, cMode, 0, aBytes,
+                            aBytes + bBytes};
   auto layout = [&](const std::string &letters, const std::vector<int64_t> &shape,
                     const std::string &order, int64_t canonRank) {
     auto strides = rowMajorStrides(shape);
     d.push_back((int64_t)order.size());
     if (canonRank >= 0) d.push_back(canonRank);
-    for (char c : order) d.push_back(size[c]);
-    for (char c : order) d.push_back(strides[letters.find(c)]);
+    for (char c : order)
+      d.push_back(size[c]);
+    for (char c : order)
+      d.push_back(strides[letters.find(c)]);
   };
   layout(la, ta.shape, bat + mL + kL + sumA, (int64_t)(bat.size() + mL.size() + kL.size()));
   layout(lb, tb.shape, bat + kL + nL + sumB, (int64_t)(bat.size() + kL.size() + nL.size()));
@@ -1236,11 +1327,13 @@ void Lowering::emitCollective(const Op &op, LV *out, LV *scratch) {
       swap01(src, send, outerS, g, pieceElems / std::max<int64_t>(outerS, 1) * eb);
     }
     if (outerC != 1) recv = B_.CreateInBoundsGEP(i8(), scratch, c64(off));
-    B_.CreateCall(rt("partita_rt_all_to_all", {i64()}), {ctx, axes, na, send, recv, c64(pieceElems * eb)});
+    B_.CreateCall(rt("partita_rt_all_to_all", {i64()}),
+                  {ctx, axes, na, send, recv, c64(pieceElems * eb)});
     if (outerC != 1) swap01(recv, out, g, outerC, pieceElems / std::max<int64_t>(outerC, 1) * eb);
     return;
   }
-  default: break;
+  default:
+    break;
   }
 }
 
@@ -1249,12 +1342,23 @@ void Lowering::emitRoot(RootInfo &r, LV *outPtr, LV *scratch) {
   switch (op.opcode) {
   case Opcode::ReduceSum:
   case Opcode::ReduceMax:
-  case Opcode::ReduceMin: emitReduction(op, outPtr, scratch); return;
-  case Opcode::Cumsum: emitCumsum(op, outPtr, scratch); return;
-  case Opcode::Argmax: emitArgmax(op, outPtr, scratch); return;
-  case Opcode::ScatterAdd: emitScatterAdd(op, outPtr, scratch); return;
-  case Opcode::Einsum: emitEinsum(op, outPtr, scratch); return;
-  default: break;
+  case Opcode::ReduceMin:
+    emitReduction(op, outPtr, scratch);
+    return;
+  case Opcode::Cumsum:
+    emitCumsum(op, outPtr, scratch);
+    return;
+  case Opcode::Argmax:
+    emitArgmax(op, outPtr, scratch);
+    return;
+  case Opcode::ScatterAdd:
+    emitScatterAdd(op, outPtr, scratch);
+    return;
+  case Opcode::Einsum:
+    emitEinsum(op, outPtr, scratch);
+    return;
+  default:
+    break;
   }
   if (isCollective(op.opcode)) {
     emitCollective(op, outPtr, scratch);
@@ -1277,8 +1381,11 @@ bool Lowering::run() {
     collectLeaves(*opp, leaves);
     r.leaves.assign(leaves.begin(), leaves.end());
     // Deterministic order (pointer order is not), so the IR text and its cache key are stable.
-    auto order = [&](const Value *v) { return kind_[v] == Kind::Arg ? v->argIndex : (int)f_.args.size() + pos_[v]; };
-    std::sort(r.leaves.begin(), r.leaves.end(), [&](auto *a, auto *b) { return order(a) < order(b); });
+    auto order = [&](const Value *v) {
+      return kind_[v] == Kind::Arg ? v->argIndex : (int)f_.args.size() + pos_[v];
+    };
+    std::sort(r.leaves.begin(), r.leaves.end(),
+              [&](auto *a, auto *b) { return order(a) < order(b); });
     r.scratchBytes = scratchBytesFor(*opp);
     roots_.push_back(std::move(r));
   }
@@ -1291,9 +1398,11 @@ bool Lowering::run() {
     std::vector<double> vals;
     std::function<void(const Attr &)> flat = [&](const Attr &a) {
       if (a.kind == Attr::Kind::List) {
-        for (const auto &e : a.list) flat(e);
+        for (const auto &e : a.list)
+          flat(e);
       } else {
-        vals.push_back(roundTo(t.dtype, a.kind == Attr::Kind::Bool ? (a.b ? 1.0 : 0.0) : a.asDouble()));
+        vals.push_back(
+            roundTo(t.dtype, a.kind == Attr::Kind::Bool ? (a.b ? 1.0 : 0.0) : a.asDouble()));
       }
     };
     flat(*opp->attr("value"));
@@ -1307,19 +1416,22 @@ bool Lowering::run() {
     }
     case DType::BF16: {
       std::vector<uint16_t> v;
-      for (double x : vals) v.push_back((uint16_t)(std::bit_cast<uint32_t>((float)x) >> 16));
+      for (double x : vals)
+        v.push_back((uint16_t)(std::bit_cast<uint32_t>((float)x) >> 16));
       init = llvm::ConstantDataArray::get(C_, v);
       break;
     }
     case DType::I32: {
       std::vector<uint32_t> v;
-      for (double x : vals) v.push_back((uint32_t)(int32_t)x);
+      for (double x : vals)
+        v.push_back((uint32_t)(int32_t)x);
       init = llvm::ConstantDataArray::get(C_, v);
       break;
     }
     case DType::I1: {
       std::vector<uint8_t> v;
-      for (double x : vals) v.push_back(x != 0);
+      for (double x : vals)
+        v.push_back(x != 0);
       init = llvm::ConstantDataArray::get(C_, v);
       break;
     }
@@ -1345,7 +1457,8 @@ bool Lowering::run() {
   std::vector<LV *> resPtrs;
   for (size_t k = 0; k < f_.returns.size(); ++k)
     resPtrs.push_back(B_.CreateLoad(ptr(), B_.CreateConstInBoundsGEP1_64(ptr(), resP, k)));
-  for (auto &[v, g] : globals_) bufPtr[v] = g;
+  for (auto &[v, g] : globals_)
+    bufPtr[v] = g;
   for (const RootInfo &r : roots_) {
     const Value *v = r.op->result;
     auto it = resultSlot_.find(v);
@@ -1360,18 +1473,22 @@ bool Lowering::run() {
     std::string name = std::string("op") + std::to_string(n++) + "." + opcodeName(r.op->opcode);
     auto *fn = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name, M_);
     fn->addFnAttr(llvm::Attribute::NoUnwind);
-    for (unsigned i = 0; i + 1 < ps.size(); ++i) fn->addParamAttr(i, llvm::Attribute::NoAlias);
+    for (unsigned i = 0; i + 1 < ps.size(); ++i)
+      fn->addParamAttr(i, llvm::Attribute::NoAlias);
     std::vector<LV *> callArgs = {bufPtr.at(r.op->result),
-                                  r.scratchBytes ? B_.CreateInBoundsGEP(i8(), ws, c64(r.scratchOffset))
-                                                 : (LV *)llvm::ConstantPointerNull::get(ptr())};
-    for (const Value *l : r.leaves) callArgs.push_back(bufPtr.at(l));
+                                  r.scratchBytes
+                                      ? B_.CreateInBoundsGEP(i8(), ws, c64(r.scratchOffset))
+                                      : (LV *)llvm::ConstantPointerNull::get(ptr())};
+    for (const Value *l : r.leaves)
+      callArgs.push_back(bufPtr.at(l));
     callArgs.push_back(ctxP);
     B_.CreateCall(fn, callArgs);
 
     auto saved = B_.saveIP();
     B_.SetInsertPoint(llvm::BasicBlock::Create(C_, "entry", fn));
     leafPtr_.clear();
-    for (size_t i = 0; i < r.leaves.size(); ++i) leafPtr_[r.leaves[i]] = fn->getArg(2 + i);
+    for (size_t i = 0; i < r.leaves.size(); ++i)
+      leafPtr_[r.leaves[i]] = fn->getArg(2 + i);
     ctxArg_ = fn->getArg(ps.size() - 1);
     emitRoot(r, fn->getArg(0), fn->getArg(1));
     B_.CreateRetVoid();

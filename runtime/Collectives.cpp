@@ -15,7 +15,8 @@ namespace partita {
 std::vector<int64_t> groupMembers(const Mesh &mesh, int64_t device, GroupAxes g) {
   std::vector<int64_t> coords = mesh.coords(device);
   int64_t size = 1;
-  for (int64_t i = 0; i < g.n; ++i) size *= mesh.axes[g.axes[i]].size;
+  for (int64_t i = 0; i < g.n; ++i)
+    size *= mesh.axes[g.axes[i]].size;
   std::vector<int64_t> members(size);
   for (int64_t m = 0; m < size; ++m) {
     int64_t rem = m;
@@ -51,7 +52,8 @@ void reduceArrays(const std::vector<const void *> &in, void *out, int64_t count,
     auto *o = (float *)out;
     for (int64_t i = 0; i < count; ++i) {
       float acc = ((const float *)in[0])[i];
-      for (size_t k = 1; k < in.size(); ++k) acc = combine(acc, ((const float *)in[k])[i], r);
+      for (size_t k = 1; k < in.size(); ++k)
+        acc = combine(acc, ((const float *)in[k])[i], r);
       o[i] = acc;
     }
     return;
@@ -105,7 +107,7 @@ void InMemoryWorld::abort(const std::string &why) {
 }
 
 std::string InMemoryWorld::failure() const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex &>(mu_));
+  std::lock_guard<std::mutex> lock(mu_);
   return why_;
 }
 
@@ -122,7 +124,8 @@ bool InMemoryWorld::barrier() {
   auto done = [&] { return generation_ != gen || aborted_; };
   if (timeout_ > 0) {
     if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), done)) {
-      if (!aborted_) why_ = "a collective did not complete within " + std::to_string(timeout_) + " s";
+      if (!aborted_)
+        why_ = "a collective did not complete within " + std::to_string(timeout_) + " s";
       aborted_ = true;
       cv_.notify_all();
       return false;
@@ -137,39 +140,59 @@ class InMemoryCollectives : public Collectives {
 public:
   InMemoryCollectives(InMemoryWorld &w, int64_t d) : w_(w), d_(d) {}
 
-  void allReduce(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
-    exchange(in, [&](const std::vector<int64_t> &members, int64_t) {
-      std::vector<const void *> ins;
-      for (int64_t m : members) ins.push_back(w_.in_[m]);
-      reduceArrays(ins, out, count, t, r);
-    }, g);
+  void allReduce(const void *in, void *out, int64_t count, DType t, Reduction r,
+                 GroupAxes g) override {
+    exchange(
+        in,
+        [&](const std::vector<int64_t> &members, int64_t) {
+          std::vector<const void *> ins;
+          for (int64_t m : members)
+            ins.push_back(w_.in_[m]);
+          reduceArrays(ins, out, count, t, r);
+        },
+        g);
   }
   void allGather(const void *in, void *out, int64_t bytes, GroupAxes g) override {
-    exchange(in, [&](const std::vector<int64_t> &members, int64_t) {
-      for (size_t k = 0; k < members.size(); ++k)
-        std::memcpy((char *)out + k * bytes, w_.in_[members[k]], bytes);
-    }, g);
+    exchange(
+        in,
+        [&](const std::vector<int64_t> &members, int64_t) {
+          for (size_t k = 0; k < members.size(); ++k)
+            std::memcpy((char *)out + k * bytes, w_.in_[members[k]], bytes);
+        },
+        g);
   }
-  void reduceScatter(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
-    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
-      std::vector<const void *> ins;
-      int64_t off = me * count * dtypeBytes(t);
-      for (int64_t m : members) ins.push_back((const char *)w_.in_[m] + off);
-      reduceArrays(ins, out, count, t, r);
-    }, g);
+  void reduceScatter(const void *in, void *out, int64_t count, DType t, Reduction r,
+                     GroupAxes g) override {
+    exchange(
+        in,
+        [&](const std::vector<int64_t> &members, int64_t me) {
+          std::vector<const void *> ins;
+          int64_t off = me * count * dtypeBytes(t);
+          for (int64_t m : members)
+            ins.push_back((const char *)w_.in_[m] + off);
+          reduceArrays(ins, out, count, t, r);
+        },
+        g);
   }
   void allToAll(const void *in, void *out, int64_t bytes, GroupAxes g) override {
-    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
-      for (size_t k = 0; k < members.size(); ++k)
-        std::memcpy((char *)out + k * bytes, (const char *)w_.in_[members[k]] + me * bytes, bytes);
-    }, g);
+    exchange(
+        in,
+        [&](const std::vector<int64_t> &members, int64_t me) {
+          for (size_t k = 0; k < members.size(); ++k)
+            std::memcpy((char *)out + k * bytes, (const char *)w_.in_[members[k]] + me * bytes,
+                        bytes);
+        },
+        g);
   }
   void permute(const void *in, void *out, int64_t bytes, int64_t shift, GroupAxes g) override {
-    exchange(in, [&](const std::vector<int64_t> &members, int64_t me) {
-      int64_t n = (int64_t)members.size();
-      int64_t from = ((me - shift) % n + n) % n;
-      std::memcpy(out, w_.in_[members[from]], bytes);
-    }, g);
+    exchange(
+        in,
+        [&](const std::vector<int64_t> &members, int64_t me) {
+          int64_t n = (int64_t)members.size();
+          int64_t from = ((me - shift) % n + n) % n;
+          std::memcpy(out, w_.in_[members[from]], bytes);
+        },
+        g);
   }
 
 private:
@@ -209,9 +232,8 @@ void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, 
                            void *out, int64_t bytes) {
   coll(ctx).allGather(in, out, bytes, {axes, naxes});
 }
-void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
-                               const void *in, void *out, int64_t count, int32_t dtype,
-                               int32_t reduction) {
+void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
+                               void *out, int64_t count, int32_t dtype, int32_t reduction) {
   coll(ctx).reduceScatter(in, out, count, (DType)dtype, (Reduction)reduction, {axes, naxes});
 }
 void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,

@@ -70,7 +70,7 @@ private:
   Mesh mesh_;
   int64_t n_;
   double timeout_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   int64_t waiting_ = 0, generation_ = 0;
   std::atomic<bool> aborted_{false};

@@ -13,7 +13,8 @@ namespace partita {
 namespace {
 int64_t product(const std::vector<int64_t> &v, size_t from, size_t to) {
   int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= v[i];
+  for (size_t i = from; i < to; ++i)
+    p *= v[i];
   return p;
 }
 } // namespace
@@ -23,7 +24,9 @@ void runCollective(const Op &op, const Mesh &mesh, const void *in, void *out, Co
   std::vector<int64_t> axes;
   for (const auto &a : op.getStrings("axes")) {
     int i = mesh.axisIndex(a);
-    if (i < 0) throw std::runtime_error(op.loc.str() + ": error: mesh @" + mesh.name + " has no axis \"" + a + "\"");
+    if (i < 0)
+      throw std::runtime_error(op.loc.str() + ": error: mesh @" + mesh.name + " has no axis \"" +
+                               a + "\"");
     axes.push_back(i);
   }
   GroupAxes g{axes.data(), (int64_t)axes.size()};
@@ -31,8 +34,12 @@ void runCollective(const Op &op, const Mesh &mesh, const void *in, void *out, Co
   std::string rs = op.getString("reduction", "sum");
   Reduction red = rs == "max" ? Reduction::Max : rs == "min" ? Reduction::Min : Reduction::Sum;
   switch (op.opcode) {
-  case Opcode::AllReduce: coll.allReduce(in, out, it.numElements(), it.dtype, red, g); return;
-  case Opcode::CollectivePermute: coll.permute(in, out, it.bytes(), op.getInt("shift"), g); return;
+  case Opcode::AllReduce:
+    coll.allReduce(in, out, it.numElements(), it.dtype, red, g);
+    return;
+  case Opcode::CollectivePermute:
+    coll.permute(in, out, it.bytes(), op.getInt("shift"), g);
+    return;
   case Opcode::AllGather: {
     int64_t outer = product(it.shape, 0, op.getInt("dim"));
     std::vector<char> tmp(ot.bytes());
@@ -60,7 +67,8 @@ void runCollective(const Op &op, const Mesh &mesh, const void *in, void *out, Co
     partita_kernel_swap01(recv.data(), out, n, outerC, outerC ? pe / outerC * eb : 0);
     return;
   }
-  default: throw std::runtime_error(op.loc.str() + ": error: internal error: not a collective");
+  default:
+    throw std::runtime_error(op.loc.str() + ": error: internal error: not a collective");
   }
 }
 
@@ -71,12 +79,14 @@ std::vector<Tensor> interpretOnDevice(const Func &f, const Mesh &mesh, int64_t d
                              std::to_string(f.args.size()) + " argument(s), got " +
                              std::to_string(args.size()));
   std::unordered_map<const Value *, Tensor> env;
-  for (size_t i = 0; i < args.size(); ++i) env[f.args[i]] = args[i];
+  for (size_t i = 0; i < args.size(); ++i)
+    env[f.args[i]] = args[i];
   DeviceContext ctx{&mesh, device};
   for (const auto &opp : f.ops) {
     const Op &op = *opp;
     std::vector<const Tensor *> in;
-    for (const Value *v : op.operands) in.push_back(&env.at(v));
+    for (const Value *v : op.operands)
+      in.push_back(&env.at(v));
     if (isCollective(op.opcode)) {
       NativeBuffer src = NativeBuffer::fromTensor(*in[0]), dst(op.type());
       runCollective(op, mesh, src.data(), dst.data(), coll);
@@ -90,7 +100,8 @@ std::vector<Tensor> interpretOnDevice(const Func &f, const Mesh &mesh, int64_t d
     }
   }
   std::vector<Tensor> out;
-  for (const Value *v : f.returns) out.push_back(env.at(v));
+  for (const Value *v : f.returns)
+    out.push_back(env.at(v));
   return out;
 }
 

@@ -28,7 +28,8 @@ NativeBuffer NativeBuffer::fromTensor(const Tensor &t) {
   int64_t n = t.size();
   switch (t.type.dtype) {
   case DType::F32:
-    for (int64_t i = 0; i < n; ++i) ((float *)b.data())[i] = (float)t.data[i];
+    for (int64_t i = 0; i < n; ++i)
+      ((float *)b.data())[i] = (float)t.data[i];
     break;
   case DType::BF16:
     for (int64_t i = 0; i < n; ++i) {
@@ -38,10 +39,12 @@ NativeBuffer NativeBuffer::fromTensor(const Tensor &t) {
     }
     break;
   case DType::I32:
-    for (int64_t i = 0; i < n; ++i) ((int32_t *)b.data())[i] = (int32_t)roundTo(DType::I32, t.data[i]);
+    for (int64_t i = 0; i < n; ++i)
+      ((int32_t *)b.data())[i] = (int32_t)roundTo(DType::I32, t.data[i]);
     break;
   case DType::I1:
-    for (int64_t i = 0; i < n; ++i) ((uint8_t *)b.data())[i] = t.data[i] != 0;
+    for (int64_t i = 0; i < n; ++i)
+      ((uint8_t *)b.data())[i] = t.data[i] != 0;
     break;
   }
   return b;
@@ -52,17 +55,20 @@ Tensor NativeBuffer::toTensor() const {
   int64_t n = t.size();
   switch (type_.dtype) {
   case DType::F32:
-    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const float *)data())[i];
+    for (int64_t i = 0; i < n; ++i)
+      t.data[i] = ((const float *)data())[i];
     break;
   case DType::BF16:
     for (int64_t i = 0; i < n; ++i)
       t.data[i] = std::bit_cast<float>((uint32_t)((const uint16_t *)data())[i] << 16);
     break;
   case DType::I32:
-    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const int32_t *)data())[i];
+    for (int64_t i = 0; i < n; ++i)
+      t.data[i] = ((const int32_t *)data())[i];
     break;
   case DType::I1:
-    for (int64_t i = 0; i < n; ++i) t.data[i] = ((const uint8_t *)data())[i] ? 1 : 0;
+    for (int64_t i = 0; i < n; ++i)
+      t.data[i] = ((const uint8_t *)data())[i] ? 1 : 0;
     break;
   }
   return t;
@@ -72,8 +78,10 @@ std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
                                                 std::shared_ptr<Jit> jit, Diagnostics &diags) {
   std::unique_ptr<Executable> e(new Executable());
   const Mesh *mesh = nullptr;
-  if (auto name = f.partitionedMesh()) mesh = m.mesh(*name);
-  else if (m.meshes.size() == 1) mesh = &m.meshes[0]; // axis_index in a hand-written program
+  if (auto name = f.partitionedMesh())
+    mesh = m.mesh(*name);
+  else if (m.meshes.size() == 1)
+    mesh = &m.meshes[0]; // axis_index in a hand-written program
   LoweredFunc lf;
   if (!lowerFunction(f, mesh, &lf, diags)) return nullptr;
   std::string err;
@@ -85,8 +93,10 @@ std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
   }
   e->jit_ = std::move(jit);
   e->entry_ = (PartitaEntryFn)fn;
-  for (const Value *a : f.args) e->argTypes_.push_back(a->type);
-  for (const auto &r : f.results) e->resultTypes_.push_back(r.type);
+  for (const Value *a : f.args)
+    e->argTypes_.push_back(a->type);
+  for (const auto &r : f.results)
+    e->resultTypes_.push_back(r.type);
   if (mesh) e->mesh_ = *mesh;
   e->workspaceBytes_ = lf.workspaceBytes;
   e->unplannedBytes_ = lf.unplannedBytes;
@@ -105,10 +115,13 @@ void Executable::runRaw(void **args, void **results, int64_t device, Collectives
 std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args, int64_t device,
                                           Collectives *coll) const {
   std::vector<NativeBuffer> results;
-  for (const auto &t : resultTypes_) results.emplace_back(t);
+  for (const auto &t : resultTypes_)
+    results.emplace_back(t);
   std::vector<void *> a, r;
-  for (const auto &b : args) a.push_back(const_cast<void *>(b.data()));
-  for (auto &b : results) r.push_back(b.data());
+  for (const auto &b : args)
+    a.push_back(const_cast<void *>(b.data()));
+  for (auto &b : results)
+    r.push_back(b.data());
   NativeBuffer ws(TensorType(DType::I1, {workspaceBytes_}));
   runRaw(a.data(), r.data(), device, coll, ws.data());
   return results;
@@ -117,9 +130,11 @@ std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args,
 std::vector<Tensor> Executable::runTensors(const std::vector<Tensor> &args, int64_t device,
                                            Collectives *coll) const {
   std::vector<NativeBuffer> in;
-  for (const auto &t : args) in.push_back(NativeBuffer::fromTensor(t));
+  for (const auto &t : args)
+    in.push_back(NativeBuffer::fromTensor(t));
   std::vector<Tensor> out;
-  for (const auto &b : run(in, device, coll)) out.push_back(b.toTensor());
+  for (const auto &b : run(in, device, coll))
+    out.push_back(b.toTensor());
   return out;
 }
 
@@ -143,7 +158,8 @@ std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
       auto coll = world.device(d);
       results[d] = e.runTensors(perDeviceArgs[d], d, coll.get());
     });
-  for (auto &t : threads) t.join();
+  for (auto &t : threads)
+    t.join();
   if (world.failed()) {
     *error = world.failure();
     return {};

@@ -14,6 +14,7 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SHA256.h>
@@ -38,7 +39,7 @@ namespace orc = llvm::orc;
 
 // Bump when the generated code changes meaning without the IR text showing it (e.g. a
 // runtime ABI change), so stale cached objects are never linked.
-static const char *kCacheVersion = "partita-jit-1";
+static const char *kCacheVersion = "partita-jit-2";
 
 std::string defaultCacheDir() {
   if (const char *d = std::getenv("PARTITA_CACHE_DIR"); d && *d) return d;
@@ -98,7 +99,8 @@ std::unique_ptr<Jit> Jit::create(const JitOptions &opts, std::string *error) {
   }
   jtmb->setCPU(impl->cpu);
   llvm::SubtargetFeatures sf;
-  for (const auto &f : llvm::sys::getHostCPUFeatures()) sf.AddFeature(f.first(), f.second);
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    sf.AddFeature(f.first(), f.second);
   jtmb->getFeatures() = sf;
   jtmb->setCodeGenOptLevel(opts.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                                               : llvm::CodeGenOptLevel::Default);
@@ -158,9 +160,13 @@ static void optimize(llvm::Module &m, llvm::TargetMachine *tm, int level) {
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
   llvm::PipelineTuningOptions pto;
+  // Vectorize, but neither interleave nor unroll: generated loop nests are many and their
+  // bodies (fused math) are large, so unrolling doubles compile time and code size for
+  // little speed once the loops run at full vector width.
   pto.LoopVectorization = true;
   pto.SLPVectorization = true;
-  pto.LoopUnrolling = true;
+  pto.LoopInterleaving = false;
+  pto.LoopUnrolling = false;
   llvm::PassBuilder pb(tm, pto);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
@@ -218,9 +224,8 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
     m->print(os, nullptr);
   }
   llvm::SHA256 sha;
-  for (const std::string &part :
-       {std::string(kCacheVersion), std::string(LLVM_VERSION_STRING), I.cpu, I.features,
-        std::to_string(I.opts.optLevel), irText}) {
+  for (const std::string &part : {std::string(kCacheVersion), std::string(LLVM_VERSION_STRING),
+                                  I.cpu, I.features, std::to_string(I.opts.optLevel), irText}) {
     sha.update(part);
     sha.update(llvm::StringRef("\0", 1));
   }
@@ -239,9 +244,16 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
   if (!cachePath.empty() && I.opts.emitLlvm.empty()) {
     auto buf = llvm::MemoryBuffer::getFile(cachePath, /*IsText=*/false,
                                            /*RequiresNullTerminator=*/false);
+    // A damaged entry (say, from a full disk) is dropped and rebuilt rather than linked.
     if (buf) {
-      obj = std::move(*buf);
-      fromCache = true;
+      auto parsed = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
+      if (parsed) {
+        obj = std::move(*buf);
+        fromCache = true;
+      } else {
+        llvm::consumeError(parsed.takeError());
+        std::remove(cachePath.c_str());
+      }
     }
   }
   if (!obj) {

@@ -15,11 +15,11 @@ class Module;
 namespace partita {
 
 struct JitOptions {
-  int optLevel = 3;      // 2 or 3: the new pass manager's default<O2>/<O3> pipeline
-  std::string cacheDir;  // empty: no cache; see defaultCacheDir()
-  std::string emitLlvm;  // write the optimized LLVM IR here (debugging)
-  std::string emitObj;   // write the object file here (debugging)
-  bool verbose = false;  // one line per module on stderr: compiled or cached, and the time
+  int optLevel = 3;     // 2 or 3: the new pass manager's default<O2>/<O3> pipeline
+  std::string cacheDir; // empty: no cache; see defaultCacheDir()
+  std::string emitLlvm; // write the optimized LLVM IR here (debugging)
+  std::string emitObj;  // write the object file here (debugging)
+  bool verbose = false; // one line per module on stderr: compiled or cached, and the time
 };
 
 // $PARTITA_CACHE_DIR, else $XDG_CACHE_HOME/partita, else ~/.cache/partita.

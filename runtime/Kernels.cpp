@@ -40,11 +40,12 @@ float loadF(const void *p, int64_t i, int dtype) {
 
 // dst (canonical row-major, float or int32) = src gathered through the layout's strides,
 // summing over the dims past `canon` (which all come after the canonical ones).
-template <class T>
-void pack(const void *src, int dtype, const Layout &l, T *dst) {
+template <class T> void pack(const void *src, int dtype, const Layout &l, T *dst) {
   auto ld = [&](int64_t i) -> T {
-    if constexpr (std::is_same_v<T, float>) return loadF(src, i, dtype);
-    else return ((const int32_t *)src)[i];
+    if constexpr (std::is_same_v<T, float>)
+      return loadF(src, i, dtype);
+    else
+      return ((const int32_t *)src)[i];
   };
   int64_t total = 1, canonTotal = 1;
   for (int64_t d = 0; d < l.rank; ++d) {
@@ -62,15 +63,19 @@ void pack(const void *src, int dtype, const Layout &l, T *dst) {
   int64_t idx[32] = {0}, srcOff = 0;
   for (int64_t done = 0; done < total; done += inner) {
     int64_t dstOff = 0;
-    for (int64_t d = 0; d < std::min(l.canon, l.rank - 1); ++d) dstOff = dstOff * l.sizes[d] + idx[d];
+    for (int64_t d = 0; d < std::min(l.canon, l.rank - 1); ++d)
+      dstOff = dstOff * l.sizes[d] + idx[d];
     if (!summing) {
       T *o = dst + dstOff * inner;
-      for (int64_t j = 0; j < inner; ++j) o[j] = ld(srcOff + j * innerStride);
+      for (int64_t j = 0; j < inner; ++j)
+        o[j] = ld(srcOff + j * innerStride);
     } else {
       T acc = dst[dstOff];
       for (int64_t j = 0; j < inner; ++j) {
-        if constexpr (std::is_same_v<T, float>) acc += ld(srcOff + j * innerStride);
-        else acc = (int32_t)((uint32_t)acc + (uint32_t)ld(srcOff + j * innerStride));
+        if constexpr (std::is_same_v<T, float>)
+          acc += ld(srcOff + j * innerStride);
+        else
+          acc = (int32_t)((uint32_t)acc + (uint32_t)ld(srcOff + j * innerStride));
       }
       dst[dstOff] = acc;
     }
@@ -85,16 +90,10 @@ void pack(const void *src, int dtype, const Layout &l, T *dst) {
   }
 }
 
-// out (any layout via strides) = canonical C, with the element type's rounding.
-template <class T>
-void unpack(const T *src, const Layout &l, void *out, int dtype) {
-  int64_t total = 1;
-  for (int64_t d = 0; d < l.rank; ++d) total *= l.sizes[d];
-  int64_t idx[32] = {0};
-  for (int64_t i = 0; i < total; ++i) {
-    int64_t off = 0;
-    for (int64_t d = 0; d < l.rank; ++d) off += idx[d] * l.strides[d];
-    T v = src[i];
+// out (any layout via strides) = canonical C, with the element type's rounding. Walks the
+// canonical order with an odometer over the outer dims and a strided inner run.
+template <class T> void unpack(const T *src, const Layout &l, void *out, int dtype) {
+  auto st = [&](int64_t off, T v) {
     if constexpr (std::is_same_v<T, float>) {
       if (dtype == 1) {
         float r = partita::bf16Round(v);
@@ -106,14 +105,38 @@ void unpack(const T *src, const Layout &l, void *out, int dtype) {
     } else {
       ((int32_t *)out)[off] = v;
     }
-    for (int64_t d = l.rank - 1; d >= 0; --d) {
-      if (++idx[d] < l.sizes[d]) break;
+  };
+  int64_t total = 1;
+  for (int64_t d = 0; d < l.rank; ++d)
+    total *= l.sizes[d];
+  if (total == 0) return;
+  if (l.rank == 0) {
+    st(0, src[0]);
+    return;
+  }
+  int64_t inner = l.sizes[l.rank - 1], innerStride = l.strides[l.rank - 1];
+  int64_t idx[32] = {0}, dstOff = 0;
+  for (int64_t done = 0; done < total; done += inner) {
+    const T *s = src + done;
+    if (innerStride == 1 && dtype != 1) {
+      std::memcpy((char *)out + dstOff * sizeof(T), s, inner * sizeof(T));
+    } else {
+      for (int64_t j = 0; j < inner; ++j)
+        st(dstOff + j * innerStride, s[j]);
+    }
+    for (int64_t d = l.rank - 2; d >= 0; --d) {
+      if (++idx[d] < l.sizes[d]) {
+        dstOff += l.strides[d];
+        break;
+      }
+      dstOff -= (l.sizes[d] - 1) * l.strides[d];
       idx[d] = 0;
     }
   }
 }
 
-template <class A, class B> void gemmInto(float *c, int64_t cMode, int64_t m, int64_t n, const A &a, const B &b) {
+template <class A, class B>
+void gemmInto(float *c, int64_t cMode, int64_t m, int64_t n, const A &a, const B &b) {
   if (cMode == 1) {
     Map ct(c, n, m);
     ct.noalias() = b.transpose() * a.transpose();
@@ -139,7 +162,8 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
   readLayout(p, &lc, false);
   if (dtype == (int)partita::DType::I32) {
     // Integer einsum wraps modulo 2^32 like the interpreter; Eigen's GEMM would overflow (UB).
-    auto *pa = (int32_t *)(s + desc[8]), *pb = (int32_t *)(s + desc[9]), *pc = (int32_t *)(s + desc[10]);
+    auto *pa = (int32_t *)(s + desc[8]), *pb = (int32_t *)(s + desc[9]),
+         *pc = (int32_t *)(s + desc[10]);
     pack(a, dtype, la, pa);
     pack(b, dtype, lb, pb);
     for (int64_t bi = 0; bi < nB; ++bi)
@@ -149,7 +173,8 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
         for (int64_t k = 0; k < nK; ++k) {
           uint32_t av = (uint32_t)pa[(bi * nM + i) * nK + k];
           const int32_t *brow = pb + (bi * nK + k) * nN;
-          for (int64_t j = 0; j < nN; ++j) row[j] += av * (uint32_t)brow[j];
+          for (int64_t j = 0; j < nN; ++j)
+            row[j] += av * (uint32_t)brow[j];
         }
       }
     unpack(pc, lc, out, dtype);
@@ -173,10 +198,14 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
   for (int64_t bi = 0; bi < nB; ++bi) {
     const float *ab = A + bi * nM * nK, *bb = Bp + bi * nK * nN;
     float *cb = Cp + bi * nM * nN;
-    if (aMode == 0 && bMode == 0) gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nK, nN));
-    else if (aMode == 0) gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nN, nK).transpose());
-    else if (bMode == 0) gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nK, nN));
-    else gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nN, nK).transpose());
+    if (aMode == 0 && bMode == 0)
+      gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nK, nN));
+    else if (aMode == 0)
+      gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nN, nK).transpose());
+    else if (bMode == 0)
+      gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nK, nN));
+    else
+      gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nN, nK).transpose());
   }
   if (cMode == 2) unpack(Cp, lc, out, dtype);
 }
@@ -185,7 +214,8 @@ void partita_kernel_swap01(const void *in, void *out, int64_t a, int64_t b, int6
   const char *src = (const char *)in;
   char *dst = (char *)out;
   for (int64_t i = 0; i < a; ++i)
-    for (int64_t j = 0; j < b; ++j) std::memcpy(dst + (j * a + i) * bytes, src + (i * b + j) * bytes, bytes);
+    for (int64_t j = 0; j < b; ++j)
+      std::memcpy(dst + (j * a + i) * bytes, src + (i * b + j) * bytes, bytes);
 }
 
 int32_t partita_rt_pow_i32(int32_t a, int32_t b) {

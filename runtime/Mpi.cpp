@@ -70,7 +70,8 @@ void f32Min(void *in, void *inout, int *len, MPI_Datatype *) {
 void i32Sum(void *in, void *inout, int *len, MPI_Datatype *) {
   auto *a = (const uint32_t *)in;
   auto *b = (uint32_t *)inout;
-  for (int i = 0; i < *len; ++i) b[i] += a[i];
+  for (int i = 0; i < *len; ++i)
+    b[i] += a[i];
 }
 
 struct Ops {
@@ -94,9 +95,12 @@ std::pair<MPI_Datatype, MPI_Op> reduceTypeOp(DType t, Reduction r) {
   if (t == DType::I1) return {MPI_UNSIGNED_CHAR, r == Reduction::Min ? MPI_MIN : MPI_MAX};
   MPI_Datatype dt = f ? MPI_FLOAT : MPI_INT;
   switch (r) {
-  case Reduction::Sum: return {dt, f ? MPI_SUM : ops().i32Sum};
-  case Reduction::Max: return {dt, f ? ops().f32Max : MPI_MAX};
-  case Reduction::Min: return {dt, f ? ops().f32Min : MPI_MIN};
+  case Reduction::Sum:
+    return {dt, f ? MPI_SUM : ops().i32Sum};
+  case Reduction::Max:
+    return {dt, f ? ops().f32Max : MPI_MAX};
+  case Reduction::Min:
+    return {dt, f ? ops().f32Min : MPI_MIN};
   }
   return {dt, MPI_SUM};
 }
@@ -183,11 +187,13 @@ public:
     // key: its index inside the group, so communicator rank == group index.
     std::vector<int64_t> c = mesh_.coords(device_);
     std::vector<bool> in(mesh_.axes.size(), false);
-    for (int64_t a : key) in[a] = true;
+    for (int64_t a : key)
+      in[a] = true;
     int64_t color = 0, idx = 0;
     for (size_t a = 0; a < mesh_.axes.size(); ++a)
       if (!in[a]) color = color * mesh_.axes[a].size + c[a];
-    for (int64_t a : key) idx = idx * mesh_.axes[a].size + c[a];
+    for (int64_t a : key)
+      idx = idx * mesh_.axes[a].size + c[a];
     MPI_Comm out;
     check(MPI_Comm_split(MPI_COMM_WORLD, (int)color, (int)idx, &out), "MPI_Comm_split");
     comms_[key] = out;
@@ -196,10 +202,12 @@ public:
 
   ~MpiCollectives() override {
     if (!MpiSession::active()) return;
-    for (auto &[k, c] : comms_) MPI_Comm_free(&c);
+    for (auto &[k, c] : comms_)
+      MPI_Comm_free(&c);
   }
 
-  void allReduce(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
+  void allReduce(const void *in, void *out, int64_t count, DType t, Reduction r,
+                 GroupAxes g) override {
     auto [dt, op] = reduceTypeOp(t, r);
     int n = toInt(count, "all_reduce");
     if (t == DType::BF16) {
@@ -216,7 +224,8 @@ public:
     check(MPI_Allgather(in, n, MPI_BYTE, out, n, MPI_BYTE, comm(g)), "MPI_Allgather");
   }
 
-  void reduceScatter(const void *in, void *out, int64_t count, DType t, Reduction r, GroupAxes g) override {
+  void reduceScatter(const void *in, void *out, int64_t count, DType t, Reduction r,
+                     GroupAxes g) override {
     auto [dt, op] = reduceTypeOp(t, r);
     int n = toInt(count, "reduce_scatter");
     MPI_Comm c = comm(g);
@@ -259,7 +268,8 @@ private:
 std::unique_ptr<Collectives> makeMpiCollectives(const Mesh &mesh, int64_t device,
                                                 const std::vector<std::vector<int64_t>> &groups) {
   auto c = std::make_unique<MpiCollectives>(mesh, device);
-  for (const auto &g : groups) c->comm({g.data(), (int64_t)g.size()});
+  for (const auto &g : groups)
+    c->comm({g.data(), (int64_t)g.size()});
   return c;
 }
 
@@ -270,8 +280,10 @@ Watchdog::Watchdog(double seconds, std::string what) {
   thread_ = std::thread([this, seconds, what] {
     std::unique_lock<std::mutex> lock(mu_);
     if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; })) return;
-    std::string msg = what + " did not finish within " + std::to_string(seconds) +
-                      " s (--timeout); a collective may never complete";
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", seconds);
+    std::string msg =
+        what + " did not finish within " + secs + " s (--timeout); a collective may never complete";
     if (MpiSession::active()) MpiSession::start().abort(msg);
     std::fprintf(stderr, "partita-run: error: %s\n", msg.c_str());
     std::fflush(stderr);

@@ -18,10 +18,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <cstring>
 #include <iterator>
 #include <limits>
 #include <new>
@@ -204,8 +204,10 @@ public:
       if (!big) {
         ref = main;
       } else {
-        if (mpi_) needRanks(big->numDevices());
-        else if (!o_.simulate) needDevices(big->numDevices());
+        if (mpi_)
+          needRanks(big->numDevices());
+        else if (!o_.simulate)
+          needDevices(big->numDevices());
         original = module->clone();
         ref = original->main();
         if (!runPipeline(*module, kPartitionPipeline, diags)) {
@@ -222,8 +224,10 @@ public:
                          ": error: internal error: the partitioned @main changed the signature");
       }
     }
-    if (mpi_) needRanks(mesh ? mesh->numDevices() : 1);
-    else if (mesh && !o_.simulate && mesh->numDevices() > 1) needDevices(mesh->numDevices());
+    if (mpi_)
+      needRanks(mesh ? mesh->numDevices() : 1);
+    else if (mesh && !o_.simulate && mesh->numDevices() > 1)
+      needDevices(mesh->numDevices());
 
     InputSource inputs(ref ? *ref : *main, o_.seed, o_.inputsDir);
     if (mpi_) return runMpi(*module, *main, mesh, inputs, original ? *original : *module, ref);
@@ -341,8 +345,10 @@ private:
                                      const InputSource &in) {
     const int64_t nd = mesh.numDevices();
     std::vector<std::vector<Tensor>> local(nd);
-    for (int64_t d = 0; d < nd; ++d) local[d] = localArgs(f, mesh, in, d);
-    if (o_.engine != "jit") return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
+    for (int64_t d = 0; d < nd; ++d)
+      local[d] = localArgs(f, mesh, in, d);
+    if (o_.engine != "jit")
+      return assembleResults(f, mesh, simulateLocal(f, mesh, std::move(local)));
     auto exe = compile(m, f);
     std::string err;
     auto results = runSimulated(*exe, local, o_.timeout, &err);
@@ -375,7 +381,7 @@ private:
 
     std::vector<NativeBuffer> local;
     {
-      Watchdog watchdog(o_.timeout, "rank " + std::to_string(device));
+      Watchdog watchdog(o_.timeout, "the run");
       try {
         std::unique_ptr<Collectives> coll;
         if (mesh)
@@ -383,12 +389,14 @@ private:
                                     exe ? exe->groups() : std::vector<std::vector<int64_t>>{});
         if (exe) {
           std::vector<NativeBuffer> nargs;
-          for (const Tensor &t : args) nargs.push_back(NativeBuffer::fromTensor(t));
+          for (const Tensor &t : args)
+            nargs.push_back(NativeBuffer::fromTensor(t));
           local = exe->run(nargs, device, coll.get());
         } else {
-          std::vector<Tensor> r = mesh ? interpretOnDevice(f, *mesh, device, args, *coll)
-                                       : runReference(m, f, args);
-          for (const Tensor &t : r) local.push_back(NativeBuffer::fromTensor(t));
+          std::vector<Tensor> r =
+              mesh ? interpretOnDevice(f, *mesh, device, args, *coll) : runReference(m, f, args);
+          for (const Tensor &t : r)
+            local.push_back(NativeBuffer::fromTensor(t));
         }
       } catch (const std::exception &e) {
         s.abort(e.what()); // the other ranks may be inside a collective: end the job

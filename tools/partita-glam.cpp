@@ -32,7 +32,8 @@ void usage(std::ostream &os) {
         "\n"
         "options:\n"
         "  --config NAME          a size of the GLaM paper:";
-  for (const std::string &n : glamPresetNames()) os << " " << n;
+  for (const std::string &n : glamPresetNames())
+    os << " " << n;
   os << "\n"
         "                         (defaults for every size: vocab 256000, seq 1024, batch 8,\n"
         "                         one MoE group per sequence, capacity factor 2.0)\n"
@@ -121,9 +122,9 @@ int main(int argc, char **argv) {
   bool haveOutput = false;
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
-  const std::vector<std::string> intFlags = {"--layers", "--d-model", "--ffn",   "--heads",
-                                             "--head-dim", "--experts", "--vocab", "--batch",
-                                             "--seq",    "--groups",  "--moe-every"};
+  const std::vector<std::string> intFlags = {"--layers",   "--d-model", "--ffn",      "--heads",
+                                             "--head-dim", "--experts", "--vocab",    "--batch",
+                                             "--seq",      "--groups",  "--moe-every"};
   auto isValued = [&](const std::string &flag) {
     for (const auto &f : intFlags)
       if (f == flag) return true;
@@ -150,13 +151,20 @@ int main(int argc, char **argv) {
       if (!a.empty() && a[0] == '-') return toolError("unknown option '" + a + "' (see --help)");
       return toolError("unexpected argument '" + a + "' (see --help)");
     }
-    if (flag == "--config") configName = value;
-    else if (flag == "-o") output = value, haveOutput = true;
-    else if (flag == "--stats-json") statsPath = value;
-    else if (flag == "--activations") activations = value;
-    else if (flag == "--sharding") shardingName = value;
-    else if (flag == "--mesh") meshSpec = value;
-    else overrides.push_back({flag, value});
+    if (flag == "--config")
+      configName = value;
+    else if (flag == "-o")
+      output = value, haveOutput = true;
+    else if (flag == "--stats-json")
+      statsPath = value;
+    else if (flag == "--activations")
+      activations = value;
+    else if (flag == "--sharding")
+      shardingName = value;
+    else if (flag == "--mesh")
+      meshSpec = value;
+    else
+      overrides.push_back({flag, value});
     if (value.empty()) return toolError(flag + " needs a non-empty value");
   }
 
@@ -164,7 +172,8 @@ int main(int argc, char **argv) {
   std::optional<GlamConfig> preset = glamPreset(configName);
   if (!preset) {
     std::string names;
-    for (const std::string &n : glamPresetNames()) names += (names.empty() ? "" : ", ") + n;
+    for (const std::string &n : glamPresetNames())
+      names += (names.empty() ? "" : ", ") + n;
     return toolError("unknown config '" + configName + "'; valid configs: " + names);
   }
   GlamConfig c = *preset;
@@ -176,25 +185,37 @@ int main(int argc, char **argv) {
     }
     int64_t v;
     if (!parseInt(value, &v)) return toolError(flag + " needs an integer, got '" + value + "'");
-    if (flag == "--layers") c.layers = v;
-    else if (flag == "--d-model") c.dModel = v;
-    else if (flag == "--ffn") c.ffn = v;
-    else if (flag == "--heads") c.heads = v;
-    else if (flag == "--head-dim") c.headDim = v;
-    else if (flag == "--experts") c.experts = v;
-    else if (flag == "--vocab") c.vocab = v;
-    else if (flag == "--batch") c.batch = v;
-    else if (flag == "--seq") c.seq = v;
+    if (flag == "--layers")
+      c.layers = v;
+    else if (flag == "--d-model")
+      c.dModel = v;
+    else if (flag == "--ffn")
+      c.ffn = v;
+    else if (flag == "--heads")
+      c.heads = v;
+    else if (flag == "--head-dim")
+      c.headDim = v;
+    else if (flag == "--experts")
+      c.experts = v;
+    else if (flag == "--vocab")
+      c.vocab = v;
+    else if (flag == "--batch")
+      c.batch = v;
+    else if (flag == "--seq")
+      c.seq = v;
     else if (flag == "--groups") {
       if (v < 1) return toolError("--groups must be positive, got " + value);
       c.groups = v;
-    }
-    else if (flag == "--moe-every") c.moeEvery = v;
+    } else if (flag == "--moe-every")
+      c.moeEvery = v;
   }
   if (!overrides.empty()) c.name += " (overridden)";
-  if (activations == "f32") c.activations = DType::F32;
-  else if (activations == "bf16") c.activations = DType::BF16;
-  else return toolError("--activations must be f32 or bf16, got '" + activations + "'");
+  if (activations == "f32")
+    c.activations = DType::F32;
+  else if (activations == "bf16")
+    c.activations = DType::BF16;
+  else
+    return toolError("--activations must be f32 or bf16, got '" + activations + "'");
   std::string err = validateGlamConfig(c);
   if (!err.empty()) return toolError(err);
 
@@ -216,11 +237,13 @@ int main(int argc, char **argv) {
   Diagnostics diags;
   std::unique_ptr<Module> m = buildGlam(c, sp, diags);
   if (!m) {
-    for (const auto &d : diags.all()) toolError(d.message);
+    for (const auto &d : diags.all())
+      toolError(d.message);
     return 1;
   }
   if (!verifyModule(*m, diags)) {
-    for (const auto &d : diags.all()) toolError("internal error: the built module is invalid: " + d.str());
+    for (const auto &d : diags.all())
+      toolError("internal error: the built module is invalid: " + d.str());
     return 1;
   }
 
@@ -228,7 +251,6 @@ int main(int argc, char **argv) {
   if (!output.empty() && output == statsPath && output != "-")
     return toolError("-o and --stats-json name the same file '" + output + "'");
   if (!output.empty() && !writeOutput(output, printModule(*m))) return 1;
-  if (!statsPath.empty() && !writeOutput(statsPath, glamStatsJson(c, countGlamStats(*m))))
-    return 1;
+  if (!statsPath.empty() && !writeOutput(statsPath, glamStatsJson(c, countGlamStats(*m)))) return 1;
   return 0;
 }

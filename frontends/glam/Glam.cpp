@@ -7,8 +7,8 @@
 #include "ir/Einsum.h"
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -57,7 +57,8 @@ const std::vector<GlamConfig> &presets() {
 const std::vector<std::string> &glamPresetNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const GlamConfig &c : presets()) n.push_back(c.name);
+    for (const GlamConfig &c : presets())
+      n.push_back(c.name);
     return n;
   }();
   return names;
@@ -79,16 +80,16 @@ std::string validateGlamConfig(const GlamConfig &c) {
                 Dim{"--heads", c.heads}, Dim{"--head-dim", c.headDim}, Dim{"--vocab", c.vocab},
                 Dim{"--batch", c.batch}, Dim{"--seq", c.seq}, Dim{"--moe-every", c.moeEvery}})
     if (d.v < 1 || d.v > kMaxDim)
-      return std::string(d.flag) + " must be between 1 and " + std::to_string(kMaxDim) +
-             ", got " + std::to_string(d.v);
+      return std::string(d.flag) + " must be between 1 and " + std::to_string(kMaxDim) + ", got " +
+             std::to_string(d.v);
   if (c.experts < 0 || c.experts == 1 || c.experts > kMaxDim)
     return "--experts must be 0 (dense) or at least 2 (top-2 routing), got " +
            std::to_string(c.experts);
   if (c.groups < 0) return "--groups must be positive, got " + std::to_string(c.groups);
-  // The bucket table is a [seq] constant in the IR: keep the printed module reasonable.
+  // Each layer is ~100 ops and the bucket table is a [seq] constant: keep modules printable.
+  if (c.layers > 10000) return "--layers must be at most 10000, got " + std::to_string(c.layers);
   if (c.seq > 65536) return "--seq must be at most 65536, got " + std::to_string(c.seq);
-  if (!(c.capacityFactor > 0) || !std::isfinite(c.capacityFactor) || c.capacityFactor > 1e6)
-  {
+  if (!(c.capacityFactor > 0) || !std::isfinite(c.capacityFactor) || c.capacityFactor > 1e6) {
     std::ostringstream os;
     os << "--capacity-factor must be a positive number, got " << c.capacityFactor;
     return os.str();
@@ -99,11 +100,13 @@ std::string validateGlamConfig(const GlamConfig &c) {
     return "relative position buckets need at least 2 buckets and max distance >= buckets/2";
   int64_t g = c.numGroups();
   if ((c.batch * c.seq) % g != 0)
-    return "--groups " + std::to_string(g) + " does not divide batch*seq = " +
-           std::to_string(c.batch * c.seq);
+    return "--groups " + std::to_string(g) +
+           " does not divide batch*seq = " + std::to_string(c.batch * c.seq);
   // Element counts of the largest tensors must stay far from int64 overflow.
   long double s = (long double)c.seq, b = (long double)c.batch;
-  long double biggest[] = {b * s * c.vocab, b * c.heads * s * s, (long double)c.vocab * c.dModel,
+  long double biggest[] = {b * s * c.vocab,
+                           b * c.heads * s * s,
+                           (long double)c.vocab * c.dModel,
                            (long double)c.dModel * c.heads * c.headDim,
                            (long double)(c.experts ? c.experts : 1) * c.dModel * c.ffn,
                            b * s * (c.experts ? c.experts : 1) * (long double)c.capacity()};
@@ -194,11 +197,20 @@ public:
     bool twoD = p_.kind == ShardingPreset::Kind::TwoD;
     const char *axis = nullptr;
     switch (r) {
-    case Role::None: break;
-    case Role::Batch: axis = "data"; break;
-    case Role::Model: axis = twoD ? "model" : nullptr; break;
-    case Role::Expert: axis = twoD ? "data" : nullptr; break;
-    case Role::ExpertGroup: axis = twoD ? nullptr : "data"; break;
+    case Role::None:
+      break;
+    case Role::Batch:
+      axis = "data";
+      break;
+    case Role::Model:
+      axis = twoD ? "model" : nullptr;
+      break;
+    case Role::Expert:
+      axis = twoD ? "data" : nullptr;
+      break;
+    case Role::ExpertGroup:
+      axis = twoD ? nullptr : "data";
+      break;
     }
     if (!axis || p_.kind == ShardingPreset::Kind::None || !has(axis)) return std::nullopt;
     return std::string(axis);
@@ -272,8 +284,7 @@ public:
     shape.push_back(depth);
     return b_.create(Opcode::OneHot, {ids}, std::move(a), TensorType(d, std::move(shape)), name);
   }
-  Value *op(Opcode code, std::vector<Value *> operands, const std::string &name,
-            AttrDict a = {}) {
+  Value *op(Opcode code, std::vector<Value *> operands, const std::string &name, AttrDict a = {}) {
     return b_.build(code, std::move(operands), std::move(a), name);
   }
   Value *un(Opcode code, Value *x, const std::string &name) { return op(code, {x}, name); }
@@ -333,8 +344,8 @@ public:
   Value *rmsNorm(Value *x, Value *scale, const std::string &name) {
     int64_t last = x->type.rank() - 1;
     Value *xf = convert(x, DType::F32);
-    Value *sq = reduce(Opcode::ReduceSum, bin(Opcode::Mul, xf, xf, name + ".sq"), {last},
-                       name + ".sumsq");
+    Value *sq =
+        reduce(Opcode::ReduceSum, bin(Opcode::Mul, xf, xf, name + ".sq"), {last}, name + ".sumsq");
     Value *ms = bin(Opcode::Mul, sq, cstLike(1.0 / (double)c_.dModel, sq), name + ".ms");
     Value *r = un(Opcode::Rsqrt, bin(Opcode::Add, ms, cstLike(c_.normEps, ms), name + ".var"),
                   name + ".rstd");
@@ -373,8 +384,8 @@ public:
     Value *wo = convert(
         arg(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
         act_);
-    Value *rel = arg(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
-                     {Role::Model, Role::None});
+    Value *rel =
+        arg(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None});
     Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
     q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
     Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
@@ -393,12 +404,12 @@ public:
   Value *denseFfn(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
-    Value *wi0 = convert(arg(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}),
-                         act_);
-    Value *wi1 = convert(arg(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}),
-                         act_);
-    Value *wo = convert(arg(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}),
-                        act_);
+    Value *wi0 =
+        convert(arg(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+    Value *wi1 =
+        convert(arg(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+    Value *wo =
+        convert(arg(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
     Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
     Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
@@ -414,12 +425,12 @@ public:
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts, cap = c_.capacity();
     Value *wg = arg(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
-    Value *wi = convert(arg(p + ".wi", TensorType(DType::F32, {e, m, h}),
-                            {Role::Expert, Role::None, Role::Model}),
-                        act_);
-    Value *wo = convert(arg(p + ".wo", TensorType(DType::F32, {e, h, m}),
-                            {Role::Expert, Role::Model, Role::None}),
-                        act_);
+    Value *wi = convert(
+        arg(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model}),
+        act_);
+    Value *wo = convert(
+        arg(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None}),
+        act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
     Value *probs = softmax(logits, 2, p + ".probs");
@@ -440,14 +451,14 @@ public:
     // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
     Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
     Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
-    Value *aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"),
-                        {0, 1}, p + ".aux_sum");
+    Value *aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"), {0, 1},
+                        p + ".aux_sum");
     aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
               p + ".aux");
 
     // Slots: first choices fill each expert's buffer in token order, then second choices
     // continue after the kept first choices; whatever lands at or past the capacity drops.
-    Value *capv = cst((double)cap, DType::F32, {g, s, e});
+    Value *capv = cst((double)cap, DType::F32, {g, s, e}, p + ".capacity");
     Value *pos1 = cumsumExclusive(mask1, 1, p + ".pos1");
     Value *keep1 = convert(compare(pos1, capv, "lt", p + ".fits1"), DType::F32);
     mask1 = bin(Opcode::Mul, mask1, keep1, p + ".kept1");
@@ -459,8 +470,8 @@ public:
 
     // dispatch[g,s,e,c] = kept choice of expert e in slot c; combine adds the gate weight.
     auto route = [&](Value *mask, Value *pos, Value *gate, const std::string &n) {
-      Value *slot = reduce(Opcode::ReduceSum, bin(Opcode::Mul, pos, mask, n + ".pm"), {2},
-                           n + ".slotf");
+      Value *slot =
+          reduce(Opcode::ReduceSum, bin(Opcode::Mul, pos, mask, n + ".pm"), {2}, n + ".slotf");
       Value *slotOh = oneHot(convert(slot, DType::I32), cap, DType::F32, n + ".slot");
       std::vector<int64_t> gsec = {g, s, e, cap};
       Value *d = bin(Opcode::Mul, bcast(mask, gsec, {0, 1, 2}), bcast(slotOh, gsec, {0, 1, 3}),
@@ -519,23 +530,24 @@ public:
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
     hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");
-    Value *logits =
-        convert(einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits"), DType::F32);
+    Value *logits = convert(einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits"), DType::F32);
     Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
     Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
     Value *se = reduce(Opcode::ReduceSum, un(Opcode::Exp, z, "logits.exp"), {2}, "logits.sum");
     Value *lse = bin(Opcode::Add, un(Opcode::Log, se, "logits.logsum"), mx, "logits.lse");
     Value *target = oneHot(labels, v, DType::F32, "target");
-    Value *picked = reduce(Opcode::ReduceSum, bin(Opcode::Mul, logits, target, "picked.all"),
-                           {2}, "picked");
+    Value *picked =
+        reduce(Opcode::ReduceSum, bin(Opcode::Mul, logits, target, "picked.all"), {2}, "picked");
     Value *nll = bin(Opcode::Sub, lse, picked, "nll");
     Value *ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
     ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
     if (!auxTotal) auxTotal = cst(0, DType::F32, {}, "aux_total");
-    Value *loss = bin(Opcode::Add, ce,
-                      bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"),
-                      "loss");
-    ret({loss, auxTotal});
+    Value *loss =
+        bin(Opcode::Add, ce,
+            bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"), "loss");
+    // Computed in f32, returned in the activation dtype: a bf16 program's results carry
+    // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them.
+    ret({convert(loss, act_), convert(auxTotal, act_)});
   }
 
   void buildMoeLayer() {
@@ -592,7 +604,8 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
 
 } // namespace
 
-std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags) {
+std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p,
+                                  Diagnostics &diags) {
   return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildModel(); });
 }
 
@@ -610,7 +623,8 @@ GlamStats countGlamStats(const Module &m) {
   const Func *f = m.main();
   if (!f) return st;
   auto endsWith = [](const std::string &s, const std::string &suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   for (const Value *a : f->args) {
     int64_t n = a->type.numElements();
@@ -642,7 +656,8 @@ GlamStats countGlamStats(const Module &m) {
       for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
         size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
     int64_t macs = 1;
-    for (auto &[letter, n] : size) macs *= n;
+    for (auto &[letter, n] : size)
+      macs *= n;
     st.flops += 2 * macs;
   }
   return st;
@@ -651,7 +666,8 @@ GlamStats countGlamStats(const Module &m) {
 std::string glamStatsJson(const GlamConfig &c, const GlamStats &s) {
   std::ostringstream os;
   int64_t moeLayers = 0;
-  for (int64_t l = 0; l < c.layers; ++l) moeLayers += c.isMoeLayer(l);
+  for (int64_t l = 0; l < c.layers; ++l)
+    moeLayers += c.isMoeLayer(l);
   char fpt[64];
   std::snprintf(fpt, sizeof fpt, "%.17g", s.flopsPerToken());
   os << "{\n"

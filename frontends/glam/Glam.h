@@ -29,14 +29,12 @@ struct GlamConfig {
   int64_t groups = 0;   // MoE token groups; 0: one group per sequence (= batch)
   int64_t moeEvery = 2; // layers l with l % moeEvery == moeEvery - 1 are MoE layers
   DType activations = DType::F32;
-  int64_t relBuckets = 32;       // T5 relative position buckets (unidirectional)
+  int64_t relBuckets = 32; // T5 relative position buckets (unidirectional)
   int64_t relMaxDistance = 128;
   double normEps = 1e-6;
   double auxLossWeight = 0.01;
 
-  bool isMoeLayer(int64_t layer) const {
-    return experts > 0 && layer % moeEvery == moeEvery - 1;
-  }
+  bool isMoeLayer(int64_t layer) const { return experts > 0 && layer % moeEvery == moeEvery - 1; }
   int64_t numGroups() const { return groups > 0 ? groups : batch; }
   int64_t groupSize() const { return batch * seq / numGroups(); }
   // Expert capacity per group: ceil(capacityFactor * 2 * S / E), capped at S (with top-2 an
@@ -59,8 +57,9 @@ std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s);
 // Parses "data=2,model=2". On failure returns nullopt and sets *error.
 std::optional<std::vector<MeshAxis>> parseMeshSpec(const std::string &s, std::string *error);
 
-// Builds @main(ids, labels, parameters...) -> (loss f32[], aux_loss f32[]). Returns nullptr
-// after adding an error to `diags` when the configuration or preset is invalid.
+// Builds @main(ids, labels, parameters...) -> (loss, aux_loss), scalars of the activation
+// dtype (computed in f32). Returns nullptr after adding an error to `diags` when the
+// configuration or preset is invalid.
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags);
 
 // One MoE layer alone, built by the same code as buildGlam's MoE layers:

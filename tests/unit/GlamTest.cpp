@@ -30,16 +30,17 @@ Inputs makeInputs(const Func &f, uint64_t seed, double weightScale) {
   for (size_t i = 0; i < f.args.size(); ++i) {
     const Value *a = f.args[i];
     int64_t bound = 16;
-    if (i < f.argAttrs.size() && f.argAttrs[i].count("bound"))
-      bound = f.argAttrs[i].at("bound").i;
+    if (i < f.argAttrs.size() && f.argAttrs[i].count("bound")) bound = f.argAttrs[i].at("bound").i;
     Tensor t = generateTensor(seed, a->name, a->type, bound);
     if (isFloat(a->type.dtype)) {
       bool norm = a->name.size() > 6 && a->name.substr(a->name.size() - 6) == ".scale";
-      for (double &x : t.data) x = roundTo(a->type.dtype, norm ? 1.0 + 0.2 * x : weightScale * x);
+      for (double &x : t.data)
+        x = roundTo(a->type.dtype, norm ? 1.0 + 0.2 * x : weightScale * x);
     }
     in.args.push_back(std::move(t));
   }
-  for (size_t i = 0; i < f.args.size(); ++i) in.byName[f.args[i]->name] = &in.args[i];
+  for (size_t i = 0; i < f.args.size(); ++i)
+    in.byName[f.args[i]->name] = &in.args[i];
   return in;
 }
 
@@ -48,7 +49,9 @@ Inputs makeInputs(const Func &f, uint64_t seed, double weightScale) {
 // issue (not from the IR builder): T5 buckets, GShard top-2 routing by sequential slot
 // filling, tanh GELU.
 
-double gelu(double x) { return 0.5 * x * (1 + std::tanh(0.7978845608 * (x + 0.044715 * x * x * x))); }
+double gelu(double x) {
+  return 0.5 * x * (1 + std::tanh(0.7978845608 * (x + 0.044715 * x * x * x)));
+}
 
 int64_t t5Bucket(int64_t n) { // unidirectional, 32 buckets, max distance 128
   if (n < 16) return n;
@@ -77,13 +80,16 @@ MoeRef moeRef(const std::vector<double> &x, int64_t G, int64_t S, int64_t M, con
       double mx = -INFINITY;
       for (int64_t e = 0; e < E; ++e) {
         double v = 0;
-        for (int64_t m = 0; m < M; ++m) v += x[(g * S + s) * M + m] * gate.data[m * E + e];
+        for (int64_t m = 0; m < M; ++m)
+          v += x[(g * S + s) * M + m] * gate.data[m * E + e];
         p[s][e] = v;
         mx = std::max(mx, v);
       }
       double z = 0;
-      for (double &v : p[s]) z += (v = std::exp(v - mx));
-      for (double &v : p[s]) v /= z;
+      for (double &v : p[s])
+        z += (v = std::exp(v - mx));
+      for (double &v : p[s])
+        v /= z;
       first[s] = 0;
       for (int64_t e = 1; e < E; ++e)
         if (p[s][e] > p[s][first[s]]) first[s] = e;
@@ -98,7 +104,8 @@ MoeRef moeRef(const std::vector<double> &x, int64_t G, int64_t S, int64_t M, con
     double lb = 0;
     for (int64_t e = 0; e < E; ++e) {
       double mp = 0, frac = 0;
-      for (int64_t s = 0; s < S; ++s) mp += p[s][e] / S, frac += (first[s] == e) / (double)S;
+      for (int64_t s = 0; s < S; ++s)
+        mp += p[s][e] / S, frac += (first[s] == e) / (double)S;
       lb += mp * frac;
     }
     r.aux += (double)E * E * lb / E / G;
@@ -110,17 +117,21 @@ MoeRef moeRef(const std::vector<double> &x, int64_t G, int64_t S, int64_t M, con
       r.combine[((g * S + s) * E + e) * C + c] = w;
       std::vector<double> h(H, 0);
       for (int64_t j = 0; j < H; ++j) {
-        for (int64_t m = 0; m < M; ++m) h[j] += x[(g * S + s) * M + m] * wi.data[(e * M + m) * H + j];
+        for (int64_t m = 0; m < M; ++m)
+          h[j] += x[(g * S + s) * M + m] * wi.data[(e * M + m) * H + j];
         h[j] = gelu(h[j]);
       }
       for (int64_t m = 0; m < M; ++m) {
         double o = 0;
-        for (int64_t j = 0; j < H; ++j) o += h[j] * wo.data[(e * H + j) * M + m];
+        for (int64_t j = 0; j < H; ++j)
+          o += h[j] * wo.data[(e * H + j) * M + m];
         r.y[(g * S + s) * M + m] += w * o;
       }
     };
-    for (int64_t s = 0; s < S; ++s) assign(s, first[s], g1[s]);
-    for (int64_t s = 0; s < S; ++s) assign(s, second[s], g2[s]);
+    for (int64_t s = 0; s < S; ++s)
+      assign(s, first[s], g1[s]);
+    for (int64_t s = 0; s < S; ++s)
+      assign(s, second[s], g2[s]);
   }
   return r;
 }
@@ -136,19 +147,21 @@ ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
     EXPECT_NE(it, in.byName.end()) << n;
     return *it->second;
   };
-  int64_t B = c.batch, S = c.seq, M = c.dModel, N = c.heads, K = c.headDim, V = c.vocab,
-          H = c.ffn;
+  int64_t B = c.batch, S = c.seq, M = c.dModel, N = c.heads, K = c.headDim, V = c.vocab, H = c.ffn;
   const Tensor &ids = T("ids"), &labels = T("labels"), &embed = T("embed");
   std::vector<double> x(B * S * M);
   for (int64_t t = 0; t < B * S; ++t)
-    for (int64_t m = 0; m < M; ++m) x[t * M + m] = embed.data[(int64_t)ids.data[t] * M + m];
+    for (int64_t m = 0; m < M; ++m)
+      x[t * M + m] = embed.data[(int64_t)ids.data[t] * M + m];
   auto norm = [&](const std::vector<double> &v, const Tensor &scale) {
     std::vector<double> o(v.size());
     for (int64_t t = 0; t < B * S; ++t) {
       double ss = 0;
-      for (int64_t m = 0; m < M; ++m) ss += v[t * M + m] * v[t * M + m];
+      for (int64_t m = 0; m < M; ++m)
+        ss += v[t * M + m] * v[t * M + m];
       double r = 1 / std::sqrt(ss / M + 1e-6);
-      for (int64_t m = 0; m < M; ++m) o[t * M + m] = v[t * M + m] * r * scale.data[m];
+      for (int64_t m = 0; m < M; ++m)
+        o[t * M + m] = v[t * M + m] * r * scale.data[m];
     }
     return o;
   };
@@ -179,15 +192,18 @@ ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
               d += q[((b * S + i) * N + n) * K + kk] * k[((b * S + j) * N + n) * K + kk];
             mx = std::max(mx, w[j] = d);
           }
-          for (double &d : w) z += (d = std::exp(d - mx));
+          for (double &d : w)
+            z += (d = std::exp(d - mx));
           for (int64_t kk = 0; kk < K; ++kk) {
             double o = 0;
-            for (int64_t j = 0; j <= i; ++j) o += w[j] / z * v[((b * S + j) * N + n) * K + kk];
+            for (int64_t j = 0; j <= i; ++j)
+              o += w[j] / z * v[((b * S + j) * N + n) * K + kk];
             for (int64_t m = 0; m < M; ++m)
               att[(b * S + i) * M + m] += o * wo.data[(n * K + kk) * M + m];
           }
         }
-    for (size_t i = 0; i < x.size(); ++i) x[i] += att[i];
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] += att[i];
     xn = norm(x, T(p + ".ffn_norm.scale"));
     std::vector<double> y(B * S * M, 0);
     if (c.isMoeLayer(l)) {
@@ -205,10 +221,12 @@ ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
             a += xn[t * M + m] * w0.data[m * H + j];
             b += xn[t * M + m] * w1.data[m * H + j];
           }
-          for (int64_t m = 0; m < M; ++m) y[t * M + m] += gelu(a) * b * w2.data[j * M + m];
+          for (int64_t m = 0; m < M; ++m)
+            y[t * M + m] += gelu(a) * b * w2.data[j * M + m];
         }
     }
-    for (size_t i = 0; i < x.size(); ++i) x[i] += y[i];
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] += y[i];
   }
   std::vector<double> h = norm(x, T("final_norm.scale"));
   double ce = 0;
@@ -216,10 +234,12 @@ ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
     std::vector<double> lg(V, 0);
     double mx = -INFINITY, z = 0;
     for (int64_t w = 0; w < V; ++w) {
-      for (int64_t m = 0; m < M; ++m) lg[w] += h[t * M + m] / std::sqrt((double)M) * embed.data[w * M + m];
+      for (int64_t m = 0; m < M; ++m)
+        lg[w] += h[t * M + m] / std::sqrt((double)M) * embed.data[w * M + m];
       mx = std::max(mx, lg[w]);
     }
-    for (double d : lg) z += std::exp(d - mx);
+    for (double d : lg)
+      z += std::exp(d - mx);
     ce += (std::log(z) + mx - lg[(int64_t)labels.data[t]]) / (double)(B * S);
   }
   out.loss = ce + 0.01 * out.aux;
@@ -289,13 +309,15 @@ TEST(Glam, BuildsAndVerifies) {
     ASSERT_TRUE(m) << c.name;
     const Func &f = *m->main();
     ASSERT_EQ(f.results.size(), 2u);
-    EXPECT_EQ(f.results[0].type, TensorType(DType::F32, {}));
+    EXPECT_EQ(f.results[0].type, TensorType(c.activations, {}));
+    EXPECT_EQ(f.results[1].type, TensorType(c.activations, {}));
     EXPECT_EQ(f.args[0]->name, "ids");
     EXPECT_EQ(f.argAttrs[0].at("bound").i, c.vocab);
     EXPECT_EQ(f.argAttrs[1].at("bound").i, c.vocab);
     EXPECT_TRUE(m->meshes.empty());
     bool sawBf16 = false;
-    for (const auto &op : f.ops) sawBf16 |= op->type().dtype == DType::BF16;
+    for (const auto &op : f.ops)
+      sawBf16 |= op->type().dtype == DType::BF16;
     EXPECT_EQ(sawBf16, c.activations == DType::BF16) << c.name;
     for (const Value *a : f.args)
       if (a->name != "ids" && a->name != "labels") EXPECT_EQ(a->type.dtype, DType::F32) << a->name;
@@ -306,23 +328,42 @@ TEST(Glam, ParameterNames) {
   auto m = build(tiny());
   ASSERT_TRUE(m);
   std::vector<std::string> names;
-  for (const Value *a : m->main()->args) names.push_back(a->name);
-  std::vector<std::string> want = {
-      "ids", "labels", "embed", "layer0.attn_norm.scale", "layer0.attn.wq", "layer0.attn.wk",
-      "layer0.attn.wv", "layer0.attn.wo", "layer0.attn.rel_bias", "layer0.ffn_norm.scale",
-      "layer0.mlp.wi_0", "layer0.mlp.wi_1", "layer0.mlp.wo", "layer1.attn_norm.scale",
-      "layer1.attn.wq", "layer1.attn.wk", "layer1.attn.wv", "layer1.attn.wo",
-      "layer1.attn.rel_bias", "layer1.ffn_norm.scale", "layer1.moe.gate", "layer1.moe.wi",
-      "layer1.moe.wo", "final_norm.scale"};
+  for (const Value *a : m->main()->args)
+    names.push_back(a->name);
+  std::vector<std::string> want = {"ids",
+                                   "labels",
+                                   "embed",
+                                   "layer0.attn_norm.scale",
+                                   "layer0.attn.wq",
+                                   "layer0.attn.wk",
+                                   "layer0.attn.wv",
+                                   "layer0.attn.wo",
+                                   "layer0.attn.rel_bias",
+                                   "layer0.ffn_norm.scale",
+                                   "layer0.mlp.wi_0",
+                                   "layer0.mlp.wi_1",
+                                   "layer0.mlp.wo",
+                                   "layer1.attn_norm.scale",
+                                   "layer1.attn.wq",
+                                   "layer1.attn.wk",
+                                   "layer1.attn.wv",
+                                   "layer1.attn.wo",
+                                   "layer1.attn.rel_bias",
+                                   "layer1.ffn_norm.scale",
+                                   "layer1.moe.gate",
+                                   "layer1.moe.wi",
+                                   "layer1.moe.wo",
+                                   "final_norm.scale"};
   EXPECT_EQ(names, want);
 }
 
 TEST(Glam, RelativePositionBuckets) {
   // Hand-computed: 16 + floor(16 * ln(n/16) / ln 8) beyond the 16 exact buckets.
-  std::vector<std::pair<int64_t, int64_t>> cases = {
-      {-5, 0}, {0, 0}, {1, 1}, {15, 15}, {16, 16}, {20, 17}, {32, 21}, {64, 26},
-      {127, 31}, {128, 31}, {100000, 31}};
-  for (auto [n, b] : cases) EXPECT_EQ(relativePositionBucket(n, 32, 128), b) << n;
+  std::vector<std::pair<int64_t, int64_t>> cases = {{-5, 0},   {0, 0},    {1, 1},      {15, 15},
+                                                    {16, 16},  {20, 17},  {32, 21},    {64, 26},
+                                                    {127, 31}, {128, 31}, {100000, 31}};
+  for (auto [n, b] : cases)
+    EXPECT_EQ(relativePositionBucket(n, 32, 128), b) << n;
 }
 
 TEST(Glam, LossNearLnVocabAtInitScale) {
@@ -335,7 +376,8 @@ TEST(Glam, LossNearLnVocabAtInitScale) {
     double loss = r[0].data[0], aux = r[1].data[0];
     ASSERT_TRUE(std::isfinite(loss));
     int64_t moeLayers = 0;
-    for (int64_t l = 0; l < c.layers; ++l) moeLayers += c.isMoeLayer(l);
+    for (int64_t l = 0; l < c.layers; ++l)
+      moeLayers += c.isMoeLayer(l);
     // Near-uniform routing makes each layer's balance loss close to its minimum, 1.
     EXPECT_NEAR(aux, (double)moeLayers, 0.05 * moeLayers) << c.name;
     EXPECT_NEAR(loss - 0.01 * aux, std::log((double)c.vocab), 0.02) << c.name;
@@ -357,7 +399,8 @@ TEST(Glam, ModelMatchesIndependentImplementation) {
     Inputs in = makeInputs(*m->main(), 3, 0.5);
     std::vector<Tensor> r = runFunction(*m->main(), in.args);
     ModelRef ref = glamRef(c, in);
-    EXPECT_LT(relErr(r[0].data[0], ref.loss), 1e-4) << c.name << " " << r[0].data[0] << " vs " << ref.loss;
+    EXPECT_LT(relErr(r[0].data[0], ref.loss), 1e-4)
+        << c.name << " " << r[0].data[0] << " vs " << ref.loss;
     EXPECT_LT(std::fabs(r[1].data[0] - ref.aux), 1e-4 * std::max(1.0, ref.aux)) << c.name;
     if (c.name == "tiny" && c.capacityFactor < 1) EXPECT_GT(ref.dropped, 0);
   }
@@ -372,7 +415,7 @@ TEST(Glam, Bf16ActivationsTrackF32) {
     Inputs in = makeInputs(*m->main(), 5, 0.5);
     std::vector<Tensor> r = runFunction(*m->main(), in.args);
     std::vector<Tensor> rb = runFunction(*mb->main(), in.args);
-    EXPECT_EQ(rb[0].type.dtype, DType::F32);
+    EXPECT_EQ(rb[0].type.dtype, DType::BF16);
     EXPECT_LT(relErr(rb[0].data[0], r[0].data[0]), 0.03) << c.name;
     EXPECT_NE(rb[0].data[0], r[0].data[0]) << "bf16 rounding had no effect";
   }
@@ -388,13 +431,14 @@ void checkMoeLayer(GlamConfig c, bool expectDrops) {
   std::vector<Tensor> r = runFunction(*m->main(), in.args);
   int64_t G = c.numGroups(), S = c.groupSize(), C = c.capacity();
   ASSERT_EQ(r[2].type, TensorType(DType::F32, {G, S, c.experts, C}));
-  MoeRef ref = moeRef(in.args[0].data, G, S, c.dModel, *in.byName["moe.gate"],
-                      *in.byName["moe.wi"], *in.byName["moe.wo"], c.experts, c.ffn, C);
+  MoeRef ref = moeRef(in.args[0].data, G, S, c.dModel, *in.byName["moe.gate"], *in.byName["moe.wi"],
+                      *in.byName["moe.wo"], c.experts, c.ffn, C);
   if (expectDrops) {
     EXPECT_GT(ref.dropped, 0);
     // Every slot of every expert is taken when demand exceeds capacity everywhere.
     int64_t used = 0;
-    for (double w : r[2].data) used += w > 0;
+    for (double w : r[2].data)
+      used += w > 0;
     EXPECT_EQ(used, 2 * G * S - ref.dropped);
   } else {
     EXPECT_EQ(ref.dropped, 0);
@@ -440,9 +484,9 @@ TEST(Glam, ParameterAndFlopCountsOfTinyConfig) {
   // M=8 H=16 N=2 K=4 E=4 V=32, B=2 S=8, 2 layers (layer 1 MoE), C = min(ceil(2*2*8/4), 8) = 8.
   // embed 32*8 = 256; per layer: norms 2*8, wq/wk/wv 3*64, wo 64, rel_bias 2*32 = 336;
   // layer0 GLU 3*128 = 384; layer1 gate 32 + wi 512 + wo 512 = 1056; final norm 8.
-  EXPECT_EQ(s.params, 256 + 2 * 336 + 384 + 1056 + 8);          // 2376
-  EXPECT_EQ(s.paramsNonEmbedding, 2376 - 256);                   // 2120
-  EXPECT_EQ(s.activatedParams, 2376 - 512);                      // experts: 2 of 4 active
+  EXPECT_EQ(s.params, 256 + 2 * 336 + 384 + 1056 + 8); // 2376
+  EXPECT_EQ(s.paramsNonEmbedding, 2376 - 256);         // 2120
+  EXPECT_EQ(s.activatedParams, 2376 - 512);            // experts: 2 of 4 active
   EXPECT_EQ(s.activatedParamsNonEmbedding, 2120 - 512);
   EXPECT_EQ(s.tokens, 16);
   // MACs: attention per layer q,k,v 3*16*64 + logits 2*2*8*8*4 + o 1024 + out 16*64 = 6144;
@@ -468,8 +512,10 @@ TEST(Glam, PresetsBuildWithSaneFigures) {
     GlamStats s = countGlamStats(*m);
     st[n] = s;
     EXPECT_EQ(s.params - s.paramsNonEmbedding, 256000 * c->dModel) << n;
-    if (c->experts == 0) EXPECT_EQ(s.activatedParams, s.params) << n;
-    else EXPECT_LT(s.activatedParams, s.params) << n;
+    if (c->experts == 0)
+      EXPECT_EQ(s.activatedParams, s.params) << n;
+    else
+      EXPECT_LT(s.activatedParams, s.params) << n;
     // Forward FLOPs are at least 2 per activated weight, plus attention and routing.
     EXPECT_GT(s.flopsPerToken(), 2.0 * s.activatedParams) << n;
     EXPECT_LT(s.flopsPerToken(), 4.0 * s.activatedParams) << n;
@@ -515,7 +561,8 @@ TEST(Glam, ShardingPresets) {
     if (op->opcode == Opcode::ShardingConstraint) {
       ++constraints;
       ASSERT_TRUE(op->result->sharding);
-      if (op->type().rank() == 4) EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {}, {"model"}}));
+      if (op->type().rank() == 4)
+        EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {}, {"model"}}));
     }
   EXPECT_EQ(constraints, 1 + 4); // embedding output; expert in, hidden, out, combined output
 

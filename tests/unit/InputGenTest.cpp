@@ -13,13 +13,12 @@ using namespace partita;
 namespace {
 Mesh mesh2x3() {
   Mesh m;
-  m.name = "m";
+  m.name = std::string(1, 'm');
   m.axes = {{"data", 2}, {"model", 3}};
   return m;
 }
 Sharding sharding(std::vector<std::vector<std::string>> dims) {
-  Sharding s;
-  s.mesh = "m";
+  Sharding s = Sharding::replicatedOf("m", 0);
   s.dims = std::move(dims);
   return s;
 }

@@ -30,7 +30,7 @@ struct OneOp {
     std::vector<Value *> args;
     std::vector<TensorType> types;
     for (size_t i = 0; i < in.size(); ++i) {
-      args.push_back(f.addArg("a" + std::to_string(i), in[i].type));
+      args.push_back(f.addArg(std::string("a").append(std::to_string(i)), in[i].type));
       types.push_back(in[i].type);
     }
     InferredType inf = inferResultType(code, types, attrs);
@@ -422,7 +422,7 @@ TEST(Interpreter, ScatterAddIsTakesAdjoint) {
 namespace {
 Mesh mesh2x2() {
   Mesh m;
-  m.name = "m";
+  m.name = std::string(1, 'm');
   m.axes = {{"a", 2}, {"b", 2}};
   return m;
 }
@@ -435,7 +435,7 @@ TEST(Interpreter, ShardingConstraintIsIdentity) {
 
 TEST(Interpreter, AxisIndex) {
   Mesh m;
-  m.name = "m";
+  m.name = std::string(1, 'm');
   m.axes = {{"data", 2}, {"model", 3}};
   DeviceContext ctx{&m, 5}; // data=1, model=2
   expectData(
@@ -645,7 +645,7 @@ TEST(RunFunction, CollectivesNeedAOneDeviceMesh) {
   f.returns = {r};
   EXPECT_THROW(runFunction(f, {F({2}, {1, 2})}), std::runtime_error);
   Mesh one;
-  one.name = "m";
+  one.name = std::string(1, 'm');
   one.axes = {{"a", 1}};
   DeviceContext ctx{&one, 0};
   expectData(runFunction(f, {F({2}, {1, 2})}, &ctx)[0], {1, 2});

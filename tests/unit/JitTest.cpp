@@ -7,6 +7,7 @@
 #include "ir/Interpreter.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
+#include "runtime/DeviceInterpreter.h"
 #include "runtime/Executable.h"
 #include "runtime/Simulator.h"
 
@@ -14,8 +15,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace partita;
 
@@ -58,7 +61,8 @@ std::vector<Tensor> inputs(const Func &f, uint64_t seed) {
   for (const Value *a : f.args) {
     Tensor t = generateTensor(seed, a->name, a->type);
     if (a->type.dtype == DType::I32)
-      for (double &v : t.data) v -= 8;
+      for (double &v : t.data)
+        v -= 8;
     args.push_back(t);
   }
   return args;
@@ -97,22 +101,27 @@ void checkProgram(const std::string &text, double tol = 2e-6, uint64_t seed = 1)
   }
   auto got = e->runTensors(args);
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i) expectClose(got[i], want[i], tol, text);
+  for (size_t i = 0; i < got.size(); ++i)
+    expectClose(got[i], want[i], tol, text);
 }
 
 std::string shapeStr(const std::vector<int64_t> &s) {
   std::string o = "[";
-  for (size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i)
+    o += (i ? "," : "") + std::to_string(s[i]);
   return o + "]";
 }
 
 struct Rng {
   std::mt19937 g{12345};
-  int64_t uniform(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); }
+  int64_t uniform(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(g);
+  }
   // Odd sizes and the occasional 1; rank 0..maxRank.
   std::vector<int64_t> shape(int minRank = 0, int maxRank = 4) {
     std::vector<int64_t> s(uniform(minRank, maxRank));
-    for (auto &d : s) d = uniform(0, 3) == 0 ? 1 : uniform(2, 9);
+    for (auto &d : s)
+      d = uniform(0, 3) == 0 ? 1 : uniform(2, 9);
     return s;
   }
 };
@@ -121,13 +130,15 @@ std::string t(const char *dt, const std::vector<int64_t> &s) { return dt + shape
 
 TEST(Jit, UnaryFloatOps) {
   Rng r;
-  for (const char *op : {"neg", "abs", "exp", "tanh", "logistic", "erf", "gelu", "sqrt", "rsqrt", "log"})
+  for (const char *op :
+       {"neg", "abs", "exp", "tanh", "logistic", "erf", "gelu", "sqrt", "rsqrt", "log"})
     for (const char *dt : {"f32", "bf16"}) {
       auto s = r.shape();
       // Scale into [-8, 8) so exp/tanh/erf see their tails; sqrt/log get |x| (and exact 0s).
-      std::string pre = std::string(op) == "sqrt" || std::string(op) == "rsqrt" || std::string(op) == "log"
-                            ? "  %a = abs(%s) : " + t(dt, s) + "\n"
-                            : "  %a = neg(%s) : " + t(dt, s) + "\n";
+      std::string pre =
+          std::string(op) == "sqrt" || std::string(op) == "rsqrt" || std::string(op) == "log"
+              ? "  %a = abs(%s) : " + t(dt, s) + "\n"
+              : "  %a = neg(%s) : " + t(dt, s) + "\n";
       std::string text = "func @main(%x: " + t(dt, s) + ") -> (" + t(dt, s) + ") {\n" +
                          "  %k = constant() {value = 8.0} : " + t(dt, s) + "\n" +
                          "  %s = mul(%x, %k) : " + t(dt, s) + "\n" + pre + "  %y = " + op +
@@ -164,13 +175,12 @@ TEST(Jit, CompareSelectLogic) {
   for (const char *dir : {"eq", "ne", "lt", "le", "gt", "ge"})
     for (const char *dt : {"f32", "bf16", "i32", "i1"}) {
       auto s = r.shape();
-      std::string text = "func @main(%x: " + t(dt, s) + ", %y: " + t(dt, s) + ", %p: " + t("i1", s) +
-                         ") -> (" + t("i1", s) + ", " + t(dt, s) + ") {\n" +
-                         "  %c = compare(%x, %y) {direction = \"" + dir + "\"} : " + t("i1", s) + "\n" +
-                         "  %n = not(%c) : " + t("i1", s) + "\n" +
-                         "  %a = and(%n, %p) : " + t("i1", s) + "\n" +
-                         "  %o = or(%a, %c) : " + t("i1", s) + "\n" +
-                         "  %z = select(%o, %x, %y) : " + t(dt, s) + "\n  return %o, %z\n}\n";
+      std::string text =
+          "func @main(%x: " + t(dt, s) + ", %y: " + t(dt, s) + ", %p: " + t("i1", s) + ") -> (" +
+          t("i1", s) + ", " + t(dt, s) + ") {\n" + "  %c = compare(%x, %y) {direction = \"" + dir +
+          "\"} : " + t("i1", s) + "\n" + "  %n = not(%c) : " + t("i1", s) + "\n" +
+          "  %a = and(%n, %p) : " + t("i1", s) + "\n" + "  %o = or(%a, %c) : " + t("i1", s) + "\n" +
+          "  %z = select(%o, %x, %y) : " + t(dt, s) + "\n  return %o, %z\n}\n";
       checkProgram(text);
     }
 }
@@ -182,7 +192,9 @@ TEST(Jit, Converts) {
     for (const char *to : dts) {
       auto s = r.shape();
       // Floats scaled to [-3e9, 3e9) so float→i32 saturates; i32 scaled to reach 2^24+.
-      std::string scale = std::string(from) == "i1" ? "" : std::string(from) == "i32" ? "3000017" : "3.0e9";
+      std::string scale = std::string(from) == "i1"    ? ""
+                          : std::string(from) == "i32" ? "3000017"
+                                                       : "3.0e9";
       std::string body = scale.empty()
                              ? "  %y = convert(%x) : " + t(to, s) + "\n"
                              : "  %k = constant() {value = " + scale + "} : " + t(from, s) + "\n" +
@@ -206,8 +218,8 @@ TEST(Jit, ConstantsAndIota) {
   for (const char *dt : {"f32", "bf16", "i32"}) {
     auto s = r.shape(1, 4);
     int64_t dim = r.uniform(0, (int64_t)s.size() - 1);
-    checkProgram("func @main() -> (" + t(dt, s) + ") {\n  %y = iota() {dim = " + std::to_string(dim) +
-                 "} : " + t(dt, s) + "\n  return %y\n}\n");
+    checkProgram("func @main() -> (" + t(dt, s) + ") {\n  %y = iota() {dim = " +
+                 std::to_string(dim) + "} : " + t(dt, s) + "\n  return %y\n}\n");
   }
 }
 
@@ -226,7 +238,8 @@ TEST(Jit, ShapeOps) {
     }
     // transpose by a random permutation
     std::vector<int64_t> perm(rank);
-    for (int i = 0; i < rank; ++i) perm[i] = i;
+    for (int i = 0; i < rank; ++i)
+      perm[i] = i;
     std::shuffle(perm.begin(), perm.end(), r.g);
     std::vector<int64_t> ts;
     std::string ps;
@@ -253,18 +266,18 @@ TEST(Jit, ShapeOps) {
     std::vector<int64_t> one = s;
     one[cd] = 1;
     int64_t n = 1;
-    for (auto d : s) n *= d;
-    std::string text = "func @main(%x: " + t(dt, s) + ", %z: " + t(dt, one) + ") -> (" + t(dt, bs) +
-                       ", " + t(dt, ts) + ", " + t(dt, ss) + ", " + t(dt, pads) + ", " + t(dt, cs) +
-                       ", " + t(dt, {n}) + ") {\n" +
-                       "  %b = broadcast_in_dim(%x) {dims = [" + dims + "]} : " + t(dt, bs) + "\n" +
-                       "  %t = transpose(%x) {perm = [" + ps + "]} : " + t(dt, ts) + "\n" +
-                       "  %s = slice(%x) {start = [" + sts + "], limit = [" + lis + "], stride = [" + sds +
-                       "]} : " + t(dt, ss) + "\n" +
-                       "  %p = pad(%x) {low = [" + los + "], high = [" + his + "], value = 7} : " + t(dt, pads) + "\n" +
-                       "  %c = concatenate(%x, %z, %x) {dim = " + std::to_string(cd) + "} : " + t(dt, cs) + "\n" +
-                       "  %r = reshape(%x) : " + t(dt, {n}) + "\n" +
-                       "  return %b, %t, %s, %p, %c, %r\n}\n";
+    for (auto d : s)
+      n *= d;
+    std::string text =
+        "func @main(%x: " + t(dt, s) + ", %z: " + t(dt, one) + ") -> (" + t(dt, bs) + ", " +
+        t(dt, ts) + ", " + t(dt, ss) + ", " + t(dt, pads) + ", " + t(dt, cs) + ", " + t(dt, {n}) +
+        ") {\n" + "  %b = broadcast_in_dim(%x) {dims = [" + dims + "]} : " + t(dt, bs) + "\n" +
+        "  %t = transpose(%x) {perm = [" + ps + "]} : " + t(dt, ts) + "\n" +
+        "  %s = slice(%x) {start = [" + sts + "], limit = [" + lis + "], stride = [" + sds +
+        "]} : " + t(dt, ss) + "\n" + "  %p = pad(%x) {low = [" + los + "], high = [" + his +
+        "], value = 7} : " + t(dt, pads) + "\n" +
+        "  %c = concatenate(%x, %z, %x) {dim = " + std::to_string(cd) + "} : " + t(dt, cs) + "\n" +
+        "  %r = reshape(%x) : " + t(dt, {n}) + "\n" + "  return %b, %t, %s, %p, %c, %r\n}\n";
     checkProgram(text);
   }
 }
@@ -294,8 +307,10 @@ TEST(Jit, Reductions) {
         std::vector<int64_t> rs;
         std::string dims;
         for (int i = 0; i < (int)s.size(); ++i) {
-          if (r.uniform(0, 1)) dims += (dims.empty() ? "" : ", ") + std::to_string(i);
-          else rs.push_back(s[i]);
+          if (r.uniform(0, 1))
+            dims += (dims.empty() ? "" : ", ") + std::to_string(i);
+          else
+            rs.push_back(s[i]);
         }
         checkProgram("func @main(%x: " + t(dt, s) + ") -> (" + t(dt, rs) + ") {\n  %y = " + op +
                          "(%x) {dims = [" + dims + "]} : " + t(dt, rs) + "\n  return %y\n}\n",
@@ -319,16 +334,17 @@ TEST(Jit, CumsumArgmax) {
       std::string ex = trial & 1 ? "true" : "false", rv = trial & 2 ? "true" : "false";
       std::vector<int64_t> as = s;
       as.erase(as.begin() + dim);
-      checkProgram("func @main(%x: " + t(dt, s) + ") -> (" + t(dt, s) + ", " + t("i32", as) + ") {\n" +
-                       "  %c = cumsum(%x) {dim = " + std::to_string(dim) + ", exclusive = " + ex +
-                       ", reverse = " + rv + "} : " + t(dt, s) + "\n" +
-                       "  %a = argmax(%x) {dim = " + std::to_string(dim) + "} : " + t("i32", as) + "\n" +
-                       "  return %c, %a\n}\n",
+      checkProgram("func @main(%x: " + t(dt, s) + ") -> (" + t(dt, s) + ", " + t("i32", as) +
+                       ") {\n" + "  %c = cumsum(%x) {dim = " + std::to_string(dim) +
+                       ", exclusive = " + ex + ", reverse = " + rv + "} : " + t(dt, s) + "\n" +
+                       "  %a = argmax(%x) {dim = " + std::to_string(dim) + "} : " + t("i32", as) +
+                       "\n" + "  return %c, %a\n}\n",
                    1e-5);
     }
   // Ties take the lowest index; NaN is the maximum and the first NaN wins.
   checkProgram("func @main() -> (i32[3]) {\n"
-               "  %c = constant() {value = [[1.0, 3.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, -1.0, -2.0, 2.0]]} : f32[3,4]\n"
+               "  %c = constant() {value = [[1.0, 3.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, "
+               "-1.0, -2.0, 2.0]]} : f32[3,4]\n"
                "  %z = constant() {value = 0.0} : f32[3,4]\n"
                "  %l = log(%c) : f32[3,4]\n"
                "  %m = compare(%c, %z) {direction = \"lt\"} : i1[3,4]\n"
@@ -351,14 +367,15 @@ TEST(Jit, OneHotTakeScatter) {
       std::vector<int64_t> os = ids;
       os.insert(os.begin() + oaxis, depth);
       // ids in [-8, 8): some negative, some past the end.
-      checkProgram("func @main(%tb: " + t(dt, table) + ", %ids: " + t("i32", ids) + ", %u: " + t(dt, rs) +
-                       ") -> (" + t(dt, rs) + ", " + t(dt, table) + ", " + t(dt, os) + ") {\n" +
-                       "  %g = take(%tb, %ids) {axis = " + std::to_string(axis) + "} : " + t(dt, rs) + "\n" +
-                       "  %s = scatter_add(%tb, %ids, %u) {axis = " + std::to_string(axis) + "} : " + t(dt, table) + "\n" +
-                       "  %o = one_hot(%ids) {depth = " + std::to_string(depth) + ", axis = " +
-                       std::to_string(oaxis) + "} : " + t(dt, os) + "\n" +
-                       "  return %g, %s, %o\n}\n",
-                   1e-5);
+      checkProgram(
+          "func @main(%tb: " + t(dt, table) + ", %ids: " + t("i32", ids) + ", %u: " + t(dt, rs) +
+              ") -> (" + t(dt, rs) + ", " + t(dt, table) + ", " + t(dt, os) + ") {\n" +
+              "  %g = take(%tb, %ids) {axis = " + std::to_string(axis) + "} : " + t(dt, rs) + "\n" +
+              "  %s = scatter_add(%tb, %ids, %u) {axis = " + std::to_string(axis) + "} : " +
+              t(dt, table) + "\n" + "  %o = one_hot(%ids) {depth = " + std::to_string(depth) +
+              ", axis = " + std::to_string(oaxis) + "} : " + t(dt, os) + "\n" +
+              "  return %g, %s, %o\n}\n",
+          1e-5);
     }
 }
 
@@ -367,8 +384,12 @@ TEST(Jit, DynamicSlices) {
     for (int off1 : {-1, 1, 4}) {
       std::string o0 = std::to_string(off0), o1 = std::to_string(off1);
       checkProgram("func @main(%x: f32[7,5], %u: f32[3,2]) -> (f32[3,2], f32[7,5], bf16[2,5]) {\n"
-                   "  %a = constant() {value = " + o0 + "} : i32[]\n"
-                   "  %b = constant() {value = " + o1 + "} : i32[]\n"
+                   "  %a = constant() {value = " +
+                   o0 +
+                   "} : i32[]\n"
+                   "  %b = constant() {value = " +
+                   o1 +
+                   "} : i32[]\n"
                    "  %s = dynamic_slice(%x, %a, %b) {sizes = [3, 2]} : f32[3,2]\n"
                    "  %d = dynamic_update_slice(%x, %u, %a, %b) : f32[7,5]\n"
                    "  %h = convert(%d) : bf16[7,5]\n"
@@ -400,9 +421,9 @@ TEST(Jit, EinsumLayouts) {
   };
   for (const Case &c : cases)
     for (const char *dt : {"f32", "bf16", "i32"}) {
-      std::string text = std::string("func @main(%a: ") + dt + c.a + ", %b: " + dt + c.b + ") -> (" + dt +
-                         c.out + ") {\n  %y = einsum(%a, %b) {spec = \"" + c.spec + "\"} : " + dt +
-                         c.out + "\n  return %y\n}\n";
+      std::string text = std::string("func @main(%a: ") + dt + c.a + ", %b: " + dt + c.b +
+                         ") -> (" + dt + c.out + ") {\n  %y = einsum(%a, %b) {spec = \"" + c.spec +
+                         "\"} : " + dt + c.out + "\n  return %y\n}\n";
       checkProgram(text, 1e-5);
     }
 }
@@ -472,7 +493,8 @@ void checkPartitioned(const std::string &text, double tol = 1e-5) {
   auto e = compile(*m);
   if (!e) return;
   std::vector<std::vector<Tensor>> args(mesh->numDevices());
-  for (int64_t d = 0; d < mesh->numDevices(); ++d) args[d] = inputs(f, 100 + d);
+  for (int64_t d = 0; d < mesh->numDevices(); ++d)
+    args[d] = inputs(f, 100 + d);
   std::vector<std::vector<Tensor>> want;
   try {
     want = simulateLocal(f, *mesh, args);
@@ -484,22 +506,39 @@ void checkPartitioned(const std::string &text, double tol = 1e-5) {
   ASSERT_EQ(got.size(), want.size()) << err;
   for (size_t d = 0; d < got.size(); ++d)
     for (size_t i = 0; i < got[d].size(); ++i)
-      expectClose(got[d][i], want[d][i], tol, "device " + std::to_string(d) + " result " + std::to_string(i));
+      expectClose(got[d][i], want[d][i], tol,
+                  "device " + std::to_string(d) + " result " + std::to_string(i));
 }
 
 TEST(JitPartitioned, AllCollectivesOn2x3Mesh) {
   for (const char *dt : {"f32", "bf16", "i32"}) {
     std::string T = dt;
     checkPartitioned("mesh @m = <[\"a\"=2, \"b\"=3]>\n"
-                     "func @main(%x: " + T + "[6,4,6]) -> (" + T + "[6,4,6], " + T + "[6,4,6], " + T + "[6,12,6], " +
-                     T + "[6,4,2], " + T + "[6,8,3], " + T + "[6,4,6], " + T + "[36,4,6], i32[]) attributes {partitioned = @m} {\n"
-                     "  %s = all_reduce(%x) {axes = [\"b\"], reduction = \"sum\"} : " + T + "[6,4,6]\n"
-                     "  %mx = all_reduce(%x) {axes = [\"b\", \"a\"], reduction = \"max\"} : " + T + "[6,4,6]\n"
-                     "  %g = all_gather(%x) {axes = [\"b\"], dim = 1} : " + T + "[6,12,6]\n"
-                     "  %r = reduce_scatter(%x) {axes = [\"b\"], dim = 2, reduction = \"sum\"} : " + T + "[6,4,2]\n"
-                     "  %t = all_to_all(%x) {axes = [\"a\"], split_dim = 2, concat_dim = 1} : " + T + "[6,8,3]\n"
-                     "  %p = collective_permute(%x) {axes = [\"a\", \"b\"], shift = 2} : " + T + "[6,4,6]\n"
-                     "  %g0 = all_gather(%x) {axes = [\"a\", \"b\"], dim = 0} : " + T + "[36,4,6]\n"
+                     "func @main(%x: " +
+                     T + "[6,4,6]) -> (" + T + "[6,4,6], " + T + "[6,4,6], " + T + "[6,12,6], " +
+                     T + "[6,4,2], " + T + "[6,8,3], " + T + "[6,4,6], " + T +
+                     "[36,4,6], i32[]) attributes {partitioned = @m} {\n"
+                     "  %s = all_reduce(%x) {axes = [\"b\"], reduction = \"sum\"} : " +
+                     T +
+                     "[6,4,6]\n"
+                     "  %mx = all_reduce(%x) {axes = [\"b\", \"a\"], reduction = \"max\"} : " +
+                     T +
+                     "[6,4,6]\n"
+                     "  %g = all_gather(%x) {axes = [\"b\"], dim = 1} : " +
+                     T +
+                     "[6,12,6]\n"
+                     "  %r = reduce_scatter(%x) {axes = [\"b\"], dim = 2, reduction = \"sum\"} : " +
+                     T +
+                     "[6,4,2]\n"
+                     "  %t = all_to_all(%x) {axes = [\"a\"], split_dim = 2, concat_dim = 1} : " +
+                     T +
+                     "[6,8,3]\n"
+                     "  %p = collective_permute(%x) {axes = [\"a\", \"b\"], shift = 2} : " +
+                     T +
+                     "[6,4,6]\n"
+                     "  %g0 = all_gather(%x) {axes = [\"a\", \"b\"], dim = 0} : " +
+                     T +
+                     "[36,4,6]\n"
                      "  %i = axis_index() {axis = \"b\"} : i32[]\n"
                      "  return %s, %mx, %g, %r, %t, %p, %g0, %i\n}\n");
   }
@@ -511,7 +550,8 @@ TEST(JitPartitioned, ShardedMatmulWithDynamicSlice) {
   checkPartitioned("mesh @m = <[\"x\"=2, \"y\"=2]>\n"
                    "func @main(%a: f32[8,6] {global = f32[8,12], sharding = <@m, [{}, {\"y\"}]>},\n"
                    "           %w: f32[6,5] {global = f32[12,5], sharding = <@m, [{\"y\"}, {}]>})\n"
-                   "    -> (f32[4,5] {global = f32[8,5], sharding = <@m, [{\"x\"}, {}]>}) attributes {partitioned = @m} {\n"
+                   "    -> (f32[4,5] {global = f32[8,5], sharding = <@m, [{\"x\"}, {}]>}) "
+                   "attributes {partitioned = @m} {\n"
                    "  %h = einsum(%a, %w) {spec = \"ij,jk->ik\"} : f32[8,5]\n"
                    "  %s = all_reduce(%h) {axes = [\"y\"], reduction = \"sum\"} : f32[8,5]\n"
                    "  %i = axis_index() {axis = \"x\"} : i32[]\n"
@@ -522,6 +562,44 @@ TEST(JitPartitioned, ShardedMatmulWithDynamicSlice) {
                    "  %g = gelu(%r) : f32[4,5]\n"
                    "  return %g\n}\n",
                    1e-4);
+}
+
+TEST(JitPartitioned, DeviceInterpreterWithRealCollectives) {
+  // --engine=interp under MPI runs each device alone with a Collectives object; here the
+  // in-memory one stands in for MPI, one thread per device, against the lockstep simulator.
+  auto m = parse(
+      "mesh @m = <[\"a\"=2, \"b\"=2]>\n"
+      "func @main(%x: bf16[4,6,4]) -> (bf16[4,12,4], bf16[4,6,2], bf16[4,12,2], bf16[4,6,4]) "
+      "attributes {partitioned = @m} {\n"
+      "  %g = all_gather(%x) {axes = [\"b\"], dim = 1} : bf16[4,12,4]\n"
+      "  %r = reduce_scatter(%x) {axes = [\"a\"], dim = 2, reduction = \"sum\"} : bf16[4,6,2]\n"
+      "  %t = all_to_all(%x) {axes = [\"b\", \"a\"], split_dim = 2, concat_dim = 1} : "
+      "bf16[4,24,1]\n"
+      "  %u = reshape(%t) : bf16[4,12,2]\n"
+      "  %s = all_reduce(%x) {axes = [\"a\", \"b\"], reduction = \"sum\"} : bf16[4,6,4]\n"
+      "  return %g, %r, %u, %s\n}\n");
+  ASSERT_TRUE(m);
+  const Func &f = *m->main();
+  const Mesh &mesh = m->meshes[0];
+  std::vector<std::vector<Tensor>> args(4);
+  for (int d = 0; d < 4; ++d)
+    args[d] = inputs(f, 7 + d);
+  auto want = simulateLocal(f, mesh, args);
+  InMemoryWorld world(mesh, 60);
+  std::vector<std::vector<Tensor>> got(4);
+  std::vector<std::thread> threads;
+  for (int d = 0; d < 4; ++d)
+    threads.emplace_back([&, d] {
+      auto c = world.device(d);
+      got[d] = interpretOnDevice(f, mesh, d, args[d], *c);
+    });
+  for (auto &t : threads)
+    t.join();
+  ASSERT_FALSE(world.failed()) << world.failure();
+  for (int d = 0; d < 4; ++d)
+    for (size_t i = 0; i < want[d].size(); ++i)
+      expectClose(got[d][i], want[d][i], 0,
+                  "device " + std::to_string(d) + " result " + std::to_string(i));
 }
 
 TEST(JitPartitioned, InMemoryTimeoutEndsInsteadOfHanging) {
@@ -567,11 +645,28 @@ TEST(JitCache, SecondRunCompilesNothing) {
     EXPECT_EQ(jit->compiledCount(), run == 0 ? 1 : 0);
     EXPECT_EQ(jit->cachedCount(), run == 0 ? 0 : 1);
     auto got = e->runTensors(args);
-    if (run == 0) first = got;
-    else expectClose(got[0], first[0], 0, "cached result");
+    if (run == 0)
+      first = got;
+    else
+      expectClose(got[0], first[0], 0, "cached result");
+  }
+  // A damaged cache entry is rebuilt, not linked.
+  for (const auto &entry : std::filesystem::directory_iterator(dir)) {
+    std::ofstream(entry.path(), std::ios::binary | std::ios::trunc) << "not an object file";
+  }
+  {
+    JitOptions o;
+    o.cacheDir = dir;
+    std::string err;
+    std::shared_ptr<Jit> jit = Jit::create(o, &err);
+    auto e = compile(*m, jit);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(jit->compiledCount(), 1);
+    expectClose(e->runTensors(args)[0], first[0], 0, "rebuilt result");
   }
   // A different program is a different key.
-  auto m2 = parse("func @main(%x: f32[4]) -> (f32[4]) {\n  %y = exp(%x) : f32[4]\n  return %y\n}\n");
+  auto m2 =
+      parse("func @main(%x: f32[4]) -> (f32[4]) {\n  %y = exp(%x) : f32[4]\n  return %y\n}\n");
   JitOptions o;
   o.cacheDir = dir;
   std::string err;

@@ -76,7 +76,7 @@ TEST_F(NpyTest, RoundTripsEveryDType) {
       Tensor(TensorType(DType::I32, {0, 3}), {}),
   };
   for (size_t i = 0; i < cases.size(); ++i) {
-    std::string p = path("t" + std::to_string(i) + ".npy"), err;
+    std::string p = path(std::to_string(i).append(".npy")), err;
     ASSERT_TRUE(writeNpy(p, cases[i], &err)) << err;
     Tensor back;
     ASSERT_TRUE(readNpy(p, &back, &err)) << err;
@@ -138,6 +138,8 @@ TEST_F(NpyTest, ReadsNumPyFilesIncludingF8AndI8) {
 TEST_F(NpyTest, DamagedFilesGiveClearErrors) {
   const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }";
   EXPECT_TRUE(contains(error(path("missing.npy")), "cannot open"));
+  fs::create_directory(path("dir.npy"));
+  EXPECT_TRUE(contains(error(path("dir.npy")), "is a directory"));
   EXPECT_TRUE(contains(error(writeRaw("empty.npy", "")), "bad magic"));
   EXPECT_TRUE(contains(error(writeRaw("magic.npy", "PK\x03\x04 not numpy at all")), "bad magic"));
   EXPECT_TRUE(

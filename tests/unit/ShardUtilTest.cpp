@@ -9,14 +9,14 @@ using namespace partita;
 namespace {
 Mesh mesh2x2() {
   Mesh m;
-  m.name = "m";
+  m.name = std::string(1, 'm');
   m.axes = {{"a", 2}, {"b", 2}};
   return m;
 }
 Sharding sharding(std::vector<std::vector<std::string>> dims,
                   std::vector<std::string> unreduced = {}) {
   Sharding s;
-  s.mesh = "m";
+  s.mesh = std::string(1, 'm');
   s.dims = std::move(dims);
   s.unreduced = std::move(unreduced);
   return s;

@@ -24,7 +24,7 @@ Tensor F(std::vector<int64_t> s, std::vector<double> v) { return Tensor(ty(DType
 
 Sharding sh(std::vector<std::vector<std::string>> dims, std::vector<std::string> unreduced = {}) {
   Sharding s;
-  s.mesh = "m";
+  s.mesh = std::string(1, 'm');
   s.dims = std::move(dims);
   s.unreduced = std::move(unreduced);
   return s;
@@ -32,7 +32,7 @@ Sharding sh(std::vector<std::vector<std::string>> dims, std::vector<std::string>
 
 Mesh mesh(std::vector<MeshAxis> axes) {
   Mesh m;
-  m.name = "m";
+  m.name = std::string(1, 'm');
   m.axes = std::move(axes);
   return m;
 }

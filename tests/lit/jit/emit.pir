@@ -1,0 +1,18 @@
+// --emit-llvm writes the optimized module: one entry point, the fused gelu(x + b) loop
+// vectorized for this CPU; --emit-obj writes a non-empty object file.
+// RUN: partita-run %s --no-cache --emit-llvm %t.ll --emit-obj %t.o | FileCheck %s
+// RUN: FileCheck %s --check-prefix=IR < %t.ll
+// RUN: test -s %t.o
+// CHECK: result0: f32[4,64]
+// IR: define void @partita_entry(ptr
+// IR: fmul <{{[0-9]+}} x float>
+// RUN: not partita-run %s --engine=llvm 2>&1 | FileCheck %s --check-prefix=ENGINE
+// ENGINE: partita-run: error: --engine must be jit or interp, got 'llvm'
+// RUN: not partita-run %s --timeout 0 2>&1 | FileCheck %s --check-prefix=TIMEOUT
+// TIMEOUT: partita-run: error: --timeout needs a positive number of seconds, got '0'
+func @main(%x: f32[4,64], %b: f32[64]) -> (f32[4,64]) {
+  %bb = broadcast_in_dim(%b) {dims = [1]} : f32[4,64]
+  %s = add(%x, %bb) : f32[4,64]
+  %g = gelu(%s) : f32[4,64]
+  return %g
+}
