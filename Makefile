@@ -30,7 +30,7 @@ run: build
 # Every test: the release build's full suite, then unit, lit and fuzz tests under ASan+UBSan.
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L sanitize
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|sanitize'
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
