@@ -9,13 +9,18 @@
 //   - floats with an exponent sign (`1e+20`, as std::to_chars writes them);
 //   - a sharding of a scalar, `<@m, []>`, and a mesh without axes, `<[]>`;
 //   - `return` without values, for a function with no results;
-//   - value names made of `[A-Za-z0-9_.]` in any order (passes may name values `v.1`).
+//   - value names made of `[A-Za-z0-9_.]` in any order (passes may name values `v.1`);
+//   - an MLIR-style trailing location on an op or an argument, `loc("model.cpp":12:7)` (or
+//     `loc(unknown)`), which replaces the .pir position as the op's or argument's location
+//     (attributes and shardings included), so diagnostics point at the original source.
 // Errors at the end of the input point just past the last token, so a trailing newline or
 // comment does not move them.
 #include "ir/Parser.h"
 
 #include <charconv>
+#include <climits>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace partita {
@@ -601,6 +606,12 @@ private:
       std::optional<Sharding> sh;
       if (!expect(Tok::Colon) || !parseType(t)) return false;
       if (tok_.kind == Tok::LBrace && !parseAttrDict(attrs, &sh)) return false;
+      std::optional<Loc> src;
+      if (!parseTrailingLoc(src)) return false;
+      if (src) {
+        l = *src;
+        relocate(attrs, sh, l);
+      }
       Value *v = f->addArg(name, std::move(t), l);
       v->sharding = std::move(sh);
       f->argAttrs.back() = std::move(attrs);
@@ -646,6 +657,57 @@ private:
     return true;
   }
 
+  // An optional `loc("file":line:col)` or `loc(unknown)` after an op or an argument; `out`
+  // stays empty for `unknown` and when there is none.
+  bool parseTrailingLoc(std::optional<Loc> &out) {
+    if (!isKeyword("loc")) return true;
+    advance();
+    if (!expect(Tok::LParen)) return false;
+    if (isKeyword("unknown")) {
+      advance();
+      return expect(Tok::RParen);
+    }
+    if (tok_.kind != Tok::String)
+      return unexpected("a location such as loc(\"model.cpp\":12:7) or loc(unknown)");
+    Loc fileLoc = here();
+    std::string file = tok_.str;
+    if (file.empty()) return fail(fileLoc, "the file name of a location is empty");
+    // Diagnostics print the name as it is: it must not break their one-line form.
+    for (unsigned char c : file)
+      if (c < 0x20 || c == 0x7f)
+        return fail(fileLoc, "the file name of a location contains a control character");
+    advance();
+    int64_t pos[2];
+    for (int k = 0; k < 2; ++k) {
+      if (!expect(Tok::Colon)) return false;
+      Loc numLoc = here();
+      if (!parseInt(pos[k])) return false;
+      if (pos[k] < 1 || pos[k] > INT_MAX)
+        return fail(numLoc, std::string("the ") + (k ? "column" : "line") +
+                                " of a location must be between 1 and " + std::to_string(INT_MAX));
+    }
+    if (!expect(Tok::RParen)) return false;
+    auto &shared = importedFiles_[file];
+    if (!shared) shared = std::make_shared<const std::string>(file);
+    out = Loc{shared, (int)pos[0], (int)pos[1], true};
+    return true;
+  }
+
+  // Gives attributes and the sharding of an op or argument with a `loc(...)` that location,
+  // so the verifier's errors about them point at the source as well.
+  static void relocate(Attr &a, const Loc &l) {
+    a.loc = l;
+    for (Sharding &s : a.sharding)
+      s.loc = l;
+    for (Attr &x : a.list)
+      relocate(x, l);
+  }
+  static void relocate(AttrDict &attrs, std::optional<Sharding> &sh, const Loc &l) {
+    for (auto &[name, a] : attrs)
+      relocate(a, l);
+    if (sh) sh->loc = l;
+  }
+
   bool parseUse(Func &f, Value *&v) {
     if (tok_.kind != Tok::ValueName) return unexpected(spelling(Tok::ValueName));
     v = f.lookup(tok_.str);
@@ -687,6 +749,12 @@ private:
     if (tok_.kind == Tok::LBrace && !parseAttrDict(op->attrs, &sh)) return false;
     TensorType t;
     if (!expect(Tok::Colon) || !parseType(t)) return false;
+    std::optional<Loc> src;
+    if (!parseTrailingLoc(src)) return false;
+    if (src) {
+      l = op->loc = *src;
+      relocate(op->attrs, sh, l);
+    }
     op->result = f.newValue(name, std::move(t), l);
     op->result->def = op.get();
     op->result->sharding = std::move(sh);
@@ -700,6 +768,8 @@ private:
   Token tok_;
   // Declared names, so that duplicate checks stay cheap in huge modules.
   std::set<std::string> meshNames_, funcNames_;
+  // File names of `loc(...)`s, shared by every location that names them.
+  std::map<std::string, std::shared_ptr<const std::string>> importedFiles_;
 };
 
 } // namespace

@@ -1,6 +1,8 @@
 // The canonical text form (spec section 1): meshes, a blank line, then functions separated
 // by blank lines; attributes sorted by name with `sharding` in its sorted place. Everything
-// printed here parses back to the same module, so printing is idempotent.
+// printed here parses back to the same module, so printing is idempotent. Ops and arguments
+// whose location was imported (a frontend's source line) end in `loc("file":line:col)`;
+// positions in a .pir file are never printed, so plain modules print as they always did.
 #include "ir/Printer.h"
 
 #include <algorithm>
@@ -100,13 +102,23 @@ std::string meshStr(const Mesh &m) {
   return s + "]>";
 }
 
+// ` loc("file":12:7)` for an imported location, else nothing. File names the parser would
+// refuse (empty, control characters) are left out rather than printed unparseable.
+std::string locStr(const Loc &l) {
+  if (!l.imported || !l.known() || l.col < 1 || !l.file || l.file->empty()) return "";
+  for (unsigned char c : *l.file)
+    if (c < 0x20 || c == 0x7f) return "";
+  return " loc(" + quote(*l.file) + ":" + std::to_string(l.line) + ":" + std::to_string(l.col) +
+         ")";
+}
+
 void printFunc(const Func &f, std::ostream &os) {
   os << "func @" << f.name << "(";
   for (size_t i = 0; i < f.args.size(); ++i) {
     const Value *a = f.args[i];
     static const AttrDict kNone;
     os << (i ? ", " : "") << "%" << a->name << ": " << a->type.str()
-       << attrDictStr(i < f.argAttrs.size() ? f.argAttrs[i] : kNone, a->sharding);
+       << attrDictStr(i < f.argAttrs.size() ? f.argAttrs[i] : kNone, a->sharding) << locStr(a->loc);
   }
   os << ") -> (";
   for (size_t i = 0; i < f.results.size(); ++i)
@@ -116,7 +128,7 @@ void printFunc(const Func &f, std::ostream &os) {
   if (!f.attrs.empty()) os << " attributes" << attrDictStr(f.attrs, std::nullopt);
   os << " {\n";
   for (const auto &op : f.ops)
-    os << "  " << printOp(*op) << "\n";
+    os << "  " << printOp(*op) << locStr(op->loc) << "\n";
   os << "  return";
   for (size_t i = 0; i < f.returns.size(); ++i)
     os << (i ? ", %" : " %") << f.returns[i]->name;

@@ -11,7 +11,7 @@ namespace partita {
 
 void printModule(const Module &m, std::ostream &os);
 std::string printModule(const Module &m);
-std::string printOp(const Op &op);       // one statement without indentation or newline
+std::string printOp(const Op &op);       // one statement without indentation, newline or loc
 std::string printAttr(const Attr &a);
 
 } // namespace partita

@@ -37,6 +37,11 @@ struct TensorType {
 struct Loc {
   std::shared_ptr<const std::string> file;
   int line = 0, col = 0;
+  // True for a position the IR carries from elsewhere (a frontend's source line, or a
+  // `loc("file":line:col)` read from the text) rather than the op's place in the .pir file
+  // being parsed. The printer writes these as `loc(...)`, so they survive the text format
+  // and diagnostics keep pointing at the user's source.
+  bool imported = false;
   std::string str() const; // "file:line:col" (or "<unknown>")
   bool known() const { return line > 0; }
 };

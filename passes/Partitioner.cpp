@@ -1,8 +1,9 @@
 // spmd-partition: turns a propagated module into ONE per-device program (spec section 4),
 // as GSPMD does. For every op it picks the factor sharding of its computation by cost
-// (bytes the reshards and the op's own collectives move, then local work), reshards the
-// operands to it, emits the local op (with masks for padding and offsets where the op
-// depends on global positions) and leaves the result in that sharding, with reductions
+// (bytes the reshards and the op's own collectives put on the wire, then local work),
+// reshards the operands to it, emits the local op (with masks for padding, offsets where the
+// op depends on global positions, and halo exchanges where slice, pad or concatenate change
+// a split dimension) and leaves the result in that sharding, with reductions
 // pending when summed factors were split. Consumers reshard lazily to what they need, so
 // a pending sum becomes a reduce_scatter when the consumer wants the result split.
 // Nothing here iterates over devices: program size and build time are independent of the
@@ -62,7 +63,7 @@ public:
     for (size_t i = 0; i < f_.returns.size(); ++i) {
       Value *r = f_.returns[i];
       FuncResult fr = f_.results[i];
-      Sharding s = fr.sharding ? *fr.sharding
+      Sharding s = fr.sharding   ? *fr.sharding
                    : r->sharding ? *r->sharding
                                  : Sharding::replicatedOf(mesh_.name, r->type.rank());
       s.unreduced.clear();
@@ -99,7 +100,8 @@ private:
   }
 
   static ShardState targetOf(const Value *v, const Mesh &mesh) {
-    if (!v->sharding) return ShardState{std::vector<std::vector<std::string>>(v->type.rank()), {}, ReduceKind::Sum};
+    if (!v->sharding)
+      return ShardState{std::vector<std::vector<std::string>>(v->type.rank()), {}, ReduceKind::Sum};
     return ShardState{v->sharding->dims, {}, ReduceKind::Sum};
   }
 
@@ -112,8 +114,9 @@ private:
     if (it != cache_.end()) return it->second;
     ReshardResult r = reshard(ctx_.get(), mesh_, l.v, orig->type, l.st, want);
     if (r.replicatedAll)
-      diags_.warning(loc, "resharding %" + orig->name + " (" + orig->type.str() + ") from " + stateStr(l.st) + " to " +
-                              stateStr(want) + " goes through full replication: " +
+      diags_.warning(loc, "resharding %" + orig->name + " (" + orig->type.str() + ") from " +
+                              stateStr(l.st) + " to " + stateStr(want) +
+                              " goes through full replication: " +
                               std::to_string(orig->type.bytes()) + " bytes per device");
     cache_[key] = r.value;
     return r.value;
@@ -142,7 +145,8 @@ private:
     }
   }
 
-  std::optional<Plan> evaluate(const Op &op, const OpRule &rule, const std::vector<std::vector<std::string>> &fa) {
+  std::optional<Plan> evaluate(const Op &op, const OpRule &rule,
+                               const std::vector<std::vector<std::string>> &fa) {
     Plan p;
     p.factors = fa;
     for (size_t k = 0; k < op.operands.size(); ++k) {
@@ -157,7 +161,9 @@ private:
       if (fa[f].empty()) continue;
       FactorKind k = rule.kind[f];
       if (k == FactorKind::Sum || k == FactorKind::Max || k == FactorKind::Min) {
-        ReduceKind rk = k == FactorKind::Sum ? ReduceKind::Sum : k == FactorKind::Max ? ReduceKind::Max : ReduceKind::Min;
+        ReduceKind rk = k == FactorKind::Sum   ? ReduceKind::Sum
+                        : k == FactorKind::Max ? ReduceKind::Max
+                                               : ReduceKind::Min;
         if (kind && *kind != rk) return std::nullopt;
         kind = rk;
         p.result.pending.insert(p.result.pending.end(), fa[f].begin(), fa[f].end());
@@ -165,49 +171,68 @@ private:
     }
     if (kind) p.result.kind = *kind;
     std::sort(p.result.pending.begin(), p.result.pending.end(),
-              [&](const std::string &a, const std::string &b) { return mesh_.axisIndex(a) < mesh_.axisIndex(b); });
+              [&](const std::string &a, const std::string &b) {
+                return mesh_.axisIndex(a) < mesh_.axisIndex(b);
+              });
     TensorType localResult = ctx_->localType(op.type(), p.result);
     // Collectives the op's own lowering adds when its special factor is split.
     if (op.opcode == Opcode::Argmax || op.opcode == Opcode::Cumsum) {
       int f = rule.operand[0][op.getInt("dim")].empty() ? -1 : rule.operand[0][op.getInt("dim")][0];
       if (f >= 0 && !fa[f].empty()) {
         int64_t n = mesh_.groupSize(fa[f]);
-        internal = op.opcode == Opcode::Argmax ? 8.0 * localResult.numElements()
-                                               : 4.0 * n * localResult.numElements() / localResult.shape[op.getInt("dim")];
+        // argmax: two all_reduces of the local result; cumsum: an all_gather of the totals.
+        internal =
+            op.opcode == Opcode::Argmax
+                ? 2 * wireBytes(Opcode::AllReduce, 4 * localResult.numElements(), n)
+                : wireBytes(Opcode::AllGather,
+                            4 * localResult.numElements() / localResult.shape[op.getInt("dim")], n);
       }
     }
-    if (op.opcode == Opcode::Constant && op.attr("value") && op.attr("value")->kind == Attr::Kind::List) {
+    if (hasSplitWindow(rule, p)) {
+      Windowed w = windowed(op, rule, p, std::vector<Value *>(op.operands.size()), true);
+      if (w.depth > kMaxHaloDepth) return std::nullopt; // its window-free variant gathers
+      internal += w.wire;
+    }
+    if (op.opcode == Opcode::Constant && op.attr("value") &&
+        op.attr("value")->kind == Attr::Kind::List) {
       for (const auto &d : p.result.dims)
         if (!d.empty()) return std::nullopt; // a literal is materialized whole, then sliced
     }
     double comm = internal;
     for (size_t k = 0; k < op.operands.size(); ++k) {
       const Local &l = local_.at(op.operands[k]);
-      comm += reshard(nullptr, mesh_, nullptr, op.operands[k]->type, l.st, p.operands[k]).bytes;
+      if (cache_.count({op.operands[k], p.operands[k].key()}))
+        continue; // already resharded that way
+      comm += reshard(nullptr, mesh_, nullptr, op.operands[k]->type, l.st, p.operands[k]).wire;
     }
-    comm += reshard(nullptr, mesh_, nullptr, op.type(), p.result, targetOf(op.result, mesh_)).bytes;
+    comm += reshard(nullptr, mesh_, nullptr, op.type(), p.result, targetOf(op.result, mesh_)).wire;
     // Local work breaks ties between equally cheap plans, favouring split computation.
     double work = (double)localResult.bytes();
-    for (size_t k = 0; k < op.operands.size(); ++k) work += (double)ctx_->localType(op.operands[k]->type, p.operands[k]).bytes();
+    for (size_t k = 0; k < op.operands.size(); ++k)
+      work += (double)ctx_->localType(op.operands[k]->type, p.operands[k]).bytes();
     p.cost = comm + 1e-3 * work;
     return p;
   }
 
   Plan choosePlan(const Op &op, const OpRule &rule) {
     std::vector<std::vector<std::vector<std::string>>> cands;
-    auto project = [&](const std::vector<std::vector<std::string>> &dims, const std::vector<std::vector<int>> &df) {
+    auto project = [&](const std::vector<std::vector<std::string>> &dims,
+                       const std::vector<std::vector<int>> &df) {
       std::vector<std::vector<std::string>> fa;
       projectToFactors(dims, df, rule, mesh_, fa);
       sanitize(rule, fa);
       return fa;
     };
-    auto merge = [&](std::vector<std::vector<std::string>> base, const std::vector<std::vector<std::string>> &more) {
+    auto merge = [&](std::vector<std::vector<std::string>> base,
+                     const std::vector<std::vector<std::string>> &more) {
       std::set<std::string> used;
-      for (const auto &a : base) used.insert(a.begin(), a.end());
+      for (const auto &a : base)
+        used.insert(a.begin(), a.end());
       for (int f = 0; f < rule.numFactors(); ++f) {
         if (!base[f].empty() || more[f].empty()) continue;
         bool clash = false;
-        for (const auto &a : more[f]) clash |= used.count(a) > 0;
+        for (const auto &a : more[f])
+          clash |= used.count(a) > 0;
         if (clash) continue;
         base[f] = more[f];
         used.insert(more[f].begin(), more[f].end());
@@ -216,10 +241,12 @@ private:
     };
     auto resultFa = project(targetOf(op.result, mesh_).dims, rule.result);
     std::vector<std::vector<std::vector<std::string>>> operandFa;
-    for (size_t k = 0; k < op.operands.size(); ++k) operandFa.push_back(project(local_.at(op.operands[k]).st.dims, rule.operand[k]));
+    for (size_t k = 0; k < op.operands.size(); ++k)
+      operandFa.push_back(project(local_.at(op.operands[k]).st.dims, rule.operand[k]));
     cands.push_back(resultFa);
     auto all = resultFa;
-    for (const auto &o : operandFa) all = merge(all, o);
+    for (const auto &o : operandFa)
+      all = merge(all, o);
     cands.push_back(all);
     for (size_t k = 0; k < operandFa.size(); ++k) {
       cands.push_back(operandFa[k]);
@@ -228,6 +255,15 @@ private:
         if (j != k) mk = merge(mk, operandFa[j]);
       cands.push_back(mk);
       cands.push_back(merge(mk, resultFa));
+    }
+    // Each candidate also without its window splits: gathering an extent-changing dimension
+    // whole can beat exchanging halos (large halos, or a result wanted whole anyway).
+    for (size_t i = 0, n = cands.size(); i < n; ++i) {
+      auto c = cands[i];
+      bool any = false;
+      for (int f = 0; f < rule.numFactors(); ++f)
+        if (rule.kind[f] == FactorKind::Window && !c[f].empty()) c[f].clear(), any = true;
+      if (any) cands.push_back(c);
     }
     cands.push_back(std::vector<std::vector<std::string>>(rule.numFactors()));
     std::optional<Plan> best;
@@ -254,7 +290,8 @@ private:
     }
     Plan p = choosePlan(op, *rule);
     std::vector<Value *> in;
-    for (size_t k = 0; k < op.operands.size(); ++k) in.push_back(get(op.operands[k], p.operands[k], op.loc));
+    for (size_t k = 0; k < op.operands.size(); ++k)
+      in.push_back(get(op.operands[k], p.operands[k], op.loc));
     Value *out = lower(op, *rule, p, in);
     local_[op.result] = {out, p.result};
     return true;
@@ -264,7 +301,8 @@ private:
   std::vector<std::string> axesAt(const OpRule &rule, const Plan &p, int k, int d) const {
     const auto &fs = k < 0 ? rule.result[d] : rule.operand[k][d];
     std::vector<std::string> out;
-    for (int f : fs) out.insert(out.end(), p.factors[f].begin(), p.factors[f].end());
+    for (int f : fs)
+      out.insert(out.end(), p.factors[f].begin(), p.factors[f].end());
     return out;
   }
 
@@ -288,13 +326,166 @@ private:
     Value *off = broadcastScalar(c.shardOffset(axes, chunk), it);
     Value *shifted = c.b.create(Opcode::Sub, {ids, off}, {}, it, ids->name + ".local");
     Value *lim = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(size)}}, it, "cst");
-    Value *ok = c.b.create(Opcode::Compare, {ids, lim}, {{"direction", Attr::ofString("lt")}}, pt, "inrange");
+    Value *ok = c.b.create(Opcode::Compare, {ids, lim}, {{"direction", Attr::ofString("lt")}}, pt,
+                           "inrange");
     Value *neg = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(-1)}}, it, "cst");
     return c.b.create(Opcode::Select, {ok, shifted, neg}, {}, it, ids->name + ".local");
   }
 
+  bool hasSplitWindow(const OpRule &rule, const Plan &p) const {
+    for (int f = 0; f < rule.numFactors(); ++f)
+      if (rule.kind[f] == FactorKind::Window && !p.factors[f].empty()) return true;
+    return false;
+  }
+
+  struct Windowed {
+    Value *v = nullptr;
+    double wire = 0;
+    int64_t depth = 0; // the deepest halo, in neighbour shards
+  };
+
+  // slice, pad and concatenate with a split extent-changing dimension: the result stays split
+  // the same way, and each device builds its cells from its own shard plus halos from its
+  // neighbours (haloWindow), masking the cells that come from outside the operand. With
+  // `dry` nothing is emitted and only the cost is returned (in[] may be null then).
+  Windowed windowed(const Op &op, const OpRule &rule, const Plan &p, std::vector<Value *> in,
+                    bool dry) {
+    Windowed r;
+    SpmdContext *c = dry ? nullptr : ctx_.get();
+    const TensorType &g = op.type();
+    const int rank = g.rank();
+    auto splitAt = [&](int d) {
+      int f = factorAt(rule, -1, d);
+      return f >= 0 && rule.kind[f] == FactorKind::Window ? p.factors[f]
+                                                          : std::vector<std::string>{};
+    };
+    auto window = [&](Value *x, TensorType &t, const HaloWindow &w) {
+      HaloResult h = haloWindow(c, mesh_, x, t, w);
+      r.wire += h.wire;
+      r.depth = std::max(r.depth, h.depth);
+      t.shape[w.dim] = w.size;
+      return h.value;
+    };
+    auto fill = [&](Value *x, const TensorType &t, int d, const HaloWindow &w, double value) {
+      if (dry) return x;
+      Value *mask = windowMask(*c, t.shape, d, w.axes, w.a, w.b, w.validLo, w.validHi);
+      if (!mask) return x;
+      Attr va = isFloat(t.dtype) ? Attr::ofFloat(value) : Attr::ofInt((int64_t)value);
+      Value *cst = c->b.create(Opcode::Constant, {}, {{"value", va}}, t, "cst");
+      return c->b.create(Opcode::Select, {mask, x, cst}, {}, t, x->name + ".masked");
+    };
+    std::vector<TensorType> lt;
+    for (size_t k = 0; k < op.operands.size(); ++k)
+      lt.push_back(ctx_->localType(op.operands[k]->type, p.operands[k]));
+    const std::string &name = op.result->name;
+    switch (op.opcode) {
+    case Opcode::Slice: {
+      auto start = op.getInts("start"), limit = op.getInts("limit");
+      auto stride = op.hasAttr("stride") ? op.getInts("stride") : std::vector<int64_t>(rank, 1);
+      Value *x = in[0];
+      TensorType t = lt[0];
+      for (int d = 0; d < rank; ++d) {
+        auto axes = splitAt(d);
+        int64_t din = op.operands[0]->type.shape[d];
+        if (axes.empty()) {
+          if (t.shape[d] != din)
+            start[d] = 0, limit[d] = t.shape[d], stride[d] = 1; // split pass-through
+          continue;
+        }
+        int64_t cout = ceilDiv(g.shape[d], mesh_.groupSize(axes)), st = stride[d];
+        HaloWindow w;
+        w.dim = d;
+        w.global = din;
+        w.from = p.operands[0].dims[d];
+        w.axes = axes;
+        w.a = start[d];
+        w.b = cout * st;
+        w.size = (cout - 1) * st + 1;
+        w.validLo = start[d];
+        w.validHi = start[d] + (g.shape[d] - 1) * st + 1;
+        x = window(x, t, w);
+        start[d] = 0;
+        limit[d] = w.size;
+      }
+      if (dry) return r;
+      bool identity = true;
+      for (int d = 0; d < rank; ++d)
+        identity &= start[d] == 0 && limit[d] == t.shape[d] && stride[d] == 1;
+      if (identity) return {x, r.wire, r.depth};
+      AttrDict attrs{{"start", Attr::ofInts(start)}, {"limit", Attr::ofInts(limit)}};
+      bool strided = false;
+      for (int64_t st : stride)
+        strided |= st != 1;
+      if (strided) attrs["stride"] = Attr::ofInts(stride);
+      r.v = c->b.create(Opcode::Slice, {x}, attrs, c->localType(g, p.result), name);
+      return r;
+    }
+    case Opcode::Pad: {
+      auto low = op.getInts("low"), high = op.getInts("high");
+      double value = op.attr("value") ? op.attr("value")->asDouble() : 0.0;
+      Value *x = in[0];
+      TensorType t = lt[0];
+      for (int d = 0; d < rank; ++d) {
+        auto axes = splitAt(d);
+        if (axes.empty()) continue;
+        HaloWindow w;
+        w.dim = d;
+        w.global = op.operands[0]->type.shape[d];
+        w.from = p.operands[0].dims[d];
+        w.axes = axes;
+        w.a = -low[d];
+        w.b = w.size = ceilDiv(g.shape[d], mesh_.groupSize(axes));
+        w.validLo = 0;
+        w.validHi = w.global;
+        x = fill(window(x, t, w), t, d, w, value);
+        low[d] = high[d] = 0;
+      }
+      if (dry) return r;
+      bool any = false;
+      for (int d = 0; d < rank; ++d)
+        any |= low[d] != 0 || high[d] != 0;
+      if (!any) return {x, r.wire, r.depth};
+      AttrDict attrs = op.attrs;
+      attrs["low"] = Attr::ofInts(low);
+      attrs["high"] = Attr::ofInts(high);
+      r.v = c->b.create(Opcode::Pad, {x}, attrs, c->localType(g, p.result), name);
+      return r;
+    }
+    case Opcode::Concatenate: {
+      int d = (int)op.getInt("dim");
+      auto axes = splitAt(d);
+      int64_t cout = ceilDiv(g.shape[d], mesh_.groupSize(axes)), at = 0;
+      Value *acc = nullptr;
+      for (size_t k = 0; k < op.operands.size(); ++k) {
+        HaloWindow w;
+        w.dim = d;
+        w.global = op.operands[k]->type.shape[d];
+        w.from = p.operands[k].dims[d];
+        w.axes = axes;
+        w.a = -at;
+        w.b = w.size = cout;
+        w.validLo = 0;
+        w.validHi = w.global;
+        at += w.global;
+        TensorType t = lt[k];
+        Value *win = window(in[k], t, w);
+        if (dry) continue;
+        // Cells outside this operand's range keep what the operands before it put there.
+        Value *mask =
+            acc ? windowMask(*c, t.shape, d, w.axes, w.a, w.b, w.validLo, w.validHi) : nullptr;
+        acc = !acc ? win : mask ? c->b.create(Opcode::Select, {mask, win, acc}, {}, t, name) : win;
+      }
+      r.v = acc;
+      return r;
+    }
+    default:
+      return r;
+    }
+  }
+
   static double identityOf(FactorKind k, Opcode code) {
-    if (k == FactorKind::Max || code == Opcode::Argmax) return -std::numeric_limits<double>::infinity();
+    if (k == FactorKind::Max || code == Opcode::Argmax)
+      return -std::numeric_limits<double>::infinity();
     if (k == FactorKind::Min) return std::numeric_limits<double>::infinity();
     return 0;
   }
@@ -310,14 +501,17 @@ private:
         if (!uneven(rule, p, f)) continue;
         FactorKind fk = rule.kind[f];
         bool reduces = fk == FactorKind::Sum || fk == FactorKind::Max || fk == FactorKind::Min ||
-                       (fk == FactorKind::Special && (op.opcode == Opcode::Argmax || op.opcode == Opcode::Cumsum));
-        if (!reduces || op.opcode == Opcode::Take || (op.opcode == Opcode::ScatterAdd && k == 1)) continue;
+                       (fk == FactorKind::Special &&
+                        (op.opcode == Opcode::Argmax || op.opcode == Opcode::Cumsum));
+        if (!reduces || op.opcode == Opcode::Take || (op.opcode == Opcode::ScatterAdd && k == 1))
+          continue;
         in[k] = c.maskPadding(in[k], d, p.factors[f], rule.size[f], identityOf(fk, op.opcode));
       }
     }
+    if (hasSplitWindow(rule, p)) return windowed(op, rule, p, in, false).v;
     switch (op.opcode) {
     case Opcode::Slice: {
-      // Split dimensions are never sliced (their factors are blocked): they keep their
+      // Split dimensions here are pass-through ones (unchanged extent): they keep their
       // whole local extent.
       AttrDict attrs = op.attrs;
       auto start = op.getInts("start"), limit = op.getInts("limit");
@@ -329,7 +523,8 @@ private:
     case Opcode::Iota: {
       int64_t dim = op.getInt("dim");
       int f = factorAt(rule, -1, dim);
-      Value *iota = c.b.create(Opcode::Iota, {}, op.attrs, TensorType(DType::I32, outT.shape), name);
+      Value *iota =
+          c.b.create(Opcode::Iota, {}, op.attrs, TensorType(DType::I32, outT.shape), name);
       if (f >= 0 && !p.factors[f].empty()) {
         Value *off = broadcastScalar(c.shardOffset(p.factors[f], outT.shape[dim]), iota->type);
         iota = c.b.create(Opcode::Add, {iota, off}, {}, iota->type, name);
@@ -356,12 +551,16 @@ private:
       if (op.opcode == Opcode::ScatterAdd && !p.result.pending.empty()) {
         // Every member of the summing group scatters its updates; only one adds the base.
         Value *idx = c.groupIndex(p.result.pending);
-        Value *first = c.b.create(Opcode::Compare, {idx, c.constI32(0)}, {{"direction", Attr::ofString("eq")}},
-                                  TensorType(DType::I1, {}), "first");
+        Value *first =
+            c.b.create(Opcode::Compare, {idx, c.constI32(0)}, {{"direction", Attr::ofString("eq")}},
+                       TensorType(DType::I1, {}), "first");
         Value *pred = broadcastScalar(first, TensorType(DType::I1, in[0]->type.shape));
-        Value *zero = c.b.create(Opcode::Constant, {}, {{"value", isFloat(in[0]->type.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}},
-                                 in[0]->type, "cst");
-        in[0] = c.b.create(Opcode::Select, {pred, in[0], zero}, {}, in[0]->type, in[0]->name + ".once");
+        Value *zero =
+            c.b.create(Opcode::Constant, {},
+                       {{"value", isFloat(in[0]->type.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}},
+                       in[0]->type, "cst");
+        in[0] =
+            c.b.create(Opcode::Select, {pred, in[0], zero}, {}, in[0]->type, in[0]->name + ".once");
       }
       if (op.opcode == Opcode::ScatterAdd) {
         // Padding positions of split index dimensions must scatter nothing.
@@ -384,45 +583,60 @@ private:
       int64_t n = mesh_.groupSize(axes);
       TensorType tt = outT;
       tt.shape.erase(tt.shape.begin() + dim);
-      Value *tot = c.b.create(Opcode::ReduceSum, {in[0]}, {{"dims", Attr::ofInts({dim})}}, tt, name + ".total");
+      Value *tot = c.b.create(Opcode::ReduceSum, {in[0]}, {{"dims", Attr::ofInts({dim})}}, tt,
+                              name + ".total");
       TensorType t1 = tt;
       t1.shape.insert(t1.shape.begin(), 1);
       Value *tot1 = c.b.create(Opcode::Reshape, {tot}, {}, t1, name + ".total");
       TensorType tn = t1;
       tn.shape[0] = n;
-      Value *all = c.b.create(Opcode::AllGather, {tot1}, {{"axes", Attr::ofStrings(axes)}, {"dim", Attr::ofInt(0)}}, tn,
+      Value *all = c.b.create(Opcode::AllGather, {tot1},
+                              {{"axes", Attr::ofStrings(axes)}, {"dim", Attr::ofInt(0)}}, tn,
                               name + ".totals");
-      Value *pos = c.b.create(Opcode::Iota, {}, {{"dim", Attr::ofInt(0)}}, TensorType(DType::I32, tn.shape), "pos");
+      Value *pos = c.b.create(Opcode::Iota, {}, {{"dim", Attr::ofInt(0)}},
+                              TensorType(DType::I32, tn.shape), "pos");
       Value *me = broadcastScalar(c.groupIndex(axes), TensorType(DType::I32, tn.shape));
       bool rev = op.getBool("reverse");
-      Value *before = c.b.create(Opcode::Compare, {pos, me}, {{"direction", Attr::ofString(rev ? "gt" : "lt")}},
-                                 TensorType(DType::I1, tn.shape), "before");
-      Value *zero = c.b.create(Opcode::Constant, {}, {{"value", isFloat(tn.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}}, tn, "cst");
+      Value *before =
+          c.b.create(Opcode::Compare, {pos, me}, {{"direction", Attr::ofString(rev ? "gt" : "lt")}},
+                     TensorType(DType::I1, tn.shape), "before");
+      Value *zero =
+          c.b.create(Opcode::Constant, {},
+                     {{"value", isFloat(tn.dtype) ? Attr::ofFloat(0) : Attr::ofInt(0)}}, tn, "cst");
       Value *sel = c.b.create(Opcode::Select, {before, all, zero}, {}, tn, name + ".prior");
-      Value *prior = c.b.create(Opcode::ReduceSum, {sel}, {{"dims", Attr::ofInts({0})}}, tt, name + ".prior");
+      Value *prior =
+          c.b.create(Opcode::ReduceSum, {sel}, {{"dims", Attr::ofInts({0})}}, tt, name + ".prior");
       std::vector<int64_t> bdims;
       for (int d = 0; d < outT.rank(); ++d)
         if (d != dim) bdims.push_back(d);
-      Value *pb = c.b.create(Opcode::BroadcastInDim, {prior}, {{"dims", Attr::ofInts(bdims)}}, outT, name + ".prior");
+      Value *pb = c.b.create(Opcode::BroadcastInDim, {prior}, {{"dims", Attr::ofInts(bdims)}}, outT,
+                             name + ".prior");
       return c.b.create(Opcode::Add, {cs, pb}, {}, outT, name);
     }
     case Opcode::Argmax: {
       int64_t dim = op.getInt("dim");
       int f = factorAt(rule, 0, dim);
-      if (f < 0 || p.factors[f].empty()) return c.b.create(Opcode::Argmax, in, op.attrs, outT, name);
+      if (f < 0 || p.factors[f].empty())
+        return c.b.create(Opcode::Argmax, in, op.attrs, outT, name);
       const auto &axes = p.factors[f];
       TensorType vt(in[0]->type.dtype, outT.shape);
-      Value *lmax = c.b.create(Opcode::ReduceMax, {in[0]}, {{"dims", Attr::ofInts({dim})}}, vt, name + ".max");
+      Value *lmax = c.b.create(Opcode::ReduceMax, {in[0]}, {{"dims", Attr::ofInts({dim})}}, vt,
+                               name + ".max");
       Value *larg = c.b.create(Opcode::Argmax, {in[0]}, op.attrs, outT, name + ".arg");
       Value *off = broadcastScalar(c.shardOffset(axes, in[0]->type.shape[dim]), outT);
       Value *garg = c.b.create(Opcode::Add, {larg, off}, {}, outT, name + ".arg");
-      Value *gmax = c.b.create(Opcode::AllReduce, {lmax}, {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("max")}},
-                               vt, name + ".max");
+      Value *gmax =
+          c.b.create(Opcode::AllReduce, {lmax},
+                     {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("max")}}, vt,
+                     name + ".max");
       Value *won = c.b.create(Opcode::Compare, {lmax, gmax}, {{"direction", Attr::ofString("eq")}},
                               TensorType(DType::I1, outT.shape), name + ".won");
-      Value *big = c.b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(std::numeric_limits<int32_t>::max())}}, outT, "cst");
+      Value *big =
+          c.b.create(Opcode::Constant, {},
+                     {{"value", Attr::ofInt(std::numeric_limits<int32_t>::max())}}, outT, "cst");
       Value *cand = c.b.create(Opcode::Select, {won, garg, big}, {}, outT, name + ".cand");
-      return c.b.create(Opcode::AllReduce, {cand}, {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("min")}},
+      return c.b.create(Opcode::AllReduce, {cand},
+                        {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("min")}},
                         outT, name);
     }
     default:

@@ -30,8 +30,10 @@ std::vector<int> one(int f) { return f < 0 ? std::vector<int>{} : std::vector<in
 OpRule sameShape(const Op &op, int level) {
   OpRule r;
   r.level = level;
-  for (int64_t d : op.type().shape) r.result.push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
-  for (size_t i = 0; i < op.operands.size(); ++i) r.operand.push_back(r.result);
+  for (int64_t d : op.type().shape)
+    r.result.push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
+  for (size_t i = 0; i < op.operands.size(); ++i)
+    r.operand.push_back(r.result);
   return r;
 }
 
@@ -51,17 +53,22 @@ OpRule reshapeRule(const Op &op) {
     if (i2 < in.size()) pi *= in[i2++];
     if (j2 < out.size()) pj *= out[j2++];
     while (pi != pj) {
-      if (pi < pj && i2 < in.size()) pi *= in[i2++];
-      else if (pj < pi && j2 < out.size()) pj *= out[j2++];
-      else break;
+      if (pi < pj && i2 < in.size())
+        pi *= in[i2++];
+      else if (pj < pi && j2 < out.size())
+        pj *= out[j2++];
+      else
+        break;
     }
     // Boundaries inside the segment from both sides; a refinement exists when they chain
     // by divisibility.
     std::set<int64_t> bounds;
     int64_t p = 1;
-    for (size_t k = i; k < i2; ++k) bounds.insert(p *= in[k]);
+    for (size_t k = i; k < i2; ++k)
+      bounds.insert(p *= in[k]);
     p = 1;
-    for (size_t k = j; k < j2; ++k) bounds.insert(p *= out[k]);
+    for (size_t k = j; k < j2; ++k)
+      bounds.insert(p *= out[k]);
     bool chain = pi == pj;
     int64_t prev = 1;
     for (int64_t b : bounds) {
@@ -99,8 +106,10 @@ OpRule reshapeRule(const Op &op) {
   return r;
 }
 
-// Ops that change some dimensions' extent (slice, pad, concatenate): those dims are
-// blocked, separately on each side; the rest pass through.
+// Ops that change some dimensions' extent (slice, pad, concatenate): each such dimension is
+// one window factor shared by the result and every operand whose extent there exceeds 1
+// (the lowering moves halos between neighbours); the rest pass through. A changed dimension
+// that is 1 in the result cannot be split there, so its operand dims are blocked.
 OpRule extentChanging(const Op &op, const std::vector<bool> &changed) {
   OpRule r;
   r.level = 1;
@@ -112,14 +121,16 @@ OpRule extentChanging(const Op &op, const std::vector<bool> &changed) {
       if (out[d] > 1) {
         int f = addFactor(r, out[d], FactorKind::Pass);
         r.result[d] = {f};
-        for (auto &o : r.operand) o[d] = {f};
+        for (auto &o : r.operand)
+          o[d] = {f};
       }
       continue;
     }
-    if (out[d] > 1) r.result[d] = {addFactor(r, out[d], FactorKind::Blocked)};
+    int f = out[d] > 1 ? addFactor(r, out[d], FactorKind::Window) : -1;
+    r.result[d] = one(f);
     for (size_t k = 0; k < op.operands.size(); ++k) {
       int64_t s = op.operands[k]->type.shape[d];
-      if (s > 1) r.operand[k][d] = {addFactor(r, s, FactorKind::Blocked)};
+      if (s > 1) r.operand[k][d] = {f >= 0 ? f : addFactor(r, s, FactorKind::Blocked)};
     }
   }
   return r;
@@ -138,7 +149,8 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
     OpRule r = sameShape(op, 1);
     if (op.opcode == Opcode::Iota) {
       int64_t dim = op.getInt("dim");
-      for (int f : r.result[dim]) r.kind[f] = FactorKind::Special;
+      for (int f : r.result[dim])
+        r.kind[f] = FactorKind::Special;
     }
     return r;
   }
@@ -148,8 +160,10 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
     auto perm = op.getInts("perm");
     const auto &in = op.operands[0]->type.shape;
     r.operand.assign(1, {});
-    for (int64_t d : in) r.operand[0].push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
-    for (int64_t p : perm) r.result.push_back(r.operand[0][p]);
+    for (int64_t d : in)
+      r.operand[0].push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
+    for (int64_t p : perm)
+      r.result.push_back(r.operand[0][p]);
     return r;
   }
   case Opcode::BroadcastInDim: {
@@ -174,7 +188,8 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
   case Opcode::Pad: {
     auto low = op.getInts("low"), high = op.getInts("high");
     std::vector<bool> changed(out.size());
-    for (size_t d = 0; d < out.size(); ++d) changed[d] = low[d] != 0 || high[d] != 0;
+    for (size_t d = 0; d < out.size(); ++d)
+      changed[d] = low[d] != 0 || high[d] != 0;
     return extentChanging(op, changed);
   }
   case Opcode::Concatenate: {
@@ -199,7 +214,8 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
       for (size_t d = 0; d < spec->inputs[k].size(); ++d)
         r.operand[k].push_back(one(factorOf(spec->inputs[k][d], op.operands[k]->type.shape[d])));
     }
-    for (size_t d = 0; d < spec->output.size(); ++d) r.result.push_back(one(factorOf(spec->output[d], out[d])));
+    for (size_t d = 0; d < spec->output.size(); ++d)
+      r.result.push_back(one(factorOf(spec->output[d], out[d])));
     return r;
   }
   case Opcode::ReduceSum:
@@ -232,10 +248,12 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
     const auto &ids = op.operands[0]->type.shape;
     int64_t axis = op.getInt("axis", (int64_t)ids.size());
     r.operand.assign(1, {});
-    for (int64_t d : ids) r.operand[0].push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
+    for (int64_t d : ids)
+      r.operand[0].push_back(one(d > 1 ? addFactor(r, d, FactorKind::Pass) : -1));
     r.result = r.operand[0];
     int64_t depth = op.getInt("depth");
-    r.result.insert(r.result.begin() + axis, one(depth > 1 ? addFactor(r, depth, FactorKind::Special) : -1));
+    r.result.insert(r.result.begin() + axis,
+                    one(depth > 1 ? addFactor(r, depth, FactorKind::Special) : -1));
     return r;
   }
   case Opcode::Take:
@@ -249,10 +267,13 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
     int64_t axis = op.getInt("axis");
     std::vector<std::vector<int>> tableDims, idDims;
     for (size_t d = 0; d < table.size(); ++d) {
-      FactorKind k = (int64_t)d == axis ? (take ? FactorKind::Sum : FactorKind::Special) : FactorKind::Pass;
+      FactorKind k =
+          (int64_t)d == axis ? (take ? FactorKind::Sum : FactorKind::Special) : FactorKind::Pass;
       tableDims.push_back(one(table[d] > 1 ? addFactor(r, table[d], k) : -1));
     }
-    for (int64_t d : ids) idDims.push_back(one(d > 1 ? addFactor(r, d, take ? FactorKind::Pass : FactorKind::Sum) : -1));
+    for (int64_t d : ids)
+      idDims.push_back(
+          one(d > 1 ? addFactor(r, d, take ? FactorKind::Pass : FactorKind::Sum) : -1));
     std::vector<std::vector<int>> gathered(tableDims.begin(), tableDims.begin() + axis);
     gathered.insert(gathered.end(), idDims.begin(), idDims.end());
     gathered.insert(gathered.end(), tableDims.begin() + axis + 1, tableDims.end());
@@ -267,7 +288,9 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
   }
   default:
     if (isElementwise(op.opcode)) return sameShape(op, 0);
-    if (why) *why = std::string("'") + opcodeName(op.opcode) + "' is a per-device op; it cannot be partitioned again";
+    if (why)
+      *why = std::string("'") + opcodeName(op.opcode) +
+             "' is a per-device op; it cannot be partitioned again";
     return std::nullopt;
   }
 }

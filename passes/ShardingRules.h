@@ -17,7 +17,10 @@ enum class FactorKind {
   Max,     // max-reduced away: pending max
   Min,     // min-reduced away: pending min
   Special, // may be sharded; the op's lowering handles it (offsets, prefix sums, ...)
-  Blocked, // must not be sharded (slice, pad and concatenate dimensions)
+  Window,  // a dimension whose extent changes (slice, pad, concatenate): operand and result
+           // dims are split alike, with different extents; the lowering exchanges halos
+  Blocked, // must not be sharded (an extent-changing dimension of size 1 in the result,
+           // reshape dimensions without a common refinement)
 };
 
 struct OpRule {

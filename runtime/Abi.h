@@ -17,6 +17,10 @@ struct PartitaCtx {
   const int64_t *coords; // this device's mesh coordinates, in mesh axis order
   void *collectives;     // a partita::Collectives *, nullptr when the program has none
   int64_t device;        // this device's number (row-major over the mesh)
+  // --profile: nanoseconds spent in each root op (indexed like LoweredFunc::ops) are added
+  // here by partita_rt_profile_mark; null when the program was compiled without profiling.
+  int64_t *profile;
+  int64_t profileLast; // steady-clock nanoseconds of the previous mark
 };
 
 // The signature of every compiled function.
@@ -45,6 +49,13 @@ void partita_kernel_swap01(const void *in, void *out, int64_t a, int64_t b, int6
 // Einsum as batched GEMM; `desc` is the plan built by the code generator (see Kernels.cpp).
 void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, void *out,
                            void *scratch);
+// Runs task(env, begin, end) over parts of [0, n) (each at least `grain` long) on the
+// runtime's threads (runtime/Parallel.h); returns when all parts are done.
+void partita_rt_parallel_for(void (*task)(void **, int64_t, int64_t), void **env, int64_t n,
+                             int64_t grain);
+// Profiling (programs lowered with LowerOptions::profile): adds the time since the previous
+// mark to ctx->profile[op] (op < 0 only starts the clock).
+void partita_rt_profile_mark(PartitaCtx *ctx, int64_t op);
 // i32 pow with the interpreter's semantics (wrapping; see Kernels.cpp).
 int32_t partita_rt_pow_i32(int32_t a, int32_t b);
 }

@@ -1,12 +1,14 @@
 // Lowering of a per-device function to LLVM IR, in the style of XLA's CPU backend:
 //  - every value is a Root (computed into a buffer by its own loop nest or kernel call), Fused
 //    (recomputed element by element inside its consumers' loops, like XLA's elemental IR
-//    emitter), an Alias (reshape/sharding_constraint: same bytes, another shape), an Arg, or a
-//    Global (non-splat constants);
+//    emitter), an Alias (reshape/sharding_constraint: same bytes, another shape; a transpose
+//    only einsums read: permuted strides), an Arg, or a Global (non-splat constants);
 //  - each root becomes an internal function with noalias buffer parameters, so loop nests
 //    vectorize without runtime alias checks once the optimizer inlines them into the entry;
+//  - large roots split their outer loop over the runtime's threads (an `opN.task` wrapper
+//    called through partita_rt_parallel_for);
 //  - root buffers and per-root scratch are placed in one arena by a greedy-by-size planner over
-//    live intervals;
+//    live intervals, elementwise roots writing over an operand that dies there;
 //  - bf16 lives in memory as its upper 16 bits and is computed in f32, rounded to nearest even
 //    after every op, which is exactly what the reference interpreter does.
 #include "runtime/Codegen.h"
@@ -124,6 +126,21 @@ int64_t product(const std::vector<int64_t> &v, size_t from, size_t to) {
   return p;
 }
 
+// 2 per multiply-add: twice the product of the sizes of every distinct letter.
+double einsumFlops(const Op &op) {
+  std::string err;
+  auto spec = EinsumSpec::parse(op.getString("spec"), &err);
+  if (!spec) return 0;
+  std::map<char, int64_t> size;
+  for (size_t i = 0; i < 2 && i < op.operands.size(); ++i)
+    for (size_t j = 0; j < spec->inputs[i].size(); ++j)
+      size[spec->inputs[i][j]] = op.operands[i]->type.shape[j];
+  double f = 2;
+  for (auto [c, n] : size)
+    f *= (double)n;
+  return f;
+}
+
 int64_t alignUp(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 
 // A position in a tensor: per-dimension indices, or the row-major linear index (or both).
@@ -138,12 +155,19 @@ struct RootInfo {
   std::vector<const Value *> leaves; // storages read, deduplicated
   int64_t scratchBytes = 0;
   int64_t scratchOffset = 0;
+  // Parallel roots split the outer loop [0, parN) over the runtime's threads, at least
+  // parGrain iterations per part (parN = 0: serial). See Lowering::parallelPlan.
+  int64_t parN = 0, parGrain = 0;
+  // The operand whose buffer this (elementwise) root overwrites, if any (planMemory).
+  const Value *inPlace = nullptr;
 };
 
 class Lowering {
 public:
-  Lowering(const Func &f, const Mesh *mesh, Diagnostics &diags, LoweredFunc &out)
-      : f_(f), mesh_(mesh), diags_(diags), out_(out), C_(*out.context), M_(*out.module), B_(C_) {}
+  Lowering(const Func &f, const Mesh *mesh, Diagnostics &diags, LoweredFunc &out,
+           const LowerOptions &opts)
+      : f_(f), mesh_(mesh), diags_(diags), out_(out), opts_(opts), C_(*out.context),
+        M_(*out.module), B_(C_) {}
 
   bool run();
 
@@ -156,8 +180,10 @@ private:
     return v;
   }
   bool isLeaf(const Value *v) const { return kind_.at(v) != Kind::Fused; }
+  std::vector<int64_t> stridesOf(const Value *v) const;
   void collectLeaves(const Op &op, std::set<const Value *> &out) const;
   bool checkSupported(const Op &op);
+  void parallelPlan(RootInfo &r) const;
   int64_t scratchBytesFor(const Op &op);
   void planMemory();
 
@@ -190,8 +216,13 @@ private:
   void emitMathBody(const std::string &name, llvm::Function *fn);
   LV *convert(LV *v, DType from, DType to);
   void loop(int64_t n, const std::function<void(LV *)> &body);
+  void loopFrom(LV *begin, LV *end, const std::function<void(LV *)> &body);
+  // [0, n), or this thread's part [begin*per, end*per) when the root runs in parallel.
+  void rangedLoop(int64_t n, int64_t per, const std::function<void(LV *)> &body);
+  // With `ranged`, the outermost dimension is restricted to this thread's part.
   void loopNest(const std::vector<int64_t> &shape,
-                const std::function<void(std::vector<LV *> &)> &body, int reverseDim = -1);
+                const std::function<void(std::vector<LV *> &)> &body, int reverseDim = -1,
+                bool ranged = false);
   LV *axisArray(const std::vector<std::string> &axes, int64_t *n);
 
   // ---- element emission ----
@@ -216,6 +247,7 @@ private:
   const Mesh *mesh_;
   Diagnostics &diags_;
   LoweredFunc &out_;
+  LowerOptions opts_;
   llvm::LLVMContext &C_;
   llvm::Module &M_;
   llvm::IRBuilder<> B_;
@@ -231,6 +263,7 @@ private:
 
   // Per-root-function state.
   std::unordered_map<const Value *, LV *> leafPtr_;
+  LV *rangeBegin_ = nullptr, *rangeEnd_ = nullptr; // set while emitting a parallel root
   LV *ctxArg_ = nullptr;
   std::map<std::string, llvm::Function *> math_;
   std::map<std::string, llvm::FunctionCallee> externs_;
@@ -289,6 +322,33 @@ void Lowering::classify() {
              (isCheap(op) || (uses_[v] == 1 && !replicatesOperand(*u, i)));
     if (fuse) kind_[v] = Kind::Fused;
   }
+  // A transpose read only by einsums is never materialized: the einsum kernel reads its
+  // operand through permuted strides (einsumDesc), as a transposed GEMM operand or a packed
+  // one, instead of copying it first.
+  for (const auto &opp : f_.ops) {
+    const Value *v = opp->result;
+    if (opp->opcode != Opcode::Transpose || kind_[v] != Kind::Root || returned_.count(v) ||
+        users[v].empty() || kind_[opp->operands[0]] == Kind::Fused)
+      continue;
+    bool einsumsOnly = true;
+    for (auto [u, i] : users[v])
+      einsumsOnly = einsumsOnly && u->opcode == Opcode::Einsum;
+    if (einsumsOnly) kind_[v] = Kind::Alias;
+  }
+}
+
+// Element strides of a leaf value in its storage: row-major, except through transposes that
+// einsums read in place (classify), whose strides are their operand's, permuted.
+std::vector<int64_t> Lowering::stridesOf(const Value *v) const {
+  if (kind_.at(v) == Kind::Alias && v->def->opcode == Opcode::Transpose) {
+    std::vector<int64_t> src = stridesOf(v->def->operands[0]);
+    auto perm = v->def->getInts("perm");
+    std::vector<int64_t> out(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i)
+      out[i] = src[perm[i]];
+    return out;
+  }
+  return rowMajorStrides(v->type.shape);
 }
 
 void Lowering::collectLeaves(const Op &op, std::set<const Value *> &out) const {
@@ -318,6 +378,35 @@ bool Lowering::checkSupported(const Op &op) {
         return fail("axis \"" + a + "\" is not an axis of mesh @" + mesh_->name);
   }
   return true;
+}
+
+// Roots whose outer loop may be split over threads: elementwise/data-movement roots (over
+// the flat index, or the leading output dimension for loop nests), and reductions, cumsum
+// and argmax whose leading dimension is kept (each thread then owns its outputs). Small
+// roots stay serial: waking a thread costs more than a few thousand elements.
+void Lowering::parallelPlan(RootInfo &r) const {
+  const Op &op = *r.op;
+  const TensorType &t = op.type();
+  int64_t n = 0, work = 0;
+  if (isElementalOp(op.opcode)) {
+    work = t.numElements();
+    n = flatFusable(op) ? work : (t.rank() > 0 ? t.shape[0] : 0);
+  } else if (op.opcode == Opcode::ReduceSum || op.opcode == Opcode::ReduceMax ||
+             op.opcode == Opcode::ReduceMin) {
+    const TensorType &in = op.operands[0]->type;
+    auto dims = op.getInts("dims");
+    bool keeps0 = in.rank() > 0 && std::find(dims.begin(), dims.end(), 0) == dims.end();
+    work = in.numElements();
+    n = keeps0 ? in.shape[0] : 0;
+  } else if (op.opcode == Opcode::Cumsum || op.opcode == Opcode::Argmax) {
+    const TensorType &in = op.operands[0]->type;
+    work = in.numElements();
+    n = in.rank() > 0 && op.getInt("dim") != 0 ? in.shape[0] : 0;
+  }
+  const int64_t minWork = 1 << 16, minPart = 1 << 14;
+  if (n < 2 || work < minWork) return;
+  r.parN = n;
+  r.parGrain = std::max<int64_t>(1, minPart / std::max<int64_t>(1, work / n));
 }
 
 int64_t Lowering::scratchBytesFor(const Op &op) {
@@ -378,41 +467,81 @@ void Lowering::planMemory() {
   struct Item {
     int64_t size;
     int start, end;
-    int64_t *offset;
+    int64_t offset = 0;
   };
   std::vector<Item> items;
-  std::vector<int64_t> valueOffsets(roots_.size(), 0);
+  std::unordered_map<const Value *, size_t> itemOf; // root value -> its buffer's item
+  std::vector<size_t> scratchItem(roots_.size(), SIZE_MAX);
   for (size_t i = 0; i < roots_.size(); ++i) {
     RootInfo &r = roots_[i];
     const Value *v = r.op->result;
-    if (!resultSlot_.count(v))
-      items.push_back(
-          {alignUp(v->type.bytes()), r.pos, std::max(r.pos, lastUse[v]), &valueOffsets[i]});
-    if (r.scratchBytes > 0)
-      items.push_back({alignUp(r.scratchBytes), r.pos, r.pos, &r.scratchOffset});
+    int end = std::max(r.pos, lastUse[v]);
+    if (!resultSlot_.count(v)) {
+      // An elementwise root may write over an operand that dies here: it reads each element
+      // at the index it writes, before writing it. The two values then share one buffer.
+      for (const Value *l : r.leaves) {
+        auto it = itemOf.find(l);
+        if (it == itemOf.end() || lastUse[l] != r.pos || !isElementalOp(r.op->opcode) ||
+            !flatFusable(*r.op) || l->type.bytes() != v->type.bytes() ||
+            dtypeBytes(l->type.dtype) != dtypeBytes(v->type.dtype))
+          continue;
+        r.inPlace = l;
+        items[it->second].end = std::max(items[it->second].end, end);
+        itemOf[v] = it->second;
+        break;
+      }
+      if (!r.inPlace) {
+        itemOf[v] = items.size();
+        items.push_back({alignUp(v->type.bytes()), r.pos, end});
+      }
+    }
+    if (r.scratchBytes > 0) {
+      scratchItem[i] = items.size();
+      items.push_back({alignUp(r.scratchBytes), r.pos, r.pos});
+    }
   }
-  std::stable_sort(items.begin(), items.end(),
-                   [](const Item &a, const Item &b) { return a.size > b.size; });
-  std::vector<const Item *> placed;
-  int64_t total = 0;
-  for (Item &it : items) {
+  // The sum of the buffers live at once, at its peak: what no placement can beat.
+  std::map<int, int64_t> delta;
+  for (const Item &it : items) {
+    delta[it.start] += it.size;
+    delta[it.end + 1] -= it.size;
     out_.unplannedBytes += it.size;
+  }
+  int64_t live = 0;
+  for (auto [pos, d] : delta) {
+    live += d;
+    out_.liveBytes = std::max(out_.liveBytes, live);
+  }
+  // Greedy by size, first fit among the items whose intervals overlap.
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return items[a].size > items[b].size; });
+  std::vector<size_t> placed;
+  int64_t total = 0;
+  for (size_t idx : order) {
+    Item &it = items[idx];
     std::vector<std::pair<int64_t, int64_t>> busy;
-    for (const Item *p : placed)
-      if (p->start <= it.end && it.start <= p->end)
-        busy.push_back({*p->offset, *p->offset + p->size});
+    for (size_t pi : placed) {
+      const Item &p = items[pi];
+      if (p.start <= it.end && it.start <= p.end) busy.push_back({p.offset, p.offset + p.size});
+    }
     std::sort(busy.begin(), busy.end());
     int64_t off = 0;
     for (auto [b, e] : busy) {
       if (off + it.size <= b) break;
       off = std::max(off, e);
     }
-    *it.offset = off;
+    it.offset = off;
     total = std::max(total, off + it.size);
-    placed.push_back(&it);
+    placed.push_back(idx);
   }
-  for (size_t i = 0; i < roots_.size(); ++i)
-    if (!resultSlot_.count(roots_[i].op->result)) offset_[roots_[i].op->result] = valueOffsets[i];
+  for (size_t i = 0; i < roots_.size(); ++i) {
+    const Value *v = roots_[i].op->result;
+    if (!resultSlot_.count(v)) offset_[v] = items[itemOf.at(v)].offset;
+    if (scratchItem[i] != SIZE_MAX) roots_[i].scratchOffset = items[scratchItem[i]].offset;
+  }
   out_.workspaceBytes = total;
 }
 
@@ -574,8 +703,34 @@ void Lowering::loop(int64_t n, const std::function<void(LV *)> &body) {
   B_.SetInsertPoint(exit);
 }
 
+void Lowering::loopFrom(LV *begin, LV *end, const std::function<void(LV *)> &body) {
+  llvm::Function *fn = B_.GetInsertBlock()->getParent();
+  llvm::BasicBlock *pre = B_.GetInsertBlock();
+  auto *hdr = llvm::BasicBlock::Create(C_, "loop", fn);
+  auto *exit = llvm::BasicBlock::Create(C_, "loop.end", fn);
+  B_.CreateCondBr(B_.CreateICmpULT(begin, end), hdr, exit);
+  B_.SetInsertPoint(hdr);
+  llvm::PHINode *iv = B_.CreatePHI(i64(), 2, "i");
+  iv->addIncoming(begin, pre);
+  body(iv);
+  LV *next = B_.CreateNUWAdd(iv, c64(1));
+  iv->addIncoming(next, B_.GetInsertBlock());
+  B_.CreateCondBr(B_.CreateICmpULT(next, end), hdr, exit);
+  B_.SetInsertPoint(exit);
+}
+
+void Lowering::rangedLoop(int64_t n, int64_t per, const std::function<void(LV *)> &body) {
+  if (!rangeBegin_) {
+    loop(n, body);
+    return;
+  }
+  if (n <= 0) return;
+  loopFrom(B_.CreateNUWMul(rangeBegin_, c64(per)), B_.CreateNUWMul(rangeEnd_, c64(per)), body);
+}
+
 void Lowering::loopNest(const std::vector<int64_t> &shape,
-                        const std::function<void(std::vector<LV *> &)> &body, int reverseDim) {
+                        const std::function<void(std::vector<LV *> &)> &body, int reverseDim,
+                        bool ranged) {
   for (int64_t s : shape)
     if (s == 0) return;
   std::vector<LV *> ivs(shape.size());
@@ -584,10 +739,14 @@ void Lowering::loopNest(const std::vector<int64_t> &shape,
       body(ivs);
       return;
     }
-    loop(shape[d], [&](LV *iv) {
+    auto inner = [&](LV *iv) {
       ivs[d] = (int)d == reverseDim ? B_.CreateSub(c64(shape[d] - 1), iv) : iv;
       rec(d + 1);
-    });
+    };
+    if (d == 0 && ranged && rangeBegin_)
+      loopFrom(rangeBegin_, rangeEnd_, inner);
+    else
+      loop(shape[d], inner);
   };
   rec(0);
 }
@@ -621,7 +780,15 @@ llvm::Function *Lowering::mathFn(const std::string &name) {
   math_[name] = fn;
   auto saved = B_.saveIP();
   B_.SetInsertPoint(llvm::BasicBlock::Create(C_, "entry", fn));
-  emitMathBody(name, fn);
+  {
+    // Polynomials may use fused multiply-adds (one rounding instead of two: as accurate or
+    // more, and half the instructions).
+    llvm::IRBuilderBase::FastMathFlagGuard guard(B_);
+    llvm::FastMathFlags fmf;
+    fmf.setAllowContract(true);
+    B_.setFastMathFlags(fmf);
+    emitMathBody(name, fn);
+  }
   B_.restoreIP(saved);
   return fn;
 }
@@ -705,9 +872,12 @@ void Lowering::emitMathBody(const std::string &name, llvm::Function *fn) {
                         -7.37332916720468e-03, -1.42647390514189e-02});
     r = B_.CreateFDiv(p, q);
   } else if (name == "gelu") {
+    // 0.5 x (1 + tanh(u)) = x * logistic(2u) = x / (1 + exp(-2u)): one exp and one division
+    // instead of tanh's two branches. exp overflows to inf for very negative x, giving -0.
     LV *x3 = mul(mul(x, x), x);
     LV *inner = mul(cf(0.7978845608), add(x, mul(cf(0.044715), x3)));
-    r = mul(mul(cf(0.5), x), add(cf(1), callMath("tanh", inner)));
+    LV *e = callMath("exp", mul(cf(-2), inner));
+    r = B_.CreateFDiv(x, add(cf(1), e));
   }
   B_.CreateRet(r);
 }
@@ -846,7 +1016,7 @@ LV *Lowering::emitOp(const Op &op, Index &ix) {
   }
   case Opcode::AxisIndex: {
     int a = mesh_->axisIndex(op.getString("axis"));
-    auto *ctxTy = llvm::StructType::get(C_, {ptr(), ptr(), ptr(), i64()});
+    auto *ctxTy = llvm::StructType::get(C_, {ptr(), ptr(), ptr(), i64(), ptr(), i64()});
     LV *coords = B_.CreateLoad(ptr(), B_.CreateStructGEP(ctxTy, ctxArg_, kCtxCoords));
     LV *c = B_.CreateLoad(i64(), B_.CreateInBoundsGEP(i64(), coords, c64(a)));
     return B_.CreateTrunc(c, i32());
@@ -1000,19 +1170,22 @@ void Lowering::emitElementalRoot(const Op &op, LV *out) {
   const TensorType &t = op.type();
   if (flatFusable(op)) {
     // Same-shape elementwise chains run as one flat loop, whatever the rank.
-    loop(t.numElements(), [&](LV *i) {
+    rangedLoop(t.numElements(), 1, [&](LV *i) {
       Index ix;
       ix.flat = i;
       store(out, i, t.dtype, emitOp(op, ix));
     });
     return;
   }
-  loopNest(t.shape, [&](std::vector<LV *> &ivs) {
-    Index ix;
-    ix.dims = ivs;
-    LV *v = emitOp(op, ix);
-    store(out, linear(ix, t), t.dtype, v);
-  });
+  loopNest(
+      t.shape,
+      [&](std::vector<LV *> &ivs) {
+        Index ix;
+        ix.dims = ivs;
+        LV *v = emitOp(op, ix);
+        store(out, linear(ix, t), t.dtype, v);
+      },
+      -1, true);
 }
 
 void Lowering::emitReduction(const Op &op, LV *out, LV *scratch) {
@@ -1030,38 +1203,45 @@ void Lowering::emitReduction(const Op &op, LV *out, LV *scratch) {
     init = fl ? cf(-big) : c32((uint32_t)INT32_MIN);
   else
     init = fl ? cf(big) : c32(INT32_MAX);
-  loop(t.numElements(), [&](LV *i) { store(acc, i, accT, init); });
+  // In parallel the threads split the kept leading dimension (parallelPlan), so each one
+  // owns the outputs of its part.
+  int64_t per = t.rank() > 0 && t.shape[0] > 0 ? t.numElements() / t.shape[0] : 1;
+  rangedLoop(t.numElements(), per, [&](LV *i) { store(acc, i, accT, init); });
   std::vector<bool> drop(in.rank(), false);
   for (int64_t d : op.getInts("dims"))
     drop[d] = true;
-  loopNest(in.shape, [&](std::vector<LV *> &ivs) {
-    Index ii;
-    ii.dims = ivs;
-    LV *v = emitElement(op.operands[0], ii);
-    Index oi;
-    for (int d = 0; d < in.rank(); ++d)
-      if (!drop[d]) oi.dims.push_back(ivs[d]);
-    LV *lin = linear(oi, t);
-    LV *a = load(acc, lin, accT);
-    LV *r;
-    if (op.opcode == Opcode::ReduceSum) {
-      if (fl) {
-        auto *inst = llvm::cast<llvm::Instruction>(B_.CreateFAdd(a, v));
-        // Reassociation lets the vectorizer split the sum into lanes.
-        inst->setHasAllowReassoc(true);
-        r = inst;
-      } else {
-        r = B_.CreateAdd(a, v);
-      }
-    } else {
-      bool mx = op.opcode == Opcode::ReduceMax;
-      r = fl ? intrinsic(mx ? llvm::Intrinsic::maximum : llvm::Intrinsic::minimum, {a, v})
-             : intrinsic(mx ? llvm::Intrinsic::smax : llvm::Intrinsic::smin, {a, v});
-    }
-    store(acc, lin, accT, r);
-  });
+  loopNest(
+      in.shape,
+      [&](std::vector<LV *> &ivs) {
+        Index ii;
+        ii.dims = ivs;
+        LV *v = emitElement(op.operands[0], ii);
+        Index oi;
+        for (int d = 0; d < in.rank(); ++d)
+          if (!drop[d]) oi.dims.push_back(ivs[d]);
+        LV *lin = linear(oi, t);
+        LV *a = load(acc, lin, accT);
+        LV *r;
+        if (op.opcode == Opcode::ReduceSum) {
+          if (fl) {
+            auto *inst = llvm::cast<llvm::Instruction>(B_.CreateFAdd(a, v));
+            // Reassociation lets the vectorizer split the sum into lanes.
+            inst->setHasAllowReassoc(true);
+            r = inst;
+          } else {
+            r = B_.CreateAdd(a, v);
+          }
+        } else {
+          bool mx = op.opcode == Opcode::ReduceMax;
+          r = fl ? intrinsic(mx ? llvm::Intrinsic::maximum : llvm::Intrinsic::minimum, {a, v})
+                 : intrinsic(mx ? llvm::Intrinsic::smax : llvm::Intrinsic::smin, {a, v});
+        }
+        store(acc, lin, accT, r);
+      },
+      -1, true);
   if (dt == DType::BF16)
-    loop(t.numElements(), [&](LV *i) { store(out, i, dt, roundBf16(load(acc, i, DType::F32))); });
+    rangedLoop(t.numElements(), per,
+               [&](LV *i) { store(out, i, dt, roundBf16(load(acc, i, DType::F32))); });
 }
 
 void Lowering::emitCumsum(const Op &op, LV *out, LV *scratch) {
@@ -1097,9 +1277,11 @@ void Lowering::emitCumsum(const Op &op, LV *out, LV *scratch) {
         }
         store(acc, lin, accT, fl ? B_.CreateFAdd(prevAcc, v) : B_.CreateAdd(prevAcc, v));
       },
-      rev ? (int)dim : -1);
+      rev ? (int)dim : -1, true);
+  int64_t per = t.rank() > 0 && t.shape[0] > 0 ? t.numElements() / t.shape[0] : 1;
   if (dt == DType::BF16)
-    loop(t.numElements(), [&](LV *i) { store(out, i, dt, roundBf16(load(acc, i, DType::F32))); });
+    rangedLoop(t.numElements(), per,
+               [&](LV *i) { store(out, i, dt, roundBf16(load(acc, i, DType::F32))); });
 }
 
 void Lowering::emitArgmax(const Op &op, LV *out, LV *scratch) {
@@ -1107,30 +1289,35 @@ void Lowering::emitArgmax(const Op &op, LV *out, LV *scratch) {
   int64_t dim = op.getInt("dim");
   bool fl = isFloat(in.dtype);
   DType bestT = fl ? DType::F32 : DType::I32;
-  loop(t.numElements(), [&](LV *i) { store(out, i, DType::I32, c32(0)); });
-  loopNest(in.shape, [&](std::vector<LV *> &ivs) {
-    Index ii;
-    ii.dims = ivs;
-    LV *v = emitElement(op.operands[0], ii);
-    Index oi;
-    for (int d = 0; d < in.rank(); ++d)
-      if (d != dim) oi.dims.push_back(ivs[d]);
-    LV *lin = linear(oi, t);
-    LV *best = load(scratch, lin, bestT);
-    LV *isFirst = B_.CreateICmpEQ(ivs[dim], c64(0));
-    // A NaN wins over everything but an earlier NaN, as in XLA and NumPy; ties keep the first.
-    LV *better;
-    if (fl) {
-      LV *vNan = B_.CreateFCmpUNO(v, v), *bNan = B_.CreateFCmpUNO(best, best);
-      better = B_.CreateOr(B_.CreateFCmpOGT(v, best), B_.CreateAnd(vNan, B_.CreateNot(bNan)));
-    } else {
-      better = B_.CreateICmpSGT(v, best);
-    }
-    better = B_.CreateOr(isFirst, better);
-    store(scratch, lin, bestT, B_.CreateSelect(better, v, best));
-    LV *oldIdx = load(out, lin, DType::I32);
-    store(out, lin, DType::I32, B_.CreateSelect(better, B_.CreateTrunc(ivs[dim], i32()), oldIdx));
-  });
+  int64_t per = t.rank() > 0 && t.shape[0] > 0 ? t.numElements() / t.shape[0] : 1;
+  rangedLoop(t.numElements(), per, [&](LV *i) { store(out, i, DType::I32, c32(0)); });
+  loopNest(
+      in.shape,
+      [&](std::vector<LV *> &ivs) {
+        Index ii;
+        ii.dims = ivs;
+        LV *v = emitElement(op.operands[0], ii);
+        Index oi;
+        for (int d = 0; d < in.rank(); ++d)
+          if (d != dim) oi.dims.push_back(ivs[d]);
+        LV *lin = linear(oi, t);
+        LV *best = load(scratch, lin, bestT);
+        LV *isFirst = B_.CreateICmpEQ(ivs[dim], c64(0));
+        // A NaN wins over everything but an earlier NaN, as in XLA and NumPy; ties keep the first.
+        LV *better;
+        if (fl) {
+          LV *vNan = B_.CreateFCmpUNO(v, v), *bNan = B_.CreateFCmpUNO(best, best);
+          better = B_.CreateOr(B_.CreateFCmpOGT(v, best), B_.CreateAnd(vNan, B_.CreateNot(bNan)));
+        } else {
+          better = B_.CreateICmpSGT(v, best);
+        }
+        better = B_.CreateOr(isFirst, better);
+        store(scratch, lin, bestT, B_.CreateSelect(better, v, best));
+        LV *oldIdx = load(out, lin, DType::I32);
+        store(out, lin, DType::I32,
+              B_.CreateSelect(better, B_.CreateTrunc(ivs[dim], i32()), oldIdx));
+      },
+      -1, true);
 }
 
 void Lowering::emitScatterAdd(const Op &op, LV *out, LV *scratch) {
@@ -1177,34 +1364,49 @@ void Lowering::emitScatterAdd(const Op &op, LV *out, LV *scratch) {
 }
 
 // The einsum plan read by partita_kernel_einsum (runtime/Kernels.cpp):
-//   [dtype, nB, nM, nN, nK, aMode, bMode, cMode, aOff, bOff, cOff,
-//    A: rank, canonRank, sizes..., strides...,  B: the same,  C: rank, sizes..., strides...]
-// Canonical layouts are A[B,M,K], B[B,K,N], C[B,M,N] with batch, M and N letters in output
-// order and K letters in A's order. Mode 0: the operand already has the canonical layout;
-// 1: it has the transposed one (A[B,K,M], B[B,N,K], C[B,N,M]); 2: the kernel packs it (with
-// the listed sizes/strides, summing letters that appear in this operand only) into scratch.
+//   [dtype, nB, nM, nN, nK, aMode, bMode, cMode, aOff, bOff, cOff, nbl, batch sizes[nbl],
+//    A: batch strides[nbl], rs, cs;  B: the same;  C: the same,
+//    A pack layout: rank, canonRank, sizes..., strides...;  B: the same;
+//    C unpack layout: rank, sizes..., strides...,
+//    sparse plan with A as the sparse operand: present, nL, nL x {size, strideS, strideD,
+//    strideC}, nF, nF x {size, strideD, strideC}, parallel;  the same with B sparse]
+// Per batch, A is an nM x nK matrix, B nK x nN and C nM x nN, element (i, j) of a view at
+// batch offset + i*rs + j*cs with rs or cs equal to 1 (Eigen maps it in place, transposed
+// or not, with an outer stride). Batch, M, N and K letters are each kept in one order
+// shared by the operands, chosen so that as many operands as possible are such views. Mode
+// 0: the operand is used in place; 2: it is packed into scratch as a contiguous [B, M, K] /
+// [B, K, N] (converting bf16 and summing letters only it has) or C is computed there and
+// unpacked. The sparse plans let the kernel scatter a mostly-zero operand's nonzeros
+// instead of running the GEMM (checked at run time).
 std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
   std::string err;
   EinsumSpec spec = *EinsumSpec::parse(op.getString("spec"), &err);
   const std::string &la = spec.inputs[0], &lb = spec.inputs[1], &lo = spec.output;
   const TensorType &ta = op.operands[0]->type, &tb = op.operands[1]->type;
+  const TensorType &tc = op.type();
   std::map<char, int64_t> size;
   for (size_t i = 0; i < la.size(); ++i)
     size[la[i]] = ta.shape[i];
   for (size_t i = 0; i < lb.size(); ++i)
     size[lb[i]] = tb.shape[i];
   auto has = [](const std::string &s, char c) { return s.find(c) != std::string::npos; };
-  std::string bat, mL, nL, kL, sumA, sumB;
+  auto only = [&](const std::string &order, const std::string &set) {
+    std::string r;
+    for (char c : order)
+      if (has(set, c)) r += c;
+    return r;
+  };
+  std::string bat, mSet, nSet, kSet, sumA, sumB;
   for (char c : lo) {
     if (has(la, c) && has(lb, c))
       bat += c;
     else if (has(la, c))
-      mL += c;
+      mSet += c;
     else
-      nL += c;
+      nSet += c;
   }
   for (char c : la) {
-    if (has(lb, c) && !has(lo, c)) kL += c;
+    if (has(lb, c) && !has(lo, c)) kSet += c;
     if (!has(lb, c) && !has(lo, c)) sumA += c;
   }
   for (char c : lb)
@@ -1215,28 +1417,86 @@ std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
       p *= size[c];
     return p;
   };
-  DType dt = op.type().dtype;
-  bool native = dt == DType::F32; // others are converted while packing
-  auto mode = [&](const std::string &actual, const std::string &canon, const std::string &trans,
-                  bool extra) -> int64_t {
-    if (!native || extra) return 2;
-    if (actual == canon) return 0;
-    if (actual == trans) return 1;
-    return 2;
+  auto sa = stridesOf(op.operands[0]), sb = stridesOf(op.operands[1]),
+       sc = rowMajorStrides(tc.shape);
+  auto strideIn = [&](const std::string &letters, const std::vector<int64_t> &strides, char c) {
+    size_t i = letters.find(c);
+    return i == std::string::npos ? (int64_t)0 : strides[i];
   };
-  int64_t aMode = mode(la, bat + mL + kL, bat + kL + mL, !sumA.empty());
-  int64_t bMode = mode(lb, bat + kL + nL, bat + nL + kL, !sumB.empty());
-  int64_t cMode = mode(lo, bat + mL + nL, bat + nL + mL, false);
+  // A group of letters (in `order`) as one dimension of `letters`' tensor: its stride, or
+  // -1 when the letters are not adjacent in that order. Size-1 letters are ignored.
+  auto collapse = [&](const std::string &order, const std::string &letters,
+                      const std::vector<int64_t> &strides) -> int64_t {
+    int64_t st = 0;
+    bool first = true;
+    for (char c : order) {
+      if (size[c] == 1) continue;
+      int64_t s = strideIn(letters, strides, c);
+      if (!first && st != s * size[c]) return -1;
+      st = s;
+      first = false;
+    }
+    return st;
+  };
+  bool native = tc.dtype == DType::F32; // bf16 operands are converted while packing
+  struct ViewPlan {
+    bool ok;
+    int64_t rs, cs;
+  };
+  auto view = [&](const std::string &rows, const std::string &cols, const std::string &letters,
+                  const std::vector<int64_t> &strides) -> ViewPlan {
+    int64_t rs = collapse(rows, letters, strides), cs = collapse(cols, letters, strides);
+    if (rs < 0 || cs < 0) return {false, 0, 0};
+    int64_t r = prod(rows), q = prod(cols);
+    bool ok = r <= 1 || q <= 1 || rs == 1 || cs == 1;
+    return {ok, rs, cs};
+  };
+  // Letter orders: each group takes the order of one of the operands holding it, the one
+  // that leaves the fewest operands to pack.
+  std::string mL, nL, kL;
+  int best = 99;
+  for (const std::string &m : {only(lo, mSet), only(la, mSet)})
+    for (const std::string &n : {only(lo, nSet), only(lb, nSet)})
+      for (const std::string &k : {only(la, kSet), only(lb, kSet)}) {
+        int packs = !view(m, k, la, sa).ok + !view(k, n, lb, sb).ok + !view(m, n, lo, sc).ok;
+        if (packs < best) {
+          best = packs;
+          mL = m;
+          nL = n;
+          kL = k;
+        }
+      }
   int64_t nB = prod(bat), nM = prod(mL), nN = prod(nL), nK = prod(kL);
+  ViewPlan va = view(mL, kL, la, sa), vb = view(kL, nL, lb, sb), vc = view(mL, nL, lo, sc);
+  int64_t aMode = native && sumA.empty() && va.ok ? 0 : 2;
+  int64_t bMode = native && sumB.empty() && vb.ok ? 0 : 2;
+  int64_t cMode = native && vc.ok ? 0 : 2;
   int64_t aBytes = aMode == 2 ? alignUp(nB * nM * nK * 4) : 0;
   int64_t bBytes = bMode == 2 ? alignUp(nB * nK * nN * 4) : 0;
   int64_t cBytes = cMode == 2 ? alignUp(nB * nM * nN * 4) : 0;
   *scratchBytes = aBytes + bBytes + cBytes;
-  std::vector<int64_t> d = {(int64_t)dt,    nB, nM, nN, nK, aMode, bMode, cMode, 0, aBytes,
-                            aBytes + bBytes};
-  auto layout = [&](const std::string &letters, const std::vector<int64_t> &shape,
+  std::vector<int64_t> d = {
+      (int64_t)tc.dtype,  nB, nM, nN, nK, aMode, bMode, cMode, 0, aBytes, aBytes + bBytes,
+      (int64_t)bat.size()};
+  for (char c : bat)
+    d.push_back(size[c]);
+  auto operand = [&](int64_t mode, const ViewPlan &v, const std::string &letters,
+                     const std::vector<int64_t> &strides, int64_t rows, int64_t cols) {
+    int64_t canon = rows * cols;
+    for (int i = (int)bat.size() - 1; i >= 0; --i) {
+      d.push_back(mode == 2 ? canon : strideIn(letters, strides, bat[i]));
+      canon *= size[bat[i]];
+    }
+    // The strides were pushed innermost first; put them in batch-letter order.
+    std::reverse(d.end() - (int64_t)bat.size(), d.end());
+    d.push_back(mode == 2 ? cols : v.rs);
+    d.push_back(mode == 2 ? 1 : v.cs);
+  };
+  operand(aMode, va, la, sa, nM, nK);
+  operand(bMode, vb, lb, sb, nK, nN);
+  operand(cMode, vc, lo, sc, nM, nN);
+  auto layout = [&](const std::string &letters, const std::vector<int64_t> &strides,
                     const std::string &order, int64_t canonRank) {
-    auto strides = rowMajorStrides(shape);
     d.push_back((int64_t)order.size());
     if (canonRank >= 0) d.push_back(canonRank);
     for (char c : order)
@@ -1244,9 +1504,38 @@ std::vector<int64_t> Lowering::einsumDesc(const Op &op, int64_t *scratchBytes) {
     for (char c : order)
       d.push_back(strides[letters.find(c)]);
   };
-  layout(la, ta.shape, bat + mL + kL + sumA, (int64_t)(bat.size() + mL.size() + kL.size()));
-  layout(lb, tb.shape, bat + kL + nL + sumB, (int64_t)(bat.size() + kL.size() + nL.size()));
-  layout(lo, op.type().shape, bat + mL + nL, -1);
+  layout(la, sa, bat + mL + kL + sumA, (int64_t)(bat.size() + mL.size() + kL.size()));
+  layout(lb, sb, bat + kL + nL + sumB, (int64_t)(bat.size() + kL.size() + nL.size()));
+  layout(lo, sc, bat + mL + nL, -1);
+  // Sparse plans: S's letters with their strides in S, the other operand D and C; D's
+  // letters that S lacks must all be in C (else D would need a sum of its own first).
+  auto sparse = [&](const std::string &ls, const std::vector<int64_t> &ss, const std::string &ld,
+                    const std::vector<int64_t> &sd, const std::string &dSum) {
+    if (!isFloat(tc.dtype) || !dSum.empty()) {
+      d.push_back(0);
+      return;
+    }
+    d.push_back(1);
+    d.push_back((int64_t)ls.size());
+    for (size_t i = 0; i < ls.size(); ++i) {
+      d.push_back(size[ls[i]]);
+      d.push_back(ss[i]);
+      d.push_back(strideIn(ld, sd, ls[i]));
+      d.push_back(strideIn(lo, sc, ls[i]));
+    }
+    std::string free;
+    for (char c : lo)
+      if (has(ld, c) && !has(ls, c)) free += c;
+    d.push_back((int64_t)free.size());
+    for (char c : free) {
+      d.push_back(size[c]);
+      d.push_back(strideIn(ld, sd, c));
+      d.push_back(strideIn(lo, sc, c));
+    }
+    d.push_back(!ls.empty() && has(lo, ls[0]) ? 1 : 0);
+  };
+  sparse(la, sa, lb, sb, sumB);
+  sparse(lb, sb, la, sa, sumA);
   return d;
 }
 
@@ -1387,6 +1676,7 @@ bool Lowering::run() {
     std::sort(r.leaves.begin(), r.leaves.end(),
               [&](auto *a, auto *b) { return order(a) < order(b); });
     r.scratchBytes = scratchBytesFor(*opp);
+    parallelPlan(r);
     roots_.push_back(std::move(r));
   }
   planMemory();
@@ -1449,7 +1739,7 @@ bool Lowering::run() {
   auto *bb = llvm::BasicBlock::Create(C_, "entry", entry);
   B_.SetInsertPoint(bb);
   LV *argsP = entry->getArg(0), *resP = entry->getArg(1), *ctxP = entry->getArg(2);
-  auto *ctxTy = llvm::StructType::get(C_, {ptr(), ptr(), ptr(), i64()});
+  auto *ctxTy = llvm::StructType::get(C_, {ptr(), ptr(), ptr(), i64(), ptr(), i64()});
   LV *ws = B_.CreateLoad(ptr(), B_.CreateStructGEP(ctxTy, ctxP, kCtxWorkspace), "ws");
   std::unordered_map<const Value *, LV *> bufPtr;
   for (size_t i = 0; i < f_.args.size(); ++i)
@@ -1466,14 +1756,25 @@ bool Lowering::run() {
                                         : B_.CreateInBoundsGEP(i8(), ws, c64(offset_[v]));
   }
 
+  auto mark = [&](int64_t i) {
+    if (!opts_.profile) return;
+    auto fn = M_.getOrInsertFunction("partita_rt_profile_mark", B_.getVoidTy(), ptr(), i64());
+    B_.CreateCall(fn, {ctxP, c64(i)});
+  };
+  mark(-1);
   int n = 0;
   for (RootInfo &r : roots_) {
+    // opN(out, scratch, leaves..., ctx, begin, end): [begin, end) is this thread's part of
+    // the outer loop when the root runs in parallel, ignored otherwise.
     std::vector<llvm::Type *> ps(2 + r.leaves.size() + 1, ptr());
+    size_t nptr = ps.size();
+    ps.push_back(i64());
+    ps.push_back(i64());
     auto *fty = llvm::FunctionType::get(B_.getVoidTy(), ps, false);
     std::string name = std::string("op") + std::to_string(n++) + "." + opcodeName(r.op->opcode);
     auto *fn = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name, M_);
     fn->addFnAttr(llvm::Attribute::NoUnwind);
-    for (unsigned i = 0; i + 1 < ps.size(); ++i)
+    for (unsigned i = 0; i + 1 < nptr; ++i)
       fn->addParamAttr(i, llvm::Attribute::NoAlias);
     std::vector<LV *> callArgs = {bufPtr.at(r.op->result),
                                   r.scratchBytes
@@ -1482,15 +1783,57 @@ bool Lowering::run() {
     for (const Value *l : r.leaves)
       callArgs.push_back(bufPtr.at(l));
     callArgs.push_back(ctxP);
-    B_.CreateCall(fn, callArgs);
+    if (!r.parN) {
+      callArgs.push_back(c64(0));
+      callArgs.push_back(c64(0));
+      B_.CreateCall(fn, callArgs);
+    } else {
+      // The pool calls opN.task(env, begin, end) on each part; env holds opN's pointers.
+      auto *taskTy = llvm::FunctionType::get(B_.getVoidTy(), {ptr(), i64(), i64()}, false);
+      auto *task =
+          llvm::Function::Create(taskTy, llvm::GlobalValue::InternalLinkage, name + ".task", M_);
+      task->addFnAttr(llvm::Attribute::NoUnwind);
+      {
+        llvm::IRBuilder<> tb(llvm::BasicBlock::Create(C_, "entry", task));
+        std::vector<LV *> targs;
+        for (size_t i = 0; i < nptr; ++i)
+          targs.push_back(
+              tb.CreateLoad(ptr(), tb.CreateConstInBoundsGEP1_64(ptr(), task->getArg(0), i)));
+        targs.push_back(task->getArg(1));
+        targs.push_back(task->getArg(2));
+        tb.CreateCall(fn, targs);
+        tb.CreateRetVoid();
+      }
+      llvm::IRBuilder<> ab(&entry->getEntryBlock(), entry->getEntryBlock().begin());
+      LV *env = ab.CreateAlloca(llvm::ArrayType::get(ptr(), nptr), nullptr, name + ".env");
+      for (size_t i = 0; i < nptr; ++i)
+        B_.CreateStore(callArgs[i], B_.CreateConstInBoundsGEP1_64(ptr(), env, i));
+      auto pf = M_.getOrInsertFunction("partita_rt_parallel_for", B_.getVoidTy(), ptr(), ptr(),
+                                       i64(), i64());
+      B_.CreateCall(pf, {task, env, c64(r.parN), c64(r.parGrain)});
+    }
+    mark(n - 1);
+    LoweredOp info;
+    info.opcode = opcodeName(r.op->opcode);
+    info.name = r.op->result->name;
+    info.type = r.op->type().str();
+    info.bytes = r.op->type().bytes();
+    if (r.op->opcode == Opcode::Einsum) info.flops = einsumFlops(*r.op);
+    out_.ops.push_back(std::move(info));
 
     auto saved = B_.saveIP();
     B_.SetInsertPoint(llvm::BasicBlock::Create(C_, "entry", fn));
     leafPtr_.clear();
     for (size_t i = 0; i < r.leaves.size(); ++i)
       leafPtr_[r.leaves[i]] = fn->getArg(2 + i);
-    ctxArg_ = fn->getArg(ps.size() - 1);
+    // Reading and writing the shared buffer through one pointer keeps the noalias promise
+    // (the leaf's own parameter is then unused).
+    if (r.inPlace) leafPtr_[r.inPlace] = fn->getArg(0);
+    ctxArg_ = fn->getArg(nptr - 1);
+    rangeBegin_ = r.parN ? fn->getArg(nptr) : nullptr;
+    rangeEnd_ = r.parN ? fn->getArg(nptr + 1) : nullptr;
     emitRoot(r, fn->getArg(0), fn->getArg(1));
+    rangeBegin_ = rangeEnd_ = nullptr;
     B_.CreateRetVoid();
     B_.restoreIP(saved);
   }
@@ -1509,14 +1852,17 @@ bool Lowering::run() {
 
 } // namespace
 
-bool lowerFunction(const Func &f, const Mesh *mesh, LoweredFunc *out, Diagnostics &diags) {
+bool lowerFunction(const Func &f, const Mesh *mesh, LoweredFunc *out, Diagnostics &diags,
+                   const LowerOptions &opts) {
   out->context = std::make_unique<llvm::LLVMContext>();
   out->module = std::make_unique<llvm::Module>("partita", *out->context);
   out->module->setSourceFileName("partita");
   out->workspaceBytes = 0;
   out->unplannedBytes = 0;
+  out->liveBytes = 0;
   out->groups.clear();
-  Lowering l(f, mesh, diags, *out);
+  out->ops.clear();
+  Lowering l(f, mesh, diags, *out, opts);
   return l.run();
 }
 

@@ -18,6 +18,18 @@ class Module;
 
 namespace partita {
 
+struct LowerOptions {
+  // Time every root op: the entry calls partita_rt_profile_mark after each one (--profile).
+  bool profile = false;
+};
+
+// A root op of the lowered program (a loop nest, kernel call or collective), for profiles.
+struct LoweredOp {
+  std::string opcode, name, type; // "einsum", "layer0.attn.q", "f32[8,256,8,64]"
+  double flops = 0;               // 2 per multiply-add of an einsum, else 0
+  int64_t bytes = 0;              // size of the result
+};
+
 struct LoweredFunc {
   std::unique_ptr<llvm::LLVMContext> context;
   std::unique_ptr<llvm::Module> module;
@@ -25,9 +37,13 @@ struct LoweredFunc {
   int64_t workspaceBytes = 0;
   // Sum of the sizes of every workspace buffer: what the plan would take without reuse.
   int64_t unplannedBytes = 0;
+  // The most bytes of workspace buffers live at one time: the lower bound of any plan.
+  int64_t liveBytes = 0;
   // Mesh axis lists (indices, major first) of the collectives, in first-use order, so an
   // MPI runtime can build its communicators once before running.
   std::vector<std::vector<int64_t>> groups;
+  // Root ops in execution order (the indices partita_rt_profile_mark receives).
+  std::vector<LoweredOp> ops;
 
   LoweredFunc();
   LoweredFunc(LoweredFunc &&) noexcept;
@@ -38,6 +54,7 @@ struct LoweredFunc {
 // Lowers `f`. `mesh` is the mesh of a partitioned function (needed by collectives and
 // axis_index; may be null otherwise). Returns false after adding located errors to `diags`
 // for programs it cannot lower (e.g. a collective without a mesh).
-bool lowerFunction(const Func &f, const Mesh *mesh, LoweredFunc *out, Diagnostics &diags);
+bool lowerFunction(const Func &f, const Mesh *mesh, LoweredFunc *out, Diagnostics &diags,
+                   const LowerOptions &opts = {});
 
 } // namespace partita

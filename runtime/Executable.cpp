@@ -3,24 +3,29 @@
 #include "runtime/Executable.h"
 
 #include "runtime/Codegen.h"
+#include "runtime/Parallel.h"
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
+#include <map>
 #include <new>
+#include <sstream>
 #include <thread>
 
 namespace partita {
 
 void NativeBuffer::Free::operator()(void *p) const { ::operator delete(p, std::align_val_t(64)); }
 
-NativeBuffer::NativeBuffer(const TensorType &t)
+NativeBuffer::NativeBuffer(const TensorType &t, bool zero)
     : type_(t), bytes_(t.bytes()),
       data_(::operator new((size_t)std::max<int64_t>(64, (t.bytes() + 63) / 64 * 64),
                            std::align_val_t(64))) {
-  std::memset(data_.get(), 0, (size_t)bytes_);
+  if (zero) std::memset(data_.get(), 0, (size_t)bytes_);
 }
 
 NativeBuffer NativeBuffer::fromTensor(const Tensor &t) {
@@ -75,7 +80,8 @@ Tensor NativeBuffer::toTensor() const {
 }
 
 std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
-                                                std::shared_ptr<Jit> jit, Diagnostics &diags) {
+                                                std::shared_ptr<Jit> jit, Diagnostics &diags,
+                                                const LowerOptions &opts) {
   std::unique_ptr<Executable> e(new Executable());
   const Mesh *mesh = nullptr;
   if (auto name = f.partitionedMesh())
@@ -83,7 +89,7 @@ std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
   else if (m.meshes.size() == 1)
     mesh = &m.meshes[0]; // axis_index in a hand-written program
   LoweredFunc lf;
-  if (!lowerFunction(f, mesh, &lf, diags)) return nullptr;
+  if (!lowerFunction(f, mesh, &lf, diags, opts)) return nullptr;
   std::string err;
   int h = jit->addModule(std::move(lf.context), std::move(lf.module), &err);
   void *fn = h < 0 ? nullptr : jit->lookup(h, lf.entry, &err);
@@ -100,20 +106,33 @@ std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
   if (mesh) e->mesh_ = *mesh;
   e->workspaceBytes_ = lf.workspaceBytes;
   e->unplannedBytes_ = lf.unplannedBytes;
+  e->liveBytes_ = lf.liveBytes;
   e->groups_ = lf.groups;
+  e->ops_ = std::move(lf.ops);
+  e->profiled_ = opts.profile;
   return e;
 }
 
+// JIT-compiled code has no -fsanitize=function type prologue, so UBSan's check of the
+// indirect call would read before the function's first byte (off its page).
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
 void Executable::runRaw(void **args, void **results, int64_t device, Collectives *coll,
-                        void *workspace) const {
+                        void *workspace, int64_t *profile) const {
   std::vector<int64_t> coords = mesh_ ? mesh_->coords(device) : std::vector<int64_t>{};
   coords.push_back(0); // never an empty vector: data() must be a valid pointer
-  PartitaCtx ctx{workspace, coords.data(), coll, device};
+  std::vector<int64_t> ignored;
+  if (profiled_ && !profile) {
+    ignored.assign(ops_.size() + 1, 0);
+    profile = ignored.data();
+  }
+  PartitaCtx ctx{workspace, coords.data(), coll, device, profile, 0};
   entry_(args, results, &ctx);
 }
 
 std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args, int64_t device,
-                                          Collectives *coll) const {
+                                          Collectives *coll, int64_t *profile) const {
   std::vector<NativeBuffer> results;
   for (const auto &t : resultTypes_)
     results.emplace_back(t);
@@ -122,8 +141,10 @@ std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args,
     a.push_back(const_cast<void *>(b.data()));
   for (auto &b : results)
     r.push_back(b.data());
-  NativeBuffer ws(TensorType(DType::I1, {workspaceBytes_}));
-  runRaw(a.data(), r.data(), device, coll, ws.data());
+  // Every workspace byte is written before it is read; pages the plan never reaches stay
+  // out of the resident set.
+  NativeBuffer ws(TensorType(DType::I1, {workspaceBytes_}), /*zero=*/false);
+  runRaw(a.data(), r.data(), device, coll, ws.data(), profile);
   return results;
 }
 
@@ -136,6 +157,64 @@ std::vector<Tensor> Executable::runTensors(const std::vector<Tensor> &args, int6
   for (const auto &b : run(in, device, coll))
     out.push_back(b.toTensor());
   return out;
+}
+
+std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<int64_t> &ns,
+                          int runs, int top) {
+  struct Kind {
+    int count = 0;
+    double ms = 0, flops = 0;
+  };
+  std::map<std::string, Kind> kinds;
+  double total = 0;
+  for (size_t i = 0; i < ops.size() && i < ns.size(); ++i) {
+    double ms = ns[i] * 1e-6 / std::max(1, runs);
+    Kind &k = kinds[ops[i].opcode];
+    ++k.count;
+    k.ms += ms;
+    k.flops += ops[i].flops;
+    total += ms;
+  }
+  std::vector<std::pair<std::string, Kind>> sorted(kinds.begin(), kinds.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto &a, const auto &b) { return a.second.ms > b.second.ms; });
+  std::ostringstream os;
+  char line[256];
+  std::snprintf(line, sizeof line, "profile: %.3f ms in %zu ops (per run, %d run%s)\n", total,
+                ops.size(), runs, runs == 1 ? "" : "s");
+  os << line;
+  std::snprintf(line, sizeof line, "profile: %-20s %6s %10s %7s %9s\n", "op kind", "count", "ms",
+                "share", "GFLOP/s");
+  os << line;
+  for (const auto &[name, k] : sorted) {
+    std::snprintf(line, sizeof line, "profile: %-20s %6d %10.3f %6.1f%%", name.c_str(), k.count,
+                  k.ms, total > 0 ? 100 * k.ms / total : 0.0);
+    os << line;
+    if (k.flops > 0 && k.ms > 0) {
+      std::snprintf(line, sizeof line, " %9.1f", k.flops / (k.ms * 1e-3) * 1e-9);
+      os << line;
+    }
+    os << "\n";
+  }
+  std::vector<size_t> order(std::min(ops.size(), ns.size()));
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns[a] > ns[b]; });
+  if (top > 0 && !order.empty()) os << "profile: slowest ops:\n";
+  for (int i = 0; i < top && i < (int)order.size(); ++i) {
+    const LoweredOp &op = ops[order[i]];
+    double ms = ns[order[i]] * 1e-6 / std::max(1, runs);
+    std::snprintf(line, sizeof line, "profile: %10.3f ms %6.1f%%  %-14s %%%s : %s", ms,
+                  total > 0 ? 100 * ms / total : 0.0, op.opcode.c_str(), op.name.c_str(),
+                  op.type.c_str());
+    os << line;
+    if (op.flops > 0 && ms > 0) {
+      std::snprintf(line, sizeof line, "  %.1f GFLOP/s", op.flops / (ms * 1e-3) * 1e-9);
+      os << line;
+    }
+    os << "\n";
+  }
+  return os.str();
 }
 
 std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
@@ -155,6 +234,8 @@ std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
   std::vector<std::thread> threads;
   for (int64_t d = 0; d < n; ++d)
     threads.emplace_back([&, d] {
+      // The devices share the machine's cores; each one's kernels run on its own thread.
+      ThreadLimit serial(n > 1 ? 1 : runtimeThreads());
       auto coll = world.device(d);
       results[d] = e.runTensors(perDeviceArgs[d], d, coll.get());
     });

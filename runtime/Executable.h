@@ -6,6 +6,7 @@
 #include "ir/IR.h"
 #include "ir/Tensor.h"
 #include "runtime/Abi.h"
+#include "runtime/Codegen.h"
 #include "runtime/Collectives.h"
 #include "runtime/Jit.h"
 
@@ -21,7 +22,9 @@ namespace partita {
 class NativeBuffer {
 public:
   NativeBuffer() = default;
-  explicit NativeBuffer(const TensorType &t);
+  // Zero-filled unless `zero` is false (for buffers every byte of which is written before it
+  // is read: skipping the fill keeps untouched pages out of the resident set).
+  explicit NativeBuffer(const TensorType &t, bool zero = true);
   static NativeBuffer fromTensor(const Tensor &t);
   Tensor toTensor() const;
   void *data() { return data_.get(); }
@@ -43,22 +46,31 @@ public:
   // Lowers and JIT-compiles `f` (of module `m`, whose mesh it uses when `f` is partitioned).
   // Returns nullptr after adding errors to `diags`.
   static std::unique_ptr<Executable> compile(const Module &m, const Func &f,
-                                             std::shared_ptr<Jit> jit, Diagnostics &diags);
+                                             std::shared_ptr<Jit> jit, Diagnostics &diags,
+                                             const LowerOptions &opts = {});
 
   const std::vector<TensorType> &argTypes() const { return argTypes_; }
   const std::vector<TensorType> &resultTypes() const { return resultTypes_; }
   const std::optional<Mesh> &mesh() const { return mesh_; }
   int64_t workspaceBytes() const { return workspaceBytes_; }
   int64_t unplannedBytes() const { return unplannedBytes_; }
+  // The most workspace bytes live at one time (workspaceBytes() minus fragmentation).
+  int64_t liveBytes() const { return liveBytes_; }
   // Mesh axis lists of the program's collectives (for building communicators up front).
   const std::vector<std::vector<int64_t>> &groups() const { return groups_; }
+  // The root ops in execution order; with LowerOptions::profile, runRaw's `profile` array
+  // (one entry per op) receives the nanoseconds each one took.
+  const std::vector<LoweredOp> &ops() const { return ops_; }
+  bool profiled() const { return profiled_; }
 
-  // Runs on raw buffers; `workspace` must hold workspaceBytes() (64-byte aligned).
-  void runRaw(void **args, void **results, int64_t device, Collectives *coll,
-              void *workspace) const;
+  // Runs on raw buffers; `workspace` must hold workspaceBytes() (64-byte aligned). When the
+  // program was compiled with profiling, `profile` (ops().size() entries, or null) gets
+  // each op's time added.
+  void runRaw(void **args, void **results, int64_t device, Collectives *coll, void *workspace,
+              int64_t *profile = nullptr) const;
   // Allocates results and workspace and runs on device `device`.
   std::vector<NativeBuffer> run(const std::vector<NativeBuffer> &args, int64_t device = 0,
-                                Collectives *coll = nullptr) const;
+                                Collectives *coll = nullptr, int64_t *profile = nullptr) const;
   // Host-tensor convenience for tests and the simulator.
   std::vector<Tensor> runTensors(const std::vector<Tensor> &args, int64_t device = 0,
                                  Collectives *coll = nullptr) const;
@@ -69,9 +81,16 @@ private:
   PartitaEntryFn entry_ = nullptr;
   std::vector<TensorType> argTypes_, resultTypes_;
   std::optional<Mesh> mesh_;
-  int64_t workspaceBytes_ = 0, unplannedBytes_ = 0;
+  int64_t workspaceBytes_ = 0, unplannedBytes_ = 0, liveBytes_ = 0;
   std::vector<std::vector<int64_t>> groups_;
+  std::vector<LoweredOp> ops_;
+  bool profiled_ = false;
 };
+
+// The --profile report: time per op kind (count, ms, share, GFLOP/s for einsums) and the
+// `top` slowest ops, from per-op nanoseconds summed over `runs` runs.
+std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<int64_t> &ns,
+                          int runs = 1, int top = 15);
 
 // Runs every device of the executable's mesh as a thread, with in-memory collectives.
 // perDeviceArgs[d] are device d's arguments; returns each device's results. On failure (a

@@ -1,22 +1,27 @@
-// extern "C" kernels called by generated code: einsum as batched GEMM on Eigen::Map
-// matrices (packing operands only when their layout is not already a GEMM operand), the
-// byte-block transpose used to pack collectives along non-leading dimensions, and scalar
+// extern "C" kernels called by generated code: einsum as batched GEMM on strided Eigen::Map
+// views (packing operands only when their layout is not a strided matrix), split over the
+// runtime's threads, skipping zero rows of A, or computed as a scatter of a mostly-zero
+// operand's nonzeros (MoE dispatch/combine); the byte-block transpose used to pack
+// collectives along non-leading dimensions; the parallel-for and profiling hooks; scalar
 // helpers. Compiled with -march=native -O3 (runtime/CMakeLists.txt) so Eigen uses the host's
 // vector units.
 #include "ir/Tensor.h"
 #include "runtime/Abi.h"
+#include "runtime/Parallel.h"
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapC = Eigen::Map<const RowMat>;
-using Map = Eigen::Map<RowMat>;
+using partita::parallelFor;
+using partita::parallelParts;
 
 // One operand's packing plan: `rank` dims (the first `canon` are kept, the rest summed) with
 // their sizes and source strides, in elements.
@@ -135,15 +140,377 @@ template <class T> void unpack(const T *src, const Layout &l, void *out, int dty
   }
 }
 
-template <class A, class B>
-void gemmInto(float *c, int64_t cMode, int64_t m, int64_t n, const A &a, const B &b) {
-  if (cMode == 1) {
-    Map ct(c, n, m);
-    ct.noalias() = b.transpose() * a.transpose();
-  } else {
-    Map cm(c, m, n);
-    cm.noalias() = a * b;
+// A strided matrix: element (i, j) at p[i * rs + j * cs], with rs == 1 or cs == 1 (the
+// code generator packs operands that are neither).
+struct View {
+  float *p;
+  int64_t rows, cols, rs, cs;
+};
+
+// Makes a view Eigen-mappable: a size-1 dimension may have any stride, so pick one that
+// makes the inner stride 1 and the outer stride at least the inner size.
+View normalized(View v) {
+  if (v.rows <= 1 && v.cs != 1) v.rs = 1;
+  if (v.cols <= 1 && v.rs != 1) v.cs = 1;
+  if (v.cs == 1 && v.rows <= 1) v.rs = std::max<int64_t>(v.cols, 1);
+  if (v.rs == 1 && v.cs != 1 && v.cols <= 1) v.cs = std::max<int64_t>(v.rows, 1);
+  return v;
+}
+
+template <int Order>
+using SMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Order>, 0,
+                        Eigen::OuterStride<>>;
+template <int Order>
+using SMapC = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Order>, 0,
+                         Eigen::OuterStride<>>;
+
+template <int Order> SMap<Order> mapOf(const View &v) {
+  return SMap<Order>(v.p, v.rows, v.cols,
+                     Eigen::OuterStride<>(Order == Eigen::RowMajor ? v.rs : v.cs));
+}
+template <int Order> SMapC<Order> mapOfC(const View &v) {
+  return SMapC<Order>(v.p, v.rows, v.cols,
+                      Eigen::OuterStride<>(Order == Eigen::RowMajor ? v.rs : v.cs));
+}
+
+template <int OC, int OA> void gemm3(const View &c, const View &a, const View &b) {
+  auto cm = mapOf<OC>(c);
+  auto am = mapOfC<OA>(a);
+  if (b.cs == 1)
+    cm.noalias() = am * mapOfC<Eigen::RowMajor>(b);
+  else
+    cm.noalias() = am * mapOfC<Eigen::ColMajor>(b);
+}
+
+void zeroView(View v) {
+  for (int64_t i = 0; i < v.rows; ++i)
+    for (int64_t j = 0; j < v.cols; ++j)
+      v.p[i * v.rs + j * v.cs] = 0;
+}
+
+// c = a * b on strided views, single-threaded (Eigen's GEMM, storage orders as they come,
+// so a transposed operand is read in place rather than copied).
+void gemm(View c, View a, View b) {
+  c = normalized(c);
+  a = normalized(a);
+  b = normalized(b);
+  if (c.rows == 0 || c.cols == 0) return;
+  if (a.cols == 0) {
+    zeroView(c);
+    return;
   }
+  bool cr = c.cs == 1, ar = a.cs == 1;
+  if (cr && ar)
+    gemm3<Eigen::RowMajor, Eigen::RowMajor>(c, a, b);
+  else if (cr)
+    gemm3<Eigen::RowMajor, Eigen::ColMajor>(c, a, b);
+  else if (ar)
+    gemm3<Eigen::ColMajor, Eigen::RowMajor>(c, a, b);
+  else
+    gemm3<Eigen::ColMajor, Eigen::ColMajor>(c, a, b);
+}
+
+View rowsOf(View v, int64_t r0, int64_t r1) {
+  v.p += r0 * v.rs;
+  v.rows = r1 - r0;
+  return v;
+}
+View colsOf(View v, int64_t c0, int64_t c1) {
+  v.p += c0 * v.cs;
+  v.cols = c1 - c0;
+  return v;
+}
+
+// Row i of `a` is all zeros (-0 included). Stops at the first nonzero, so a dense row costs
+// one load.
+bool zeroRow(const View &a, int64_t i) {
+  const float *p = a.p + i * a.rs;
+  for (int64_t k = 0; k < a.cols; ++k)
+    if (p[k * a.cs] != 0.0f) return false;
+  return true;
+}
+
+// One GEMM of a batched einsum restricted to rows [r0, r1) of A and C.
+struct Piece {
+  int64_t batch, r0, r1;
+  bool zero; // A's rows are all zero, so C's are too
+};
+
+// Runs of zero and nonzero rows of A in every batch. Skipping zero rows is exact for
+// finite B (0 * x = 0) and pays off for MoE expert inputs, whose unfilled capacity slots
+// are zero rows. Dense A (or a small problem) gives one nonzero piece per batch.
+std::vector<Piece> rowPieces(const std::vector<View> &as, int64_t nM, int64_t nN) {
+  std::vector<Piece> pieces;
+  bool scan = nM >= 32 && nN >= 16;
+  for (size_t b = 0; b < as.size(); ++b) {
+    if (!scan) {
+      pieces.push_back({(int64_t)b, 0, nM, false});
+      continue;
+    }
+    std::vector<Piece> runs;
+    int64_t zeros = 0;
+    for (int64_t i = 0; i < nM; ++i) {
+      bool z = zeroRow(as[b], i);
+      zeros += z;
+      if (!runs.empty() && runs.back().zero == z)
+        runs.back().r1 = i + 1;
+      else
+        runs.push_back({(int64_t)b, i, i + 1, z});
+    }
+    // Worth it only when many rows are zero and the nonzero runs are not tiny GEMMs.
+    if (zeros * 8 < nM || (int64_t)runs.size() * 8 > nM)
+      pieces.push_back({(int64_t)b, 0, nM, false});
+    else
+      pieces.insert(pieces.end(), runs.begin(), runs.end());
+  }
+  return pieces;
+}
+
+// The GEMMs of all pieces, spread over the runtime's threads: by rows (every row costs the
+// same N*K) when there are at least as many rows as columns, else by columns of B and C.
+void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
+               const std::vector<View> &bs, const std::vector<View> &cs, int64_t nN, int64_t nK) {
+  int64_t rows = 0;
+  for (const Piece &p : pieces)
+    if (!p.zero) rows += p.r1 - p.r0;
+  std::vector<const Piece *> zeros;
+  int64_t zeroElems = 0;
+  for (const Piece &p : pieces)
+    if (p.zero) {
+      zeros.push_back(&p);
+      zeroElems += (p.r1 - p.r0) * nN;
+    }
+  // Zero-filling is memory-bound: worth splitting only when there is a lot of it.
+  int64_t zeroGrain = zeroElems < (1 << 18) ? (int64_t)zeros.size() + 1 : 1;
+  parallelFor((int64_t)zeros.size(), zeroGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      zeroView(rowsOf(cs[zeros[i]->batch], zeros[i]->r0, zeros[i]->r1));
+  });
+  double flops = 2.0 * rows * nN * nK;
+  const int64_t minRows = 48, minCols = 64;
+  // Each part packs its own share of B: split the longer side, so a wide B (a vocabulary
+  // projection) is not packed once per row block.
+  bool byRows = rows >= 2 * minRows && (rows >= nN || nN < 2 * minCols);
+  int ways = flops < 4e6 ? 1 : parallelParts(byRows ? rows : nN, byRows ? minRows : minCols);
+  if (ways <= 1) {
+    for (const Piece &p : pieces)
+      if (!p.zero)
+        gemm(rowsOf(cs[p.batch], p.r0, p.r1), rowsOf(as[p.batch], p.r0, p.r1), bs[p.batch]);
+    return;
+  }
+  if (byRows) {
+    // Part k takes rows [k*rows/ways, (k+1)*rows/ways) of the nonzero pieces laid end to end.
+    parallelFor(ways, 1, [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) {
+        int64_t lo = rows * k / ways, hi = rows * (k + 1) / ways, at = 0;
+        for (const Piece &p : pieces) {
+          if (p.zero) continue;
+          int64_t n = p.r1 - p.r0, b = std::max(lo, at), e = std::min(hi, at + n);
+          if (b < e) {
+            int64_t r0 = p.r0 + b - at, r1 = p.r0 + e - at;
+            gemm(rowsOf(cs[p.batch], r0, r1), rowsOf(as[p.batch], r0, r1), bs[p.batch]);
+          }
+          at += n;
+        }
+      }
+    });
+  } else {
+    parallelFor(ways, 1, [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) {
+        int64_t c0 = nN * k / ways, c1 = nN * (k + 1) / ways;
+        for (const Piece &p : pieces)
+          if (!p.zero)
+            gemm(colsOf(rowsOf(cs[p.batch], p.r0, p.r1), c0, c1), rowsOf(as[p.batch], p.r0, p.r1),
+                 colsOf(bs[p.batch], c0, c1));
+      }
+    });
+  }
+}
+
+// ---- The element-sparse path ----------------------------------------------------------
+// When one operand S is mostly zeros (MoE dispatch and combine masks: at most two nonzeros
+// per token out of experts x capacity), the einsum is computed as a scatter: for every
+// nonzero S[...], C[c-offset + f] += s * D[d-offset + f] over the free letters f of the
+// other operand D. Equal to the dense GEMM for finite D (up to the order of the sum).
+struct SparsePlan {
+  int64_t nL = 0;             // S's letters, in S's dimension order
+  const int64_t *L = nullptr; // nL x {size, strideS, strideD, strideC}
+  int64_t nF = 0;             // D's letters that S lacks (all of them in C)
+  const int64_t *F = nullptr; // nF x {size, strideD, strideC}
+  int64_t parallel = 0;       // 1: S's first letter is in C, so its slices write disjoint C
+};
+
+const int64_t *readSparse(const int64_t *p, SparsePlan *sp, bool *present) {
+  *present = *p++ != 0;
+  if (!*present) return p;
+  sp->nL = *p++;
+  sp->L = p;
+  p += 4 * sp->nL;
+  sp->nF = *p++;
+  sp->F = p;
+  p += 3 * sp->nF;
+  sp->parallel = *p++;
+  return p;
+}
+
+int64_t sparseTotal(const SparsePlan &sp) {
+  int64_t t = 1;
+  for (int64_t i = 0; i < sp.nL; ++i)
+    t *= sp.L[4 * i];
+  return t;
+}
+
+// S's nonzeros (S is a whole row-major tensor), counted until `limit` is passed.
+int64_t countNonzero(const void *s, int dtype, int64_t n, int64_t limit) {
+  int64_t nz = 0;
+  const int64_t chunk = 4096;
+  for (int64_t i = 0; i < n && nz <= limit; i += chunk) {
+    int64_t e = std::min(n, i + chunk);
+    if (dtype == 1) {
+      const uint16_t *p = (const uint16_t *)s;
+      for (int64_t k = i; k < e; ++k)
+        nz += (p[k] & 0x7fff) != 0;
+    } else {
+      const float *p = (const float *)s;
+      for (int64_t k = i; k < e; ++k)
+        nz += p[k] != 0.0f;
+    }
+  }
+  return nz;
+}
+
+// acc[c + f-offsets] += v * D[d + f-offsets] over the free letters (the last one innermost).
+template <int DT>
+void axpyFree(const SparsePlan &sp, float v, const void *D, int64_t d, float *acc, int64_t c) {
+  if (sp.nF == 0) {
+    acc[c] += v * loadF(D, d, DT);
+    return;
+  }
+  const int64_t *last = sp.F + 3 * (sp.nF - 1);
+  int64_t n = last[0], sd = last[1], sc = last[2];
+  int64_t idx[32] = {0}, outer = 1;
+  for (int64_t i = 0; i + 1 < sp.nF; ++i)
+    outer *= sp.F[3 * i];
+  for (int64_t o = 0; o < outer; ++o) {
+    if (sd == 1 && sc == 1) {
+      float *ac = acc + c;
+      if constexpr (DT == 0) {
+        const float *dp = (const float *)D + d;
+        for (int64_t j = 0; j < n; ++j)
+          ac[j] += v * dp[j];
+      } else {
+        const uint16_t *dp = (const uint16_t *)D + d;
+        for (int64_t j = 0; j < n; ++j)
+          ac[j] += v * std::bit_cast<float>((uint32_t)dp[j] << 16);
+      }
+    } else {
+      for (int64_t j = 0; j < n; ++j)
+        acc[c + j * sc] += v * loadF(D, d + j * sd, DT);
+    }
+    for (int64_t i = sp.nF - 2; i >= 0; --i) {
+      const int64_t *f = sp.F + 3 * i;
+      if (++idx[i] < f[0]) {
+        d += f[1];
+        c += f[2];
+        break;
+      }
+      d -= (f[0] - 1) * f[1];
+      c -= (f[0] - 1) * f[2];
+      idx[i] = 0;
+    }
+  }
+}
+
+// The scatter over the elements of S whose first index is in [o0, o1).
+template <int DT>
+void sparseRange(const SparsePlan &sp, const void *S, const void *D, float *acc, int64_t o0,
+                 int64_t o1) {
+  if (sp.nL == 0) {
+    float v = loadF(S, 0, DT);
+    if (v != 0.0f) axpyFree<DT>(sp, v, D, 0, acc, 0);
+    return;
+  }
+  const int64_t *last = sp.L + 4 * (sp.nL - 1);
+  // An odometer over the outer letters (the first restricted to [o0, o1)) keeps the offsets
+  // of each inner run's first element; the inner letter is S's contiguous last dimension.
+  int64_t inner = last[0], outer = 1;
+  int64_t idx[32] = {0};
+  int64_t so = o0 * sp.L[1], dOff = o0 * sp.L[2], cOff = o0 * sp.L[3];
+  if (sp.nL > 1) {
+    idx[0] = o0;
+    outer = o1 - o0;
+    for (int64_t i = 1; i + 1 < sp.nL; ++i)
+      outer *= sp.L[4 * i];
+  } else {
+    inner = o1 - o0;
+  }
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t j = 0; j < inner; ++j) {
+      float v = loadF(S, so + j * last[1], DT);
+      if (v == 0.0f) continue;
+      axpyFree<DT>(sp, v, D, dOff + j * last[2], acc, cOff + j * last[3]);
+    }
+    for (int64_t i = sp.nL - 2; i >= 0; --i) {
+      const int64_t *l = sp.L + 4 * i;
+      int64_t lo = i == 0 ? o0 : 0, hi = i == 0 ? o1 : l[0];
+      if (++idx[i] < hi) {
+        so += l[1];
+        dOff += l[2];
+        cOff += l[3];
+        break;
+      }
+      so -= (hi - 1 - lo) * l[1];
+      dOff -= (hi - 1 - lo) * l[2];
+      cOff -= (hi - 1 - lo) * l[3];
+      idx[i] = lo;
+    }
+  }
+}
+
+// out (row-major, `outElems` elements) = the einsum, by scattering S's nonzeros. bf16
+// accumulates in f32 `scratch` and is rounded once.
+void sparseEinsum(const SparsePlan &sp, int dtype, const void *S, const void *D, void *out,
+                  int64_t outElems, float *scratch) {
+  float *acc = dtype == 1 ? scratch : (float *)out;
+  parallelFor(outElems, 1 << 16, [&](int64_t b, int64_t e) { std::fill(acc + b, acc + e, 0.0f); });
+  int64_t first = sp.nL > 0 ? sp.L[0] : 1;
+  auto range = [&](int64_t o0, int64_t o1) {
+    if (dtype == 1)
+      sparseRange<1>(sp, S, D, acc, o0, o1);
+    else
+      sparseRange<0>(sp, S, D, acc, o0, o1);
+  };
+  if (sp.parallel && sp.nL > 0)
+    parallelFor(first, 1, range);
+  else
+    range(0, first);
+  if (dtype == 1) {
+    uint16_t *o = (uint16_t *)out;
+    for (int64_t i = 0; i < outElems; ++i) {
+      float r = partita::bf16Round(acc[i]);
+      uint16_t hi = (uint16_t)(std::bit_cast<uint32_t>(r) >> 16);
+      o[i] = acc[i] != acc[i] ? (uint16_t)(hi | 0x40) : hi;
+    }
+  }
+}
+
+// Offsets of every batch's view, from the operand's per-letter batch strides.
+std::vector<int64_t> batchOffsets(int64_t nbl, const int64_t *sizes, const int64_t *strides,
+                                  int64_t nB) {
+  std::vector<int64_t> off(std::max<int64_t>(nB, 0));
+  int64_t idx[32] = {0}, at = 0;
+  for (int64_t b = 0; b < nB; ++b) {
+    off[b] = at;
+    for (int64_t i = nbl - 1; i >= 0; --i) {
+      if (++idx[i] < sizes[i]) {
+        at += strides[i];
+        break;
+      }
+      at -= (sizes[i] - 1) * strides[i];
+      idx[i] = 0;
+    }
+  }
+  return off;
 }
 
 } // namespace
@@ -156,10 +523,28 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
   int64_t nB = desc[1], nM = desc[2], nN = desc[3], nK = desc[4];
   int64_t aMode = desc[5], bMode = desc[6], cMode = desc[7];
   char *s = (char *)scratch;
+  int64_t nbl = desc[11];
+  const int64_t *bsizes = desc + 12;
+  const int64_t *p = bsizes + nbl;
+  struct Operand {
+    const int64_t *bstrides;
+    int64_t rs, cs;
+  } ops[3];
+  for (Operand &o : ops) {
+    o.bstrides = p;
+    o.rs = p[nbl];
+    o.cs = p[nbl + 1];
+    p += nbl + 2;
+  }
   Layout la, lb, lc;
-  const int64_t *p = readLayout(desc + 11, &la, true);
+  p = readLayout(p, &la, true);
   p = readLayout(p, &lb, true);
-  readLayout(p, &lc, false);
+  p = readLayout(p, &lc, false);
+  SparsePlan spA, spB;
+  bool hasA = false, hasB = false;
+  p = readSparse(p, &spA, &hasA);
+  readSparse(p, &spB, &hasB);
+
   if (dtype == (int)partita::DType::I32) {
     // Integer einsum wraps modulo 2^32 like the interpreter; Eigen's GEMM would overflow (UB).
     auto *pa = (int32_t *)(s + desc[8]), *pb = (int32_t *)(s + desc[9]),
@@ -180,33 +565,44 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
     unpack(pc, lc, out, dtype);
     return;
   }
+
+  // A mostly-zero operand turns the einsum into a scatter of its nonzeros. Decided at run
+  // time: the count stops as soon as the operand is too dense to gain.
+  double work = (double)nB * nM * nN * nK;
+  if (work >= (1 << 20)) {
+    for (int side = 0; side < 2; ++side) {
+      if (!(side == 0 ? hasA : hasB)) continue;
+      const SparsePlan &sp = side == 0 ? spA : spB;
+      const void *S = side == 0 ? a : b, *D = side == 0 ? b : a;
+      int64_t total = sparseTotal(sp), limit = total / 16;
+      if (countNonzero(S, dtype, total, limit) > limit) continue;
+      sparseEinsum(sp, dtype, S, D, out, nB * nM * nN, (float *)(s + desc[10]));
+      return;
+    }
+  }
+
   const float *A = (const float *)a, *Bp = (const float *)b;
   if (aMode == 2) {
     float *pa = (float *)(s + desc[8]);
     pack(a, dtype, la, pa);
     A = pa;
-    aMode = 0;
   }
   if (bMode == 2) {
     float *pb = (float *)(s + desc[9]);
     pack(b, dtype, lb, pb);
     Bp = pb;
-    bMode = 0;
   }
   float *Cp = cMode == 2 ? (float *)(s + desc[10]) : (float *)out;
-  int64_t gemmC = cMode == 2 ? 0 : cMode;
+  auto offA = batchOffsets(nbl, bsizes, ops[0].bstrides, nB);
+  auto offB = batchOffsets(nbl, bsizes, ops[1].bstrides, nB);
+  auto offC = batchOffsets(nbl, bsizes, ops[2].bstrides, nB);
+  std::vector<View> as, bs, cs;
   for (int64_t bi = 0; bi < nB; ++bi) {
-    const float *ab = A + bi * nM * nK, *bb = Bp + bi * nK * nN;
-    float *cb = Cp + bi * nM * nN;
-    if (aMode == 0 && bMode == 0)
-      gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nK, nN));
-    else if (aMode == 0)
-      gemmInto(cb, gemmC, nM, nN, MapC(ab, nM, nK), MapC(bb, nN, nK).transpose());
-    else if (bMode == 0)
-      gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nK, nN));
-    else
-      gemmInto(cb, gemmC, nM, nN, MapC(ab, nK, nM).transpose(), MapC(bb, nN, nK).transpose());
+    as.push_back({const_cast<float *>(A) + offA[bi], nM, nK, ops[0].rs, ops[0].cs});
+    bs.push_back({const_cast<float *>(Bp) + offB[bi], nK, nN, ops[1].rs, ops[1].cs});
+    cs.push_back({Cp + offC[bi], nM, nN, ops[2].rs, ops[2].cs});
   }
+  runPieces(rowPieces(as, nM, nN), as, bs, cs, nN, nK);
   if (cMode == 2) unpack(Cp, lc, out, dtype);
 }
 
@@ -216,6 +612,19 @@ void partita_kernel_swap01(const void *in, void *out, int64_t a, int64_t b, int6
   for (int64_t i = 0; i < a; ++i)
     for (int64_t j = 0; j < b; ++j)
       std::memcpy(dst + (j * a + i) * bytes, src + (i * b + j) * bytes, bytes);
+}
+
+void partita_rt_parallel_for(void (*task)(void **, int64_t, int64_t), void **env, int64_t n,
+                             int64_t grain) {
+  partita::parallelFor(n, grain, [&](int64_t b, int64_t e) { task(env, b, e); });
+}
+
+void partita_rt_profile_mark(PartitaCtx *ctx, int64_t op) {
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  if (op >= 0 && ctx->profile) ctx->profile[op] += now - ctx->profileLast;
+  ctx->profileLast = now;
 }
 
 int32_t partita_rt_pow_i32(int32_t a, int32_t b) {
@@ -240,6 +649,8 @@ const std::vector<std::pair<std::string, void *>> &runtimeSymbols() {
       {"partita_kernel_swap01", (void *)&partita_kernel_swap01},
       {"partita_kernel_einsum", (void *)&partita_kernel_einsum},
       {"partita_rt_pow_i32", (void *)&partita_rt_pow_i32},
+      {"partita_rt_profile_mark", (void *)&partita_rt_profile_mark},
+      {"partita_rt_parallel_for", (void *)&partita_rt_parallel_for},
       {"memcpy", (void *)(void *(*)(void *, const void *, size_t)) & std::memcpy},
       {"memmove", (void *)(void *(*)(void *, const void *, size_t)) & std::memmove},
       {"memset", (void *)(void *(*)(void *, int, size_t)) & std::memset},

@@ -13,8 +13,12 @@
 #include "runtime/DeviceInterpreter.h"
 #include "runtime/Executable.h"
 #include "runtime/Mpi.h"
+#include "runtime/Parallel.h"
 #include "runtime/Simulator.h"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +29,7 @@
 #include <iterator>
 #include <limits>
 #include <new>
+#include <sstream>
 
 namespace partita {
 
@@ -56,6 +61,19 @@ bool samePath(const std::string &a, const std::string &b) {
   std::error_code ec;
   return fs::equivalent(a, b, ec);
 }
+
+double nowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The process's peak resident set so far (Linux reports ru_maxrss in KiB).
+int64_t peakRssBytes() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return (int64_t)u.ru_maxrss * 1024;
+}
+
+std::string mib(int64_t bytes) { return fmt("%.1f MiB", bytes / 1048576.0); }
 
 } // namespace
 
@@ -180,6 +198,8 @@ public:
     // devices in this process).
     mpi_ = !o_.simulate && underMpiLauncher();
     if (mpi_) ranks_ = MpiSession::start().size();
+    setRuntimeThreads(o_.threads > 0 ? o_.threads : defaultRuntimeThreads());
+    phase_ = nowSeconds();
 
     Diagnostics diags;
     auto module = parseModule(readText(), name_, diags);
@@ -188,6 +208,7 @@ public:
     if (!ok) return 1;
     Func *main = module->main();
     if (!main) throw RunError(name_ + ": error: the module has no @main function");
+    lap("parse");
 
     // The unpartitioned @main (the reference and the source of input names and types).
     std::unique_ptr<Module> original;
@@ -214,7 +235,11 @@ public:
           printDiagnostics(diags, name_, err_);
           return 1;
         }
+        // The partitioner's warnings (a reshard through full replication) matter to whoever
+        // runs the program too; every rank partitions, rank 0 alone reports.
+        if (!mpi_ || MpiSession::start().rank() == 0) printDiagnostics(diags, name_, err_);
         main = module->main();
+        lap("partition");
         mesh = main ? partitionedMeshOf(*module, *main) : nullptr;
         if (!mesh)
           throw RunError(
@@ -235,9 +260,10 @@ public:
     if (mesh) {
       results = runPartitioned(*module, *main, *mesh, inputs);
     } else if (o_.engine == "jit") {
-      results = compile(*module, *main)->runTensors(globals(inputs));
+      results = runJit(*module, *main, inputs);
     } else {
       results = runReference(*module, *main, globals(inputs));
+      lap("run");
     }
 
     CheckResult check;
@@ -252,6 +278,8 @@ public:
         printResult(out_, i, results[i]);
     if (o_.check) out_ << check.line() << "\n";
     out_.flush();
+    lap("results");
+    report();
     return o_.check && !check.pass ? 2 : 0;
   }
 
@@ -264,6 +292,96 @@ private:
   bool mpi_ = false;
   int ranks_ = 1;
   std::shared_ptr<Jit> jit_;
+  // --verbose: wall time of each phase, and the memory figures of the compiled program.
+  double phase_ = 0;
+  std::vector<std::pair<std::string, double>> laps_;
+  int64_t planned_ = -1, unplanned_ = 0, liveWs_ = 0, argBytes_ = 0, resultBytes_ = 0;
+
+  void lap(const std::string &what) {
+    double t = nowSeconds();
+    for (auto &[name, secs] : laps_)
+      if (name == what) {
+        secs += t - phase_;
+        phase_ = t;
+        return;
+      }
+    laps_.push_back({what, t - phase_});
+    phase_ = t;
+  }
+
+  // The --verbose summary of one process (one rank under MPI).
+  void report() {
+    if (!o_.verbose) return;
+    std::string prefix = mpi_ ? "rank " + std::to_string(MpiSession::start().rank()) + ": " : "";
+    // Whole lines in one write, so the ranks' reports do not interleave mid-line.
+    std::ostringstream os;
+    os << prefix << "time:";
+    double total = 0;
+    for (auto &[name, secs] : laps_) {
+      os << " " << name << " " << fmt("%.1f ms", secs * 1e3) << ",";
+      total += secs;
+    }
+    os << " total " << fmt("%.1f ms", total * 1e3) << " (" << runtimeThreads() << " kernel thread"
+       << (runtimeThreads() == 1 ? "" : "s") << ")\n";
+    if (planned_ >= 0)
+      os << prefix << "memory: arguments " << mib(argBytes_) << ", results " << mib(resultBytes_)
+         << ", planned workspace " << mib(planned_) << " (peak of live buffers " << mib(liveWs_)
+         << ", " << mib(unplanned_) << " without reuse), live set "
+         << mib(argBytes_ + resultBytes_ + planned_) << ", peak RSS " << mib(peakRssBytes())
+         << "\n";
+    err_ << os.str();
+    err_.flush();
+  }
+
+  void noteExecutable(const Executable &e) {
+    planned_ = e.workspaceBytes();
+    unplanned_ = e.unplannedBytes();
+    liveWs_ = e.liveBytes();
+    resultBytes_ = 0;
+    for (const auto &t : e.resultTypes())
+      resultBytes_ += t.bytes();
+  }
+
+  void printProfile(const Executable &e, const std::vector<int64_t> &ns) {
+    if (!o_.profile) return;
+    std::string prefix = mpi_ ? "rank " + std::to_string(MpiSession::start().rank()) + ": " : "";
+    std::istringstream is(profileReport(e.ops(), ns));
+    std::string text;
+    for (std::string l; std::getline(is, l);)
+      text += prefix + l + "\n";
+    err_ << text;
+    err_.flush();
+  }
+
+  // The unpartitioned program on the JIT. Arguments go to native buffers one at a time, so
+  // the host tensors (8 bytes per element) never all exist at once unless --check or
+  // --save-inputs needs them again.
+  std::vector<Tensor> runJit(const Module &m, const Func &f, const InputSource &in) {
+    bool keep = o_.check || o_.saveInputs;
+    std::vector<NativeBuffer> args;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (keep) {
+        args.push_back(NativeBuffer::fromTensor(globals(in)[i]));
+      } else {
+        if (in.fromFile(i)) readFiles_.push_back(in.path(i));
+        args.push_back(NativeBuffer::fromTensor(in.global(i)));
+      }
+      argBytes_ += args.back().bytes();
+    }
+    lap("inputs");
+    auto exe = compile(m, f);
+    lap("compile");
+    noteExecutable(*exe);
+    std::vector<int64_t> profile(exe->ops().size() + 1, 0);
+    std::vector<NativeBuffer> out = exe->run(args, 0, nullptr, profile.data());
+    lap("run");
+    printProfile(*exe, profile);
+    args.clear();
+    std::vector<Tensor> results;
+    for (const NativeBuffer &b : out)
+      results.push_back(b.toTensor());
+    return results;
+  }
 
   std::string readText() {
     if (o_.file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
@@ -319,7 +437,9 @@ private:
       if (!jit_) throw RunError("partita-run: error: " + err);
     }
     Diagnostics d;
-    auto e = Executable::compile(m, f, jit_, d);
+    LowerOptions lo;
+    lo.profile = o_.profile;
+    auto e = Executable::compile(m, f, jit_, d, lo);
     printDiagnostics(d, name_, err_);
     if (!e) throw AlreadyReported();
     return e;
@@ -329,16 +449,20 @@ private:
   std::vector<Tensor> localArgs(const Func &f, const Mesh &mesh, const InputSource &in,
                                 int64_t device) {
     std::vector<Tensor> args;
-    for (size_t i = 0; i < f.args.size(); ++i) {
-      Boundary b = argBoundary(f, i, mesh);
-      if (b.global != in.type(i))
-        throw RunError(name_ + ": error: internal error: argument %" + f.args[i]->name +
-                       " has global type " + b.global.str() +
-                       " but the unpartitioned program has " + in.type(i).str());
-      if (in.fromFile(i)) readFiles_.push_back(in.path(i));
-      args.push_back(in.shard(i, b.sharding, mesh, device));
-    }
+    for (size_t i = 0; i < f.args.size(); ++i)
+      args.push_back(localArg(f, mesh, in, device, i));
     return args;
+  }
+
+  Tensor localArg(const Func &f, const Mesh &mesh, const InputSource &in, int64_t device,
+                  size_t i) {
+    Boundary b = argBoundary(f, i, mesh);
+    if (b.global != in.type(i))
+      throw RunError(name_ + ": error: internal error: argument %" + f.args[i]->name +
+                     " has global type " + b.global.str() + " but the unpartitioned program has " +
+                     in.type(i).str());
+    if (in.fromFile(i)) readFiles_.push_back(in.path(i));
+    return in.shard(i, b.sharding, mesh, device);
   }
 
   std::vector<Tensor> runPartitioned(const Module &m, const Func &f, const Mesh &mesh,
@@ -365,10 +489,27 @@ private:
     const bool root = device == 0;
     std::unique_ptr<Executable> exe;
     std::vector<Tensor> args;
+    std::vector<NativeBuffer> nargs;
     bool ok = true;
     try {
-      args = mesh ? localArgs(f, *mesh, in, device) : globals(in);
-      if (o_.engine == "jit") exe = compile(m, f);
+      if (o_.engine == "jit" && !o_.check) {
+        // Each argument is made, copied to its native buffer and freed before the next, so
+        // the host tensors (8 bytes per element) never all exist at once.
+        for (size_t i = 0; i < in.size(); ++i) {
+          if (!mesh && in.fromFile(i)) readFiles_.push_back(in.path(i));
+          nargs.push_back(
+              NativeBuffer::fromTensor(mesh ? localArg(f, *mesh, in, device, i) : in.global(i)));
+          argBytes_ += nargs.back().bytes();
+        }
+      } else {
+        args = mesh ? localArgs(f, *mesh, in, device) : globals(in);
+      }
+      lap("inputs");
+      if (o_.engine == "jit") {
+        exe = compile(m, f);
+        noteExecutable(*exe);
+      }
+      lap("compile");
     } catch (const AlreadyReported &) {
       ok = false;
     } catch (const std::exception &e) {
@@ -388,10 +529,15 @@ private:
           coll = makeMpiCollectives(*mesh, device,
                                     exe ? exe->groups() : std::vector<std::vector<int64_t>>{});
         if (exe) {
-          std::vector<NativeBuffer> nargs;
-          for (const Tensor &t : args)
-            nargs.push_back(NativeBuffer::fromTensor(t));
-          local = exe->run(nargs, device, coll.get());
+          if (nargs.empty())
+            for (const Tensor &t : args) {
+              nargs.push_back(NativeBuffer::fromTensor(t));
+              argBytes_ += nargs.back().bytes();
+            }
+          std::vector<int64_t> profile(exe->ops().size() + 1, 0);
+          local = exe->run(nargs, device, coll.get(), profile.data());
+          lap("run");
+          printProfile(*exe, profile);
         } else {
           std::vector<Tensor> r =
               mesh ? interpretOnDevice(f, *mesh, device, args, *coll) : runReference(m, f, args);
@@ -429,12 +575,15 @@ private:
         if (o_.check) out_ << check.line() << "\n";
         out_.flush();
         code = o_.check && !check.pass ? 2 : 0;
+        lap("results");
       } catch (const std::exception &e) {
         err_ << e.what() << "\n";
         code = 1;
       }
     }
-    return s.broadcast(code);
+    code = s.broadcast(code);
+    report();
+    return code;
   }
 
   void writeOutputs(const std::vector<Tensor> &results, const InputSource &in) {

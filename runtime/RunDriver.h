@@ -30,7 +30,9 @@ struct RunOptions {
   std::string cacheDir;          // JIT object cache; empty: defaultCacheDir()
   std::string emitLlvm, emitObj; // debugging dumps of the compiled program
   double timeout = 0;            // seconds; > 0 ends a run (or a collective) that takes longer
-  bool verbose = false;          // JIT compile/cache lines on stderr
+  bool verbose = false;          // JIT compile/cache lines, phase times and memory on stderr
+  bool profile = false;          // JIT: time every op, print a per-op-kind table on stderr
+  int threads = 0;               // kernel threads per process; 0: defaultRuntimeThreads()
 };
 
 // Where @main's arguments come from: DIR/<arg name>.npy when that file exists, else the

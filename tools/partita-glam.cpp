@@ -26,7 +26,7 @@ void usage(std::ostream &os) {
         "                    [--layers N] [--d-model N] [--ffn N] [--heads N] [--head-dim N]\n"
         "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
         "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
-        "                    [--sharding=2d|data|none] [--mesh data=D,model=M]\n"
+        "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
         "\n"
         "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.\n"
         "\n"
@@ -44,6 +44,8 @@ void usage(std::ostream &os) {
         "  --sharding=KIND        none (default without --mesh), data, or 2d (default with\n"
         "                         --mesh): groups/experts on data, model dims on model\n"
         "  --mesh data=D,model=M  the device mesh of the sharding preset\n"
+        "  --moe-layer            build one MoE layer alone: x[G,S,M] -> (y, aux loss,\n"
+        "                         combine weights), the exact code of the model's MoE layers\n"
         "  -o FILE                write the module to FILE (default stdout)\n"
         "  --stats-json=FILE      write params, activated params and FLOPs per token as JSON;\n"
         "                         with '-' the JSON goes to stdout instead of the module\n"
@@ -55,7 +57,9 @@ void usage(std::ostream &os) {
         "  partita-glam --config 1.7B/64E --layers 2 --d-model 64 --ffn 256 --heads 4 \\\n"
         "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 4 -o tiny.pir\n"
         "  partita-glam --config 0.1B/64E --layers 4 --d-model 64 --ffn 256 --experts 8 \\\n"
-        "      --vocab 512 --seq 64 --batch 4 --mesh data=2,model=2 | partita-opt --partition\n";
+        "      --vocab 512 --seq 64 --batch 4 --mesh data=2,model=2 | partita-opt --partition\n"
+        "  partita-glam --config 1.7B/64E --moe-layer --d-model 64 --ffn 256 --experts 8 \\\n"
+        "      --seq 64 --batch 4 --mesh data=2,model=2 -o moe.pir\n";
 }
 
 int toolError(const std::string &msg) {
@@ -119,7 +123,7 @@ bool parseDouble(const std::string &s, double *out) {
 
 int main(int argc, char **argv) {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false;
+  bool haveOutput = false, moeLayerOnly = false;
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
   const std::vector<std::string> intFlags = {"--layers",   "--d-model", "--ffn",      "--heads",
@@ -137,6 +141,10 @@ int main(int argc, char **argv) {
     if (a == "-h" || a == "--help") {
       usage(std::cout);
       return 0;
+    }
+    if (a == "--moe-layer") {
+      moeLayerOnly = true;
+      continue;
     }
     std::string flag = a, value;
     size_t eq = a.find('=');
@@ -218,6 +226,8 @@ int main(int argc, char **argv) {
     return toolError("--activations must be f32 or bf16, got '" + activations + "'");
   std::string err = validateGlamConfig(c);
   if (!err.empty()) return toolError(err);
+  if (moeLayerOnly && c.experts <= 0)
+    return toolError("--moe-layer needs experts (a config with E, or --experts N)");
 
   ShardingPreset sp;
   if (shardingName.empty()) shardingName = meshSpec.empty() ? "none" : "2d";
@@ -235,7 +245,7 @@ int main(int argc, char **argv) {
   }
 
   Diagnostics diags;
-  std::unique_ptr<Module> m = buildGlam(c, sp, diags);
+  std::unique_ptr<Module> m = moeLayerOnly ? buildGlamMoeLayer(c, sp, diags) : buildGlam(c, sp, diags);
   if (!m) {
     for (const auto &d : diags.all())
       toolError(d.message);

@@ -16,16 +16,20 @@ namespace fs = std::filesystem;
 namespace {
 
 void usage(std::ostream &os) {
-  os << "usage: partita-import-cxx FILE.cpp [-o OUT.pir] [--partition] [-- CLANG_ARGS...]\n"
+  os << "usage: partita-import-cxx FILE.cpp [-o OUT.pir] [--partition] [--no-locs]\n"
+        "                          [-- CLANG_ARGS...]\n"
         "\n"
         "Reads the function marked [[clang::annotate(\"partita.entry\")]] in FILE.cpp (written\n"
         "against partita/model.h, whose folder is on the include path) and prints its IR as\n"
         "@main (stdout unless -o). Errors point at the C++ source: FILE:LINE:COL: error: ...\n"
+        "Every op and argument ends in loc(\"FILE.cpp\":LINE:COL), its C++ position, so that\n"
+        "later tools (partita-opt, partita-run) report errors and warnings at the C++ line.\n"
         "\n"
         "options:\n"
         "  -o FILE      write the module to FILE (never the input file)\n"
-        "  --partition  also run the partition pipeline here, so that propagation and\n"
-        "               partitioning diagnostics point at the C++ lines\n"
+        "  --partition  also run the partition pipeline here and print the per-device program\n"
+        "  --no-locs    leave the loc(...) suffixes out (diagnostics of later tools then point\n"
+        "               at the .pir lines)\n"
         "  -- ARGS      extra Clang arguments (-I, -D, ...)\n"
         "  -h, --help   show this help\n"
         "\n"
@@ -38,6 +42,18 @@ void usage(std::ostream &os) {
 int toolError(const std::string &msg) {
   std::cerr << "partita-import-cxx: error: " << msg << "\n";
   return 1;
+}
+
+// Turns the C++ positions into plain in-memory locations, which the printer leaves out.
+void dropLocs(Module &m) {
+  for (auto &f : m.funcs) {
+    for (Value *a : f->args)
+      a->loc.imported = false;
+    for (auto &op : f->ops) {
+      op->loc.imported = false;
+      op->result->loc.imported = false;
+    }
+  }
 }
 
 // Writes beside the target and renames, so a failure leaves no half-written file.
@@ -72,7 +88,7 @@ bool writeAtomically(const std::string &path, const std::string &text, std::stri
 int main(int argc, char **argv) {
   CxxImportOptions opts;
   std::string out = "-";
-  bool partition = false;
+  bool partition = false, locs = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -86,6 +102,8 @@ int main(int argc, char **argv) {
       out = argv[i];
     } else if (a == "--partition") {
       partition = true;
+    } else if (a == "--no-locs") {
+      locs = false;
     } else if (a.size() > 1 && a[0] == '-') {
       return toolError("unknown option '" + a + "' (see --help)");
     } else if (opts.file.empty()) {
@@ -106,6 +124,7 @@ int main(int argc, char **argv) {
   if (m && partition) runPipeline(*m, kPartitionPipeline, diags);
   diags.print(std::cerr);
   if (!m || diags.hasErrors()) return 1;
+  if (!locs) dropLocs(*m);
   std::string text = printModule(*m);
   if (out == "-") {
     std::cout << text << std::flush;

@@ -1,6 +1,7 @@
 // partita-opt: parse, verify, run a pass pipeline and print a module (spec section 5).
 // Outputs are written to a temporary file beside the target and renamed into place, so a
 // failure never leaves a half-written file and an input is never overwritten.
+#include "ir/Dot.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -27,6 +28,7 @@ void usage(std::ostream &os) {
   os << "usage: partita-opt [FILE|-] [-o FILE] [--propagate-sharding | --partition | "
         "--pipeline=a,b,c]\n"
         "                   [--print-ir-after-all] [--stats-json=FILE|-] [--no-verify-each]\n"
+        "                   [--dot FILE|- [--dot-filter=PREFIX,...] [--dot-compact]]\n"
         "\n"
         "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the passes\n"
         "asked for and prints the result (stdout unless -o FILE).\n"
@@ -41,6 +43,13 @@ void usage(std::ostream &os) {
         "  --print-ir-after-all  print the module to stderr after every pass\n"
         "  --stats-json=FILE     write devices, collectives, FLOPs and bytes of the output\n"
         "                        program as JSON ('-': stdout, after the module)\n"
+        "  --dot FILE            write the output program as a Graphviz graph ('-': stdout,\n"
+        "                        last): ops, arguments and results as nodes, data flow as\n"
+        "                        edges, types and shardings in labels, collectives coloured\n"
+        "  --dot-filter=P,Q      graph only values whose name starts with P or Q (e.g.\n"
+        "                        layer1.moe.); inputs from elsewhere become dashed nodes\n"
+        "  --dot-compact         graph only contractions, reductions, gathers, collectives\n"
+        "                        and values used twice; dashed edges skip the ops between\n"
         "  --no-verify-each      do not verify the module after every pass\n"
         "  -h, --help            show this help\n"
         "\n"
@@ -56,6 +65,8 @@ void usage(std::ostream &os) {
         "  partita-opt model.pir --partition -o part.pir  # the per-device program\n"
         "  partita-opt model.pir --partition --stats-json=-\n"
         "  partita-opt model.pir --pipeline=cse,dce --print-ir-after-all\n"
+        "  partita-opt model.pir --partition --dot part.dot && dot -Tsvg part.dot -o part.svg\n"
+        "  partita-opt glam.pir --partition --dot=- --dot-filter=layer1.moe. --dot-compact\n"
         "  cat model.pir | partita-opt - --propagate-sharding\n";
 }
 
@@ -158,7 +169,9 @@ private:
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string input, output = "-", pipeline, statsPath;
+  std::string input, output = "-", pipeline, statsPath, dotPath;
+  DotOptions dotOptions;
+  bool dotOnlyOptions = false;
   int pipelineFlags = 0;
   bool printAfterAll = false, verifyEach = true, haveInput = false;
   for (int i = 1; i < argc; ++i) {
@@ -186,6 +199,23 @@ int main(int argc, char **argv) {
     } else if (a.rfind("--stats-json=", 0) == 0) {
       statsPath = value("--stats-json=");
       if (statsPath.empty()) return toolError("--stats-json= needs a file name (or '-')");
+    } else if (a == "--dot" || a.rfind("--dot=", 0) == 0) {
+      if (a == "--dot") {
+        if (i + 1 >= argc) return toolError("--dot needs a file name (or '-')");
+        dotPath = argv[++i];
+      } else {
+        dotPath = value("--dot=");
+      }
+      if (dotPath.empty()) return toolError("--dot needs a file name (or '-')");
+    } else if (a.rfind("--dot-filter=", 0) == 0) {
+      std::string err;
+      auto prefixes = parseDotFilter(value("--dot-filter="), &err);
+      if (!prefixes) return toolError(err);
+      dotOptions.prefixes = *prefixes;
+      dotOnlyOptions = true;
+    } else if (a == "--dot-compact") {
+      dotOptions.compact = true;
+      dotOnlyOptions = true;
     } else if (a == "--stats-json") {
       return toolError("--stats-json needs a value: --stats-json=FILE or --stats-json=-");
     } else if (a.size() > 1 && a[0] == '-') {
@@ -209,6 +239,16 @@ int main(int argc, char **argv) {
   }
   if (output != "-" && statsPath != "-" && !statsPath.empty() && output == statsPath)
     return toolError("-o and --stats-json name the same file '" + output + "'");
+  if (dotOnlyOptions && dotPath.empty())
+    return toolError("--dot-filter and --dot-compact need --dot FILE");
+  if (!dotPath.empty() && dotPath != "-") {
+    if (input != "-" && samePath(input, dotPath))
+      return toolError("refusing to overwrite the input file '" + input + "' with --dot");
+    if (dotPath == output || dotPath == statsPath)
+      return toolError("--dot names the same file as " +
+                       std::string(dotPath == output ? "-o" : "--stats-json") + ": '" + dotPath +
+                       "'");
+  }
 
   // Build the pipeline first: a misspelt pass is a command-line error, reported before I/O.
   Diagnostics diags;
@@ -239,16 +279,30 @@ int main(int argc, char **argv) {
 
   auto module = parseModule(text, name, diags);
   bool ok = module && verifyModule(*module, diags);
+  // A partitioned graph labels values with their global sharding: keep the input for that.
+  std::unique_ptr<Module> before = ok && !dotPath.empty() ? module->clone() : nullptr;
   if (ok && pm) ok = pm->run(*module, diags);
   printDiagnostics(diags, name);
   if (!ok) return 1;
 
   std::string err;
-  Output out(output), stats(statsPath.empty() ? "" : statsPath);
+  Output out(output), stats(statsPath.empty() ? "" : statsPath), dot(dotPath);
   if (!out.write(printModule(*module), &err)) return std::cerr << err << "\n", 1;
   if (!statsPath.empty() && !stats.write(statsJson(*module), &err))
     return std::cerr << err << "\n", 1;
+  if (!dotPath.empty()) {
+    // Labels of a partitioned program name each value's global sharding, as propagation
+    // chose it on the input. Only labels depend on it, so a failure just leaves them out.
+    Diagnostics ignored;
+    bool partitioned = false;
+    for (const auto &f : module->funcs)
+      partitioned |= f->partitionedMesh().has_value();
+    if (before && partitioned && runPipeline(*before, "propagate-sharding", ignored))
+      dotOptions.globals = before.get();
+    if (!dot.write(printDot(*module, dotOptions), &err)) return std::cerr << err << "\n", 1;
+  }
   if (!out.commit(&err)) return std::cerr << err << "\n", 1;
   if (!statsPath.empty() && !stats.commit(&err)) return std::cerr << err << "\n", 1;
+  if (!dotPath.empty() && !dot.commit(&err)) return std::cerr << err << "\n", 1;
   return 0;
 }

@@ -14,7 +14,7 @@ void usage(std::ostream &os) {
   os << "usage: partita-run FILE|- [--seed N] [--inputs DIR] [--outputs DIR] [--save-inputs]\n"
         "                   [--check] [--simulate] [--engine=jit|interp] [--timeout S]\n"
         "                   [--cache-dir DIR] [--no-cache] [--emit-llvm FILE] [--emit-obj FILE]\n"
-        "                   [--verbose]\n"
+        "                   [--verbose] [--profile] [--threads N]\n"
         "\n"
         "Executes @main of a .pir module, compiled to native code for this CPU by LLVM (or on\n"
         "the reference interpreter with --engine=interp). A module whose mesh has several\n"
@@ -43,7 +43,13 @@ void usage(std::ostream &os) {
         "  --no-cache      neither read nor write the cache\n"
         "  --emit-llvm F   write the optimized LLVM IR of the compiled program to F\n"
         "  --emit-obj F    write its object file to F\n"
-        "  --verbose       report on stderr whether the program was compiled or cached\n"
+        "  --verbose       report on stderr whether the program was compiled or cached, the\n"
+        "                  wall time of each phase (parse, partition, inputs, compile, run,\n"
+        "                  results), the planned workspace and the peak resident set\n"
+        "  --profile       (JIT) time every op and print on stderr the time per op kind and\n"
+        "                  the slowest ops (one table per rank under mpirun)\n"
+        "  --threads N     threads for the kernels of each process (default\n"
+        "                  $PARTITA_THREADS, else cores / ranks on this node)\n"
         "  -h, --help      show this help\n"
         "\n"
         "exit status: 0 success, 1 error, 2 --check found a mismatch\n"
@@ -128,6 +134,15 @@ int main(int argc, char **argv) {
         return toolError("--emit-obj needs a file");
     } else if (a == "--verbose") {
       o.verbose = true;
+    } else if (a == "--profile") {
+      o.profile = true;
+    } else if (is("--threads")) {
+      if (!value("--threads", &v)) return toolError("--threads needs a number");
+      char *end = nullptr;
+      long t = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || t < 1 || t > 4096)
+        return toolError("--threads needs a positive integer, got '" + v + "'");
+      o.threads = (int)t;
     } else if (a.size() > 1 && a[0] == '-') {
       return toolError("unknown option '" + a + "' (see --help)");
     } else if (haveFile) {

@@ -144,6 +144,7 @@ public:
       TensorType t = paramType(p);
       Value *v = f_->addArg(p->getNameAsString(), t, loc(p->getLocation()));
       f_->argAttrs.resize(f_->args.size());
+      paramAttrs(p, t, f_->argAttrs.back());
       frames_.back()[p] = Val::ofTensor(v);
     }
     Val ret = callBody(fd, fd->getLocation());
@@ -185,7 +186,8 @@ private:
     if (p.isInvalid()) return {};
     auto &file = files_[p.getFilename()];
     if (!file) file = std::make_shared<const std::string>(p.getFilename());
-    return Loc{file, (int)p.getLine(), (int)p.getColumn()};
+    // Imported: printed as loc(...) so the C++ position survives the text format.
+    return Loc{file, (int)p.getLine(), (int)p.getColumn(), true};
   }
   [[noreturn]] void fail(SourceLocation l, const std::string &msg) {
     throw ImportError{loc(l), msg};
@@ -219,6 +221,29 @@ private:
       }
     return t;
   }
+  // Argument attributes from `partita.*` annotations on an entry parameter (the macros of
+  // model.h): PARTITA_BOUND(n) is `bound = n`, the exclusive bound of generated i32 inputs.
+  void paramAttrs(const ParmVarDecl *p, const TensorType &t, AttrDict &attrs) {
+    for (const auto *a : p->specific_attrs<AnnotateAttr>()) {
+      StringRef what = a->getAnnotation();
+      if (!what.starts_with("partita.")) continue;
+      if (what != "partita.bound")
+        fail(a->getLocation(), "unknown annotation '" + what.str() + "' on entry parameter '" +
+                                   p->getNameAsString() + "'");
+      if (t.dtype != DType::I32)
+        fail(a->getLocation(), "PARTITA_BOUND applies to i32 parameters, but '" +
+                                   p->getNameAsString() + "' is " + t.str());
+      Expr::EvalResult r;
+      if (a->args_size() != 1 || (*a->args_begin())->isValueDependent() ||
+          !(*a->args_begin())->EvaluateAsInt(r, ctx_))
+        fail(a->getLocation(), "PARTITA_BOUND needs one compile-time integer");
+      llvm::APSInt n = r.Val.getInt();
+      if (n.isNegative() || n.isZero() || n.getSignificantBits() > 64)
+        fail(a->getLocation(), "PARTITA_BOUND must be a positive integer, got " + toString(n, 10));
+      attrs["bound"] = Attr::ofInt(n.getExtValue());
+    }
+  }
+
   static DType toDType(int64_t d) {
     static const DType kinds[] = {DType::F32, DType::BF16, DType::I32, DType::I1};
     return kinds[d];
@@ -246,6 +271,8 @@ private:
       }
     } else if (const auto *d = dyn_cast<DeclStmt>(s)) {
       for (const Decl *x : d->decls()) {
+        // Clang has checked static_asserts, and types do not matter here.
+        if (isa<StaticAssertDecl, TypedefNameDecl, UsingDecl, UsingDirectiveDecl>(x)) continue;
         const auto *vd = dyn_cast<VarDecl>(x);
         if (!vd) fail(x->getLocation(), "only variable declarations are supported here");
         if (vd->isStaticLocal())
@@ -477,7 +504,7 @@ private:
         return Val::ofInt(x * y);
       case BO_Div:
       case BO_Rem:
-        if (y == 0) self.fail(e->getBeginLoc(), "division by zero");
+        if (y == 0) self.fail(e->getExprLoc(), "division by zero");
         return Val::ofInt(op == BO_Div ? x / y : x % y);
       case BO_Shl:
         return Val::ofInt(y < 0 || y > 62 ? 0 : x << y);
@@ -589,7 +616,11 @@ private:
         Val list = eval(op->getArg(0));
         int64_t i = constInt(op->getArg(1), "index");
         if (list.kind != Val::List || i < 0 || i >= (int64_t)list.list.size())
-          fail(op->getOperatorLoc(), "index " + std::to_string(i) + " is out of range");
+          fail(op->getArg(1)->getBeginLoc(),
+               "index " + std::to_string(i) + " is out of range (" +
+                   (list.kind == Val::List ? std::to_string(list.list.size()) + " elements"
+                                           : std::string("not a list")) +
+                   ")");
         return list.list[i];
       }
     if (isa<CXXMemberCallExpr>(x))

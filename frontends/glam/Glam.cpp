@@ -530,7 +530,13 @@ public:
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
     hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");
-    Value *logits = convert(einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits"), DType::F32);
+    // Vocabulary-parallel logits: left alone, propagation gives the model axis to the
+    // contracted `m` (first in the rule), and the partitioner then gathers the whole
+    // [vocab, d_model] table on every device and computes [B,S,V] logits and the softmax
+    // replicated along "model". Keeping V on "model" costs only an all_gather of the small
+    // activations' `m` and turns the reductions over V into [B,S] all_reduces.
+    Value *logits = einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits");
+    logits = convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
     Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
     Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
     Value *se = reduce(Opcode::ReduceSum, un(Opcode::Exp, z, "logits.exp"), {2}, "logits.sum");

@@ -11,6 +11,8 @@ config.test_source_root = os.path.dirname(__file__)
 bindir = lit_config.params.get("bin")
 if not bindir:
     lit_config.fatal("pass --param bin=<build>/bin")
+# Absolute, so tools started from a test's own directory (mpirun's ranks) find it too.
+bindir = os.path.abspath(bindir)
 filecheck = lit_config.params.get("filecheck", "FileCheck")
 # Test outputs go to the build tree, never into the sources.
 config.test_exec_root = os.path.join(os.path.dirname(bindir.rstrip("/")), "lit-out")

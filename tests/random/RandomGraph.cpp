@@ -22,22 +22,28 @@ struct Gen {
 
   Gen(uint64_t seed, Module &mod, Func &fn) : rng(seed), m(mod), f(fn), b(fn) {}
 
-  int64_t uni(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
+  int64_t uni(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  }
   bool coin(double p = 0.5) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
-  template <class T> const T &pick(const std::vector<T> &v) { return v[uni(0, (int64_t)v.size() - 1)]; }
+  template <class T> const T &pick(const std::vector<T> &v) {
+    return v[uni(0, (int64_t)v.size() - 1)];
+  }
 
   const Mesh &mesh() const { return m.meshes[0]; }
 
   std::vector<int64_t> randomShape(int rank) {
     std::vector<int64_t> s;
-    for (int i = 0; i < rank; ++i) s.push_back(pick(std::vector<int64_t>{1, 2, 3, 4, 4, 5, 6, 7, 8}));
+    for (int i = 0; i < rank; ++i)
+      s.push_back(pick(std::vector<int64_t>{1, 2, 3, 4, 4, 5, 6, 7, 8}));
     return s;
   }
 
   Sharding randomSharding(const TensorType &t) {
     Sharding s = Sharding::replicatedOf(mesh().name, t.rank());
     std::vector<std::string> axes;
-    for (const auto &a : mesh().axes) axes.push_back(a.name);
+    for (const auto &a : mesh().axes)
+      axes.push_back(a.name);
     std::shuffle(axes.begin(), axes.end(), rng);
     for (const auto &a : axes) {
       if (coin(0.35) || t.rank() == 0) continue;
@@ -53,6 +59,21 @@ struct Gen {
     if (bound > 0) f.argAttrs.back()["bound"] = Attr::ofInt(bound);
     if (coin(0.7)) a->sharding = randomSharding(t);
     return a;
+  }
+
+  // Often puts a sharding_constraint splitting dimension d of x (so that ops changing that
+  // dimension's extent see it split).
+  Value *splitAlong(Value *x, int d) {
+    if (x->type.shape[d] < 2 || !coin(0.6)) return x;
+    Sharding s = randomSharding(x->type);
+    const auto &axes = mesh().axes;
+    std::string a = axes[uni(0, (int64_t)axes.size() - 1)].name;
+    for (auto &dim : s.dims)
+      dim.erase(std::remove(dim.begin(), dim.end(), a), dim.end());
+    s.dims[d].push_back(a);
+    Value *c = b.create(Opcode::ShardingConstraint, {x}, {}, x->type);
+    c->sharding = s;
+    return c;
   }
 
   Value *floatValue() {
@@ -72,13 +93,19 @@ struct Gen {
     const TensorType &t = x->type;
     int r = t.rank();
     Value *out = nullptr;
-    switch (uni(0, 15)) {
-    case 0: out = b.build(pick(std::vector<Opcode>{Opcode::Neg, Opcode::Tanh, Opcode::Logistic, Opcode::Abs, Opcode::Gelu}), {x}); break;
+    switch (uni(0, 16)) {
+    case 0:
+      out = b.build(pick(std::vector<Opcode>{Opcode::Neg, Opcode::Tanh, Opcode::Logistic,
+                                             Opcode::Abs, Opcode::Gelu}),
+                    {x});
+      break;
     case 1: {
       Value *y = coin(0.5) ? newArg(t) : x;
       for (Value *v : pool)
         if (v != x && v->type == t && coin(0.5)) y = v;
-      out = b.build(pick(std::vector<Opcode>{Opcode::Add, Opcode::Sub, Opcode::Mul, Opcode::Max, Opcode::Min}), {x, y});
+      out = b.build(pick(std::vector<Opcode>{Opcode::Add, Opcode::Sub, Opcode::Mul, Opcode::Max,
+                                             Opcode::Min}),
+                    {x, y});
       break;
     }
     case 2:
@@ -86,7 +113,8 @@ struct Gen {
       std::string la, lb, lo;
       std::vector<int64_t> bshape;
       char next = 'a';
-      for (int d = 0; d < r; ++d) la += next++;
+      for (int d = 0; d < r; ++d)
+        la += next++;
       std::string kept;
       for (int d = 0; d < r; ++d) {
         char c = la[d];
@@ -120,13 +148,15 @@ struct Gen {
       for (int d = 0; d < r; ++d)
         if (coin(0.4)) dims.push_back(d);
       if (dims.empty()) dims.push_back(uni(0, r - 1));
-      out = b.build(pick(std::vector<Opcode>{Opcode::ReduceSum, Opcode::ReduceMax, Opcode::ReduceMin}), {x},
-                    {{"dims", Attr::ofInts(dims)}});
+      out = b.build(
+          pick(std::vector<Opcode>{Opcode::ReduceSum, Opcode::ReduceMax, Opcode::ReduceMin}), {x},
+          {{"dims", Attr::ofInts(dims)}});
       break;
     }
     case 5: {
       std::vector<int64_t> perm(r);
-      for (int i = 0; i < r; ++i) perm[i] = i;
+      for (int i = 0; i < r; ++i)
+        perm[i] = i;
       std::shuffle(perm.begin(), perm.end(), rng);
       out = b.build(Opcode::Transpose, {x}, {{"perm", Attr::ofInts(perm)}});
       break;
@@ -151,8 +181,10 @@ struct Gen {
       int at = (int)uni(0, r);
       std::vector<int64_t> s = t.shape, dims;
       s.insert(s.begin() + at, uni(2, 5));
-      for (int d = 0; d < r; ++d) dims.push_back(d < at ? d : d + 1);
-      out = b.create(Opcode::BroadcastInDim, {x}, {{"dims", Attr::ofInts(dims)}}, TensorType(DType::F32, s));
+      for (int d = 0; d < r; ++d)
+        dims.push_back(d < at ? d : d + 1);
+      out = b.create(Opcode::BroadcastInDim, {x}, {{"dims", Attr::ofInts(dims)}},
+                     TensorType(DType::F32, s));
       break;
     }
     case 8: {
@@ -196,29 +228,69 @@ struct Gen {
       out->sharding = s;
       break;
     }
-    case 13: { // slice or pad
+    case 13: { // slice (maybe strided) or pad, on one or two dims, often split there
       if (r == 0) return;
       int d = (int)uni(0, r - 1);
-      std::vector<int64_t> lo(r, 0), hi = t.shape;
-      if (coin(0.5) && t.shape[d] > 1) {
-        lo[d] = uni(0, t.shape[d] - 1);
-        hi[d] = uni(lo[d] + 1, t.shape[d]);
-        out = b.build(Opcode::Slice, {x}, {{"start", Attr::ofInts(lo)}, {"limit", Attr::ofInts(hi)}});
+      x = splitAlong(x, d);
+      std::vector<int64_t> lo(r, 0), hi = t.shape, st(r, 1);
+      bool slice = coin(0.5) && t.shape[d] > 1;
+      int dims = r > 1 && coin(0.3) ? 2 : 1;
+      for (int k = 0; k < dims; ++k, d = (d + 1) % r) {
+        if (slice) {
+          lo[d] = uni(0, t.shape[d] - 1);
+          hi[d] = uni(lo[d] + 1, t.shape[d]);
+          if (coin(0.3)) st[d] = uni(1, 3);
+        } else {
+          lo[d] = uni(0, 3);
+          hi[d] = uni(0, 3);
+        }
+      }
+      if (slice) {
+        AttrDict a{{"start", Attr::ofInts(lo)}, {"limit", Attr::ofInts(hi)}};
+        if (st != std::vector<int64_t>(r, 1)) a["stride"] = Attr::ofInts(st);
+        out = b.build(Opcode::Slice, {x}, a);
       } else {
-        std::vector<int64_t> l(r, 0), h(r, 0);
-        l[d] = uni(0, 2);
-        h[d] = uni(0, 2);
-        out = b.build(Opcode::Pad, {x}, {{"low", Attr::ofInts(l)}, {"high", Attr::ofInts(h)}, {"value", Attr::ofFloat(0.5)}});
+        out = b.build(
+            Opcode::Pad, {x},
+            {{"low", Attr::ofInts(lo)}, {"high", Attr::ofInts(hi)}, {"value", Attr::ofFloat(0.5)}});
       }
       break;
     }
-    case 14: {
+    case 14: { // concatenate two or three operands, often split along the concatenated dim
       if (r == 0) return;
       int d = (int)uni(0, r - 1);
-      std::vector<int64_t> s = t.shape;
-      s[d] = uni(1, 4);
-      Value *y = newArg(TensorType(DType::F32, s));
-      out = b.build(Opcode::Concatenate, {x, y}, {{"dim", Attr::ofInt(d)}});
+      std::vector<Value *> xs{splitAlong(x, d)};
+      int more = (int)uni(1, 2);
+      for (int i = 0; i < more; ++i) {
+        std::vector<int64_t> s = t.shape;
+        s[d] = uni(1, 6);
+        Value *y = newArg(TensorType(DType::F32, s));
+        xs.insert(coin(0.5) ? xs.begin() : xs.end(), y);
+      }
+      out = b.build(Opcode::Concatenate, xs, {{"dim", Attr::ofInt(d)}});
+      break;
+    }
+    case 16: { // shift by k along a split dim (a halo exchange), as convolutions and
+               // relative positions do: slice off k cells at one end, pad k at the other
+      if (r == 0) return;
+      int d = (int)uni(0, r - 1);
+      if (t.shape[d] < 2) return;
+      x = splitAlong(x, d);
+      int64_t k = uni(1, std::min<int64_t>(3, t.shape[d] - 1));
+      std::vector<int64_t> lo(r, 0), hi = t.shape, pl(r, 0), ph(r, 0);
+      if (coin(0.5)) {
+        lo[d] = k;
+        ph[d] = k;
+      } else {
+        hi[d] -= k;
+        pl[d] = k;
+      }
+      Value *s =
+          b.build(Opcode::Slice, {x}, {{"start", Attr::ofInts(lo)}, {"limit", Attr::ofInts(hi)}});
+      out = b.build(
+          Opcode::Pad, {s},
+          {{"low", Attr::ofInts(pl)}, {"high", Attr::ofInts(ph)}, {"value", Attr::ofFloat(0)}});
+      if (coin(0.5)) out = b.build(Opcode::Add, {out, x});
       break;
     }
     case 15: { // iota-based position mixing
@@ -229,7 +301,8 @@ struct Gen {
     }
     }
     if (out) {
-      if (out->def && coin(0.1) && out->def->opcode != Opcode::ShardingConstraint) out->sharding = randomSharding(out->type);
+      if (out->def && coin(0.1) && out->def->opcode != Opcode::ShardingConstraint)
+        out->sharding = randomSharding(out->type);
       pool.push_back(out);
     }
   }
@@ -242,10 +315,12 @@ std::unique_ptr<Module> randomModule(uint64_t seed) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 1);
   Mesh mesh;
   mesh.name = "mesh";
-  static const std::vector<std::vector<int64_t>> shapes = {{2}, {3}, {4}, {2, 2}, {2, 3}, {3, 2}, {2, 2, 2}, {4, 2}, {1, 2}};
+  static const std::vector<std::vector<int64_t>> shapes = {
+      {2}, {3}, {4}, {2, 2}, {2, 3}, {3, 2}, {2, 2, 2}, {4, 2}, {1, 2}};
   auto sizes = shapes[rng() % shapes.size()];
   static const char *names[] = {"x", "y", "z"};
-  for (size_t i = 0; i < sizes.size(); ++i) mesh.axes.push_back({names[i], sizes[i]});
+  for (size_t i = 0; i < sizes.size(); ++i)
+    mesh.axes.push_back({names[i], sizes[i]});
   m->meshes.push_back(mesh);
   auto f = std::make_unique<Func>();
   f->name = "main";
@@ -253,7 +328,8 @@ std::unique_ptr<Module> randomModule(uint64_t seed) {
   m->funcs.push_back(std::move(f));
   Gen g(rng(), *m, fn);
   int steps = (int)g.uni(1, 10);
-  for (int i = 0; i < steps; ++i) g.step();
+  for (int i = 0; i < steps; ++i)
+    g.step();
   if (fn.ops.empty()) g.pool.push_back(g.b.build(Opcode::Neg, {g.floatValue()}));
   // Return the last value and sometimes another one, some with a result sharding.
   std::vector<Value *> rets{fn.ops.back()->result};

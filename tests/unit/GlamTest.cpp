@@ -2,11 +2,14 @@
 // the reference interpreter's loss matches an independent plain-loop implementation of the
 // whole model written here (and ln(vocab) at init scale); the MoE layer matches a
 // separately written GShard top-2 router, including a case where capacity overflows;
-// parameter and FLOP counts match hand-computed values; presets and sharding presets.
+// parameter and FLOP counts match hand-computed values; presets and sharding presets; a
+// partitioned model whose experts overflow their capacity matches the reference.
 #include "frontends/glam/Glam.h"
 #include "ir/InputGen.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
+#include "passes/Pass.h"
+#include "runtime/Simulator.h"
 
 #include <gtest/gtest.h>
 
@@ -477,6 +480,47 @@ TEST(Glam, MoeLayerCapacityOverflow) {
   checkMoeLayer(c, true);
 }
 
+// The uneven model of the lit and MPI tests (3 heads, 3 experts, vocabulary 37, 3 groups
+// of 6 tokens, capacity factor 1), partitioned for 2x2 and 4x2 meshes and run by the
+// simulator: experts do overflow (the independent implementation counts the dropped
+// assignments), and the partitioned loss and aux loss still match the reference.
+TEST(Glam, PartitionedModelWithCapacityOverflow) {
+  GlamConfig c;
+  c.name = "uneven-lit";
+  c.layers = 3;
+  c.dModel = 12;
+  c.ffn = 20;
+  c.heads = 3;
+  c.headDim = 4;
+  c.experts = 3;
+  c.vocab = 37;
+  c.batch = 3;
+  c.seq = 6;
+  c.groups = 3;
+  c.capacityFactor = 1.0;
+  ASSERT_EQ(c.capacity(), 4); // 12 assignments per group for 3 x 4 slots
+  for (int64_t dataSize : {2, 4}) {
+    ShardingPreset p{ShardingPreset::Kind::TwoD, {{"data", dataSize}, {"model", 2}}};
+    auto m = build(c, p);
+    ASSERT_TRUE(m);
+    Inputs in = makeInputs(*m->main(), 7, 1.0);
+    ModelRef ref = glamRef(c, in);
+    EXPECT_GT(ref.dropped, 0) << "no expert overflowed its capacity";
+    std::vector<Tensor> whole = runFunction(*m->main(), in.args);
+    EXPECT_LT(relErr(whole[0].data[0], ref.loss), 1e-4);
+    Diagnostics d;
+    ASSERT_TRUE(runPipeline(*m, kPartitionPipeline, d))
+        << (d.all().empty() ? "" : d.all()[0].str());
+    const Mesh *mesh = partitionedMeshOf(*m, *m->main());
+    ASSERT_TRUE(mesh);
+    std::vector<Tensor> parts = simulate(*m->main(), *mesh, in.args);
+    ASSERT_EQ(parts.size(), 2u);
+    for (int r = 0; r < 2; ++r)
+      EXPECT_NEAR(parts[r].data[0], whole[r].data[0], 1e-4 + 1e-4 * std::fabs(whole[r].data[0]))
+          << "result " << r << " on data=" << dataSize << ",model=2";
+  }
+}
+
 TEST(Glam, ParameterAndFlopCountsOfTinyConfig) {
   auto m = build(tiny());
   ASSERT_TRUE(m);
@@ -563,8 +607,12 @@ TEST(Glam, ShardingPresets) {
       ASSERT_TRUE(op->result->sharding);
       if (op->type().rank() == 4)
         EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {}, {"model"}}));
+      // Vocabulary-parallel logits: V stays on "model".
+      if (op->operands[0]->name == "logits")
+        EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {"model"}}));
     }
-  EXPECT_EQ(constraints, 1 + 4); // embedding output; expert in, hidden, out, combined output
+  // Embedding output; expert in, hidden, out, combined output; logits.
+  EXPECT_EQ(constraints, 1 + 4 + 1);
 
   ShardingPreset data{ShardingPreset::Kind::Data, {{"data", 4}}};
   m = build(unevenTiny(), data);

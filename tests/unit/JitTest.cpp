@@ -9,13 +9,17 @@
 #include "ir/Verifier.h"
 #include "runtime/DeviceInterpreter.h"
 #include "runtime/Executable.h"
+#include "runtime/Parallel.h"
 #include "runtime/Simulator.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -441,7 +445,8 @@ TEST(Jit, ArgumentsAliasesAndRepeatsAsResults) {
 
 TEST(Jit, BufferPlanReusesMemory) {
   // A chain of einsum → tanh: each intermediate dies after the next op, so the plan needs two
-  // live buffers, not one per value (the last tanh goes straight to the result buffer).
+  // live buffers, not one per value (the last tanh goes straight to the result buffer). Each
+  // tanh overwrites its einsum's buffer in place, so only the 8 einsums have buffers.
   std::string text = "func @main(%x: f32[32,32], %w: f32[32,32]) -> (f32[32,32]) {\n";
   std::string prev = "%x";
   for (int i = 0; i < 8; ++i) {
@@ -455,8 +460,9 @@ TEST(Jit, BufferPlanReusesMemory) {
   ASSERT_TRUE(m);
   auto e = compile(*m);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->unplannedBytes(), 15 * 32 * 32 * 4);
+  EXPECT_EQ(e->unplannedBytes(), 8 * 32 * 32 * 4);
   EXPECT_EQ(e->workspaceBytes(), 2 * 32 * 32 * 4);
+  EXPECT_EQ(e->liveBytes(), 2 * 32 * 32 * 4);
   checkProgram(text, 1e-4);
 }
 
@@ -674,6 +680,241 @@ TEST(JitCache, SecondRunCompilesNothing) {
   ASSERT_TRUE(compile(*m2, jit));
   EXPECT_EQ(jit->compiledCount(), 1);
   std::filesystem::remove_all(dir);
+}
+
+// ---- Kernels of the "make it fast" work: sparse einsum operands, zero rows, strided views,
+// threads. Sizes are above the kernels' thresholds (a sparse check needs 2^20 multiply-adds,
+// a parallel GEMM 4 MFLOP, a parallel loop 2^16 elements) and odd.
+
+// Runs `text` on the JIT and the interpreter with the given arguments and compares.
+void checkWithArgs(const std::string &text, const std::vector<Tensor> &args, double tol) {
+  auto m = parse(text);
+  if (!m) return;
+  auto e = compile(*m);
+  if (!e) return;
+  std::vector<Tensor> want = runFunction(*m->main(), args);
+  auto got = e->runTensors(args);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    expectClose(got[i], want[i], tol, text);
+}
+
+// Uses `n` kernel threads for the scope, whatever the machine has.
+struct WithThreads {
+  explicit WithThreads(int n) { setRuntimeThreads(n); }
+  ~WithThreads() { setRuntimeThreads(defaultRuntimeThreads()); }
+};
+
+// A GShard-style mask [G,S,E,C]: `perRow` nonzeros per token (values from `values`), or
+// every element nonzero when perRow < 0.
+Tensor maskTensor(DType dt, int64_t g, int64_t s, int64_t e, int64_t c, int perRow,
+                  std::vector<double> values, uint64_t seed) {
+  Tensor t(TensorType(dt, {g, s, e, c}));
+  std::mt19937 rng(seed);
+  for (int64_t i = 0; i < g * s; ++i) {
+    double *row = t.data.data() + i * e * c;
+    if (perRow < 0) {
+      for (int64_t k = 0; k < e * c; ++k)
+        row[k] = values[rng() % values.size()];
+      continue;
+    }
+    for (int j = 0; j < perRow; ++j)
+      row[rng() % (e * c)] = values[rng() % values.size()];
+  }
+  return t;
+}
+
+TEST(JitFast, SparseDispatchAndCombineMatchDense) {
+  // Dispatch gsec,gsm->egcm and combine gsec,egcm->gsm with 0, 1 or 2 nonzeros per token
+  // (the scatter path), a mask of all zeros, and a dense mask (the GEMM path); f32 and bf16.
+  const int64_t G = 3, S = 61, E = 7, C = 13, M = 83;
+  WithThreads threads(3);
+  for (DType dt : {DType::F32, DType::BF16}) {
+    std::string d = dt == DType::F32 ? "f32" : "bf16";
+    auto ty = [&](std::vector<int64_t> s) { return d + shapeStr(s); };
+    std::string dispatch =
+        "func @main(%m: " + ty({G, S, E, C}) + ", %x: " + ty({G, S, M}) + ") -> (" +
+        ty({E, G, C, M}) +
+        ") {\n  %y = einsum(%m, %x) {spec = \"gsec,gsm->egcm\"} : " + ty({E, G, C, M}) +
+        "\n  return %y\n}\n";
+    std::string combine =
+        "func @main(%m: " + ty({G, S, E, C}) + ", %x: " + ty({E, G, C, M}) + ") -> (" +
+        ty({G, S, M}) +
+        ") {\n  %y = einsum(%m, %x) {spec = \"gsec,egcm->gsm\"} : " + ty({G, S, M}) +
+        "\n  return %y\n}\n";
+    // The mask as the second operand: the B-side plan.
+    std::string swapped =
+        "func @main(%x: " + ty({E, G, C, M}) + ", %m: " + ty({G, S, E, C}) + ") -> (" +
+        ty({G, S, M}) +
+        ") {\n  %y = einsum(%x, %m) {spec = \"egcm,gsec->gsm\"} : " + ty({G, S, M}) +
+        "\n  return %y\n}\n";
+    for (int perRow : {0, 1, 2, -1}) {
+      SCOPED_TRACE(d + " nonzeros per token " + std::to_string(perRow));
+      Tensor mask = maskTensor(dt, G, S, E, C, perRow, {1.0, 0.5, -0.25, 0.75}, 7 + perRow);
+      Tensor x = generateTensor(3, "x", TensorType(dt, {G, S, M}));
+      Tensor xe = generateTensor(4, "x", TensorType(dt, {E, G, C, M}));
+      double tol = perRow < 0 ? 1e-4 : 1e-6;
+      checkWithArgs(dispatch, {mask, x}, tol);
+      checkWithArgs(combine, {mask, xe}, tol);
+      checkWithArgs(swapped, {xe, mask}, tol);
+    }
+  }
+}
+
+TEST(JitFast, ZeroRowsOfExpertInputsAreSkippedExactly) {
+  // egcm,emh->egch where each (e, g) fills a prefix of its capacity slots (MoE expert
+  // inputs), where rows alternate (too fragmented to skip), and all zeros.
+  const int64_t E = 3, G = 2, C = 37, M = 41, H = 29;
+  WithThreads threads(2);
+  std::string text = "func @main(%a: f32[3,2,37,41], %w: f32[3,41,29]) -> (f32[3,2,37,29]) {\n"
+                     "  %h = einsum(%a, %w) {spec = \"egcm,emh->egch\"} : f32[3,2,37,29]\n"
+                     "  %g = gelu(%h) : f32[3,2,37,29]\n"
+                     "  %o = einsum(%g, %w) {spec = \"egch,emh->egcm\"} : f32[3,2,37,41]\n"
+                     "  %r = reduce_sum(%o) {dims = [3]} : f32[3,2,37]\n"
+                     "  return %h\n}\n";
+  Tensor w = generateTensor(5, "w", TensorType(DType::F32, {E, M, H}));
+  for (int pattern = 0; pattern < 3; ++pattern) {
+    SCOPED_TRACE("pattern " + std::to_string(pattern));
+    Tensor a = generateTensor(6, "a", TensorType(DType::F32, {E, G, C, M}));
+    for (int64_t row = 0; row < E * G * C; ++row) {
+      int64_t c = row % C, eg = row / C;
+      bool zero = pattern == 0 ? c >= (eg * 7) % C : pattern == 1 ? c % 2 == 1 : true;
+      if (zero)
+        for (int64_t k = 0; k < M; ++k)
+          a.data[row * M + k] = 0;
+    }
+    checkWithArgs(text, {a, w}, 1e-5);
+  }
+}
+
+TEST(JitFast, StridedGemmOperandsAndThreadSplits) {
+  // Operands used in place through strides (transposed, batch letters between matrix
+  // letters), packed ones (bf16, summed letters), results written strided or unpacked; sizes
+  // large enough for the GEMM to be split over threads by rows or by columns.
+  struct Case {
+    const char *spec, *a, *b, *out;
+  };
+  Case cases[] = {
+      {"mk,kn->mn", "[130,300]", "[300,70]", "[130,70]"},
+      {"mk,kn->mn", "[3,301]", "[301,4099]", "[3,4099]"},
+      {"km,nk->nm", "[97,131]", "[67,97]", "[67,131]"},
+      {"bsnk,btnk->bnst", "[2,130,3,33]", "[2,129,3,33]", "[2,3,130,129]"},
+      {"bnst,btnk->bsnk", "[2,3,130,129]", "[2,129,3,33]", "[2,130,3,33]"},
+      {"bsm,mnk->bsnk", "[3,67,65]", "[65,5,33]", "[3,67,5,33]"},
+      {"bsnk,nkm->bsm", "[3,67,5,33]", "[5,33,65]", "[3,67,65]"},
+      {"bsm,vm->bsv", "[2,65,67]", "[301,67]", "[2,65,301]"},
+      {"xay,yb->bx", "[67,5,33]", "[33,1031]", "[1031,67]"},
+  };
+  for (int threads : {1, 2, 3}) {
+    WithThreads with(threads);
+    for (const Case &c : cases)
+      for (const char *dt : {"f32", "bf16"}) {
+        std::string text = std::string("func @main(%a: ") + dt + c.a + ", %b: " + dt + c.b +
+                           ") -> (" + dt + c.out + ") {\n  %y = einsum(%a, %b) {spec = \"" +
+                           c.spec + "\"} : " + dt + c.out + "\n  return %y\n}\n";
+        SCOPED_TRACE(std::to_string(threads) + " threads");
+        checkProgram(text, 1e-4);
+      }
+  }
+}
+
+TEST(JitFast, TransposeReadByEinsumsIsNotMaterialized) {
+  std::string text = "func @main(%a: f32[67,33], %b: f32[67,41]) -> (f32[33,41], f32[41,33]) {\n"
+                     "  %t = transpose(%a) {perm = [1, 0]} : f32[33,67]\n"
+                     "  %y = einsum(%t, %b) {spec = \"ij,jk->ik\"} : f32[33,41]\n"
+                     "  %z = einsum(%b, %t) {spec = \"jk,ij->ki\"} : f32[41,33]\n"
+                     "  return %y, %z\n}\n";
+  auto m = parse(text);
+  ASSERT_TRUE(m);
+  auto e = compile(*m);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->unplannedBytes(), 0); // no buffer for %t, no packing either
+  checkProgram(text, 1e-5);
+}
+
+TEST(JitFast, ParallelLoopsMatchInterpreter) {
+  // Roots big enough to run on several threads: flat elementwise chains, loop nests
+  // (broadcasts, transposes), reductions keeping or dropping the leading dimension, cumsum,
+  // argmax; f32, bf16 and i32.
+  WithThreads threads(3);
+  for (const char *dt : {"f32", "bf16"}) {
+    std::string T = dt, x = T + "[67,1031]", r = T + "[67]", c = T + "[1031]";
+    std::string text = "func @main(%a: " + x + ", %b: " + x + ") -> (" + x + ", " + x + ", " + r +
+                       ", " + c + ", " + x + ", i32[67], " + T +
+                       "[1031,67]) {\n"
+                       "  %e = exp(%a) : " +
+                       x + "\n  %g = gelu(%b) : " + x +
+                       "\n"
+                       "  %m = mul(%e, %g) : " +
+                       x +
+                       "\n"
+                       "  %s = reduce_sum(%m) {dims = [1]} : " +
+                       r +
+                       "\n"
+                       "  %sb = broadcast_in_dim(%s) {dims = [0]} : " +
+                       x +
+                       "\n"
+                       "  %d = div(%m, %sb) : " +
+                       x +
+                       "\n"
+                       "  %mx = reduce_max(%d) {dims = [0]} : " +
+                       c +
+                       "\n"
+                       "  %cs = cumsum(%a) {dim = 1, exclusive = true} : " +
+                       x +
+                       "\n"
+                       "  %am = argmax(%b) {dim = 1} : i32[67]\n"
+                       "  %t = transpose(%a) {perm = [1, 0]} : " +
+                       T +
+                       "[1031,67]\n"
+                       "  %tt = tanh(%t) : " +
+                       T +
+                       "[1031,67]\n"
+                       "  return %m, %d, %s, %mx, %cs, %am, %tt\n}\n";
+    checkProgram(text, 1e-4);
+  }
+  checkProgram("func @main(%a: i32[67,1031], %b: i32[67,1031]) -> (i32[67,1031], i32[67]) {\n"
+               "  %m = mul(%a, %b) : i32[67,1031]\n"
+               "  %s = reduce_sum(%m) {dims = [1]} : i32[67]\n"
+               "  return %m, %s\n}\n");
+}
+
+TEST(JitFast, ThreadPolicy) {
+  // PARTITA_THREADS wins; else cores divided by the ranks on this node, at least 1.
+  auto save = [](const char *n) {
+    const char *v = std::getenv(n);
+    return std::make_pair(std::string(n), v ? std::optional<std::string>(v) : std::nullopt);
+  };
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+  for (const char *n : {"PARTITA_THREADS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                        "MV2_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE", "PMI_SIZE"}) {
+    saved.push_back(save(n));
+    unsetenv(n);
+  }
+  int cores = (int)std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(defaultRuntimeThreads(), cores);
+  setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2", 1);
+  EXPECT_EQ(defaultRuntimeThreads(), std::max(1, cores / 2));
+  setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "1000", 1);
+  EXPECT_EQ(defaultRuntimeThreads(), 1);
+  setenv("PARTITA_THREADS", "3", 1);
+  EXPECT_EQ(defaultRuntimeThreads(), 3);
+  for (auto &[n, v] : saved)
+    if (v)
+      setenv(n.c_str(), v->c_str(), 1);
+    else
+      unsetenv(n.c_str());
+  // parallelFor covers the range exactly once, whatever the thread count.
+  for (int threads : {1, 2, 5}) {
+    WithThreads with(threads);
+    std::vector<std::atomic<int>> hits(1000);
+    parallelFor(1000, 7, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        hits[i]++;
+    });
+    for (auto &h : hits)
+      EXPECT_EQ(h.load(), 1);
+  }
 }
 
 } // namespace

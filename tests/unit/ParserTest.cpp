@@ -191,6 +191,44 @@ TEST(Parser, LocationsPointAtTheirTokens) {
   EXPECT_EQ(f->loc.file, k->loc.file); // one shared file name
 }
 
+// `loc("file":line:col)` replaces the .pir position of an op or argument, and of their
+// attributes and shardings; it is marked imported so that the printer writes it back.
+TEST(Parser, SourceLocationsReplaceTextPositions) {
+  auto m = parseOk(
+      "mesh @m = <[\"a\"=2]>\n"
+      "func @main(%x: f32[4] {bound = 3, sharding = <@m, [{}]>} loc(\"m.cpp\":7:9),\n"
+      "           %w: f32[4] loc(unknown)) -> (f32[4]) {\n"
+      "  %y = neg(%x) {sharding = <@m, [{\"a\"}]>, t.k = [1, 2]} : f32[4] loc(\"m.cpp\":12:5)\n"
+      "  %z = neg(%y) : f32[4]\n"
+      "  return %z\n"
+      "}\n");
+  ASSERT_TRUE(m);
+  auto at = [](const Loc &l) {
+    return (l.file ? *l.file : std::string("?")) + ":" + std::to_string(l.line) + ":" +
+           std::to_string(l.col) + (l.imported ? " imported" : "");
+  };
+  Func *f = m->main();
+  EXPECT_EQ(at(f->args[0]->loc), "m.cpp:7:9 imported");
+  EXPECT_EQ(at(f->args[0]->sharding->loc), "m.cpp:7:9 imported");
+  EXPECT_EQ(at(f->argAttrs[0].at("bound").loc), "m.cpp:7:9 imported");
+  EXPECT_EQ(at(f->args[1]->loc), "t.pir:3:12");
+  const Op &y = *f->ops[0];
+  EXPECT_EQ(at(y.loc), "m.cpp:12:5 imported");
+  EXPECT_EQ(at(y.result->loc), "m.cpp:12:5 imported");
+  EXPECT_EQ(at(y.result->sharding->loc), "m.cpp:12:5 imported");
+  EXPECT_EQ(at(y.attr("t.k")->list[1].loc), "m.cpp:12:5 imported");
+  EXPECT_EQ(y.loc.file, f->args[0]->loc.file); // one shared file name
+  EXPECT_EQ(at(f->ops[1]->loc), "t.pir:5:3");
+  std::string printed = printModule(*m);
+  EXPECT_NE(printed.find("{bound = 3, sharding = <@m, [{}]>} loc(\"m.cpp\":7:9), %w: f32[4])"),
+            std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find(": f32[4] loc(\"m.cpp\":12:5)\n  %z = neg(%y) : f32[4]\n"),
+            std::string::npos)
+      << printed;
+  EXPECT_EQ(printModule(*parseOk(printed)), printed);
+}
+
 TEST(Parser, AttributeValues) {
   auto m = parseOk(R"(func @main(%x: f32[]) -> (f32[]) {
   %y = neg(%x) {a = -9223372036854775808, b = 1.5e3, c = "q\"\\\n\x41", d = true, e = @sym, f = bf16[2,0], g = [[1], [], [2.0, "s"]], h = -inf, i = nan, j = 7} : f32[]

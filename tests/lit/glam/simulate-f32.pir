@@ -12,6 +12,8 @@
 // RUN: partita-run %t.even22.pir --simulate --check | FileCheck %s
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --mesh data=4,model=2 -o %t.even42.pir
 // RUN: partita-run %t.even42.pir --simulate --check | FileCheck %s
+// RUN: partita-glam --config 1.7B/64E --layers 3 --d-model 12 --ffn 20 --heads 3 --head-dim 4 --experts 3 --vocab 37 --batch 3 --seq 6 --groups 3 --capacity-factor 1.0 --mesh data=1,model=1 -o %t.uneven1.pir
+// RUN: partita-run %t.uneven1.pir --simulate --check | FileCheck %s
 // RUN: partita-glam --config 1.7B/64E --layers 3 --d-model 12 --ffn 20 --heads 3 --head-dim 4 --experts 3 --vocab 37 --batch 3 --seq 6 --groups 3 --capacity-factor 1.0 --mesh data=2 -o %t.uneven2.pir
 // RUN: partita-run %t.uneven2.pir --simulate --check | FileCheck %s
 // RUN: partita-glam --config 1.7B/64E --layers 3 --d-model 12 --ffn 20 --heads 3 --head-dim 4 --experts 3 --vocab 37 --batch 3 --seq 6 --groups 3 --capacity-factor 1.0 --mesh model=2 -o %t.unevenm2.pir

@@ -5,7 +5,7 @@
 // RUN: test -s %t.o
 // CHECK: result0: f32[4,64]
 // IR: define void @partita_entry(ptr
-// IR: fmul <{{[0-9]+}} x float>
+// IR: fmul {{(contract )?}}<{{[0-9]+}} x float>
 // RUN: not partita-run %s --engine=llvm 2>&1 | FileCheck %s --check-prefix=ENGINE
 // ENGINE: partita-run: error: --engine must be jit or interp, got 'llvm'
 // RUN: not partita-run %s --timeout 0 2>&1 | FileCheck %s --check-prefix=TIMEOUT

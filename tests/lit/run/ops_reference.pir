@@ -1,6 +1,7 @@
 // More ops on the reference interpreter, against hand-computed values: one_hot and take with
 // out-of-range ids (zeros), scatter_add, cumsum (exclusive, reverse), pad, slice with a
-// stride, transpose, reductions, and an f32 gelu value.
+// stride, transpose, reductions, and an f32 gelu value (the JIT's gelu may differ from the
+// reference in the last bit).
 // RUN: partita-run %s --check | FileCheck %s
 // CHECK: result0: f32[3,3] [1, 0, 0, 0, 0, 0, ...] sum=2
 // CHECK-NEXT: result1: f32[3,2] [5, 6, 0, 0, 1, 2] sum=14
@@ -11,7 +12,7 @@
 // CHECK-NEXT: result6: f32[3,2] [1, 4, 2, 5, 3, 6] sum=21
 // CHECK-NEXT: result7: f32[2] [6, 2] sum=8
 // CHECK-NEXT: result8: f32[2] [0.841192, -0.154286] sum=0.686906
-// CHECK-NEXT: check: max_abs_err=0 max_rel_err=0 PASS
+// CHECK-NEXT: check: max_abs_err={{(0|[0-9.]+e-0[89])}} max_rel_err={{(0|[0-9.]+e-0[78])}} PASS
 func @main() -> (f32[3,3], f32[3,2], f32[3,2], i32[4], f32[5], f32[3], f32[3,2], f32[2], f32[2]) {
   %ids = constant() {value = [0, 3, 2]} : i32[3]
   %oh = one_hot(%ids) {depth = 3} : f32[3,3]

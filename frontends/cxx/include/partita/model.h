@@ -18,6 +18,15 @@
 #define PARTITA_ENTRY
 #endif
 
+// Argument attributes, written before an entry parameter:
+//   PARTITA_BOUND(n): the i32 argument's `bound = n`, the exclusive upper bound of the inputs
+//   partita-run generates for it (token ids: PARTITA_BOUND(kVocab) Tensor<i32, B, S> ids).
+#ifdef __clang__
+#define PARTITA_BOUND(n) [[clang::annotate("partita.bound", n)]]
+#else
+#define PARTITA_BOUND(n)
+#endif
+
 namespace partita::model {
 
 // Element types; `any` marks the dynamic tensor handle that ops return.
@@ -79,6 +88,19 @@ inline Tensor<> minimum(const Tensor<> &x, const Tensor<> &y) { return x; }
 inline Tensor<> pow(const Tensor<> &x, const Tensor<> &y) { return x; }
 inline Tensor<> logical_and(const Tensor<> &x, const Tensor<> &y) { return x; }
 inline Tensor<> logical_or(const Tensor<> &x, const Tensor<> &y) { return x; }
+// The arithmetic ones also take a number on either side, splatted to the tensor's type
+// (maximum(d, 0) is a ReLU of d).
+#define PARTITA_NUMBER_OVERLOADS(fn)                                                               \
+  inline Tensor<> fn(const Tensor<> &x, double y) { return x; }                                    \
+  inline Tensor<> fn(double x, const Tensor<> &y) { return y; }
+PARTITA_NUMBER_OVERLOADS(add)
+PARTITA_NUMBER_OVERLOADS(sub)
+PARTITA_NUMBER_OVERLOADS(mul)
+PARTITA_NUMBER_OVERLOADS(div)
+PARTITA_NUMBER_OVERLOADS(maximum)
+PARTITA_NUMBER_OVERLOADS(minimum)
+PARTITA_NUMBER_OVERLOADS(pow)
+#undef PARTITA_NUMBER_OVERLOADS
 // direction: "eq" "ne" "lt" "le" "gt" "ge"; the result is i1.
 inline Tensor<> compare(const Tensor<> &x, const Tensor<> &y, const char *direction) {
   return Tensor<>(i1, x.shape);

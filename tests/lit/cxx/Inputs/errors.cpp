@@ -21,6 +21,15 @@ ENTRY Tensor<> model(Tensor<f32, 4, 8> x, Tensor<f32, 8, 2> w
 #ifdef DYN_PARAM
                                                     , Tensor<> any
 #endif
+#ifdef BOUND_F32
+                     , PARTITA_BOUND(4) Tensor<f32, 4> f
+#endif
+#ifdef BOUND_ZERO
+                     , PARTITA_BOUND(2 - 2) Tensor<i32, 4> ids
+#endif
+#ifdef UNKNOWN_ANNOTATION
+                     , [[clang::annotate("partita.sharding")]] Tensor<i32, 4> ids
+#endif
 ) {
   auto y = einsum("bm,mh->bh", x, w);
 #ifdef DYNAMIC_LOOP
@@ -60,9 +69,63 @@ ENTRY Tensor<> model(Tensor<f32, 4, 8> x, Tensor<f32, 8, 2> w
   for (long i = 0; i < 10000000; ++i) {
   }
 #endif
+#ifdef BREAK
+  for (int i = 0; i < 3; ++i)
+    break;
+#endif
+#ifdef DYNAMIC_IF
+  if (layers > 1)
+    y = gelu(y);
+#endif
+#ifdef MEMBER_CALL
+  auto n = y.shape.size();
+#endif
+#ifdef LAMBDA
+  auto twice = [](const Tensor<> &t) { return t + t; };
+#endif
+#ifdef ARRAY
+  int dims[2] = {0, 1};
+  auto z = reduce_sum(y, {dims[1]});
+#endif
+#ifdef STATIC_LOCAL
+  static int calls = 0;
+#endif
+#ifdef NO_INIT
+  int k;
+#endif
+#ifdef EMPTY_TENSOR
+  Tensor<> t = Tensor<>();
+  y = gelu(t);
+#endif
+#ifdef DIV_ZERO
+  for (int i = 0; i < 2; ++i)
+    y = y * (4 / i);
+#endif
+#ifdef INDEX
+  auto z = reshape(y, {shape(y)[2]});
+#endif
+#ifdef DIM_RANGE
+  auto z = constant(0, f32, {dim(y, 2)});
+#endif
+#ifdef SOFTMAX_AXIS
+  auto z = softmax(y, 2);
+#endif
+#ifdef ASSIGN_GLOBAL
+  layers = 2;
+#endif
+#ifdef COMMA
+  int a = 0;
+  int k = (a++, 2);
+#endif
   return y;
 }
 
 #ifdef TWO_ENTRIES
 [[clang::annotate("partita.entry")]] Tensor<> other(Tensor<f32, 2> x) { return x; }
+#endif
+#ifdef MESH_EMPTY
+const Mesh empty{};
+#endif
+#ifdef MESH_SIZE
+const Mesh zero{{"a", 0}};
 #endif

@@ -6,7 +6,7 @@ using namespace partita::model;
 const Mesh m{{"x", 2}};
 
 [[clang::annotate("partita.entry")]] Results ops(Tensor<f32, 4, 6> a, Tensor<f32, 4, 6> b,
-                                                  Tensor<i32, 4> ids) {
+                                                 PARTITA_BOUND(4) Tensor<i32, 4> ids) {
   auto u = tanh(logistic(erf(abs(neg(exp(log(sqrt(rsqrt(gelu(a))))))))));
   auto s = pow(minimum(maximum(div(mul(sub(add(u, b), b), b), b), b), b), b);
   auto o = u + b - a * b / b;
@@ -36,5 +36,6 @@ const Mesh m{{"x", 2}};
   auto ke = add(k, io);
   auto n = rank(a) * dim(a, 1);
   auto rs = reshape(a, shape(b));
-  return {sh, c, cat, pd, mx, mn, cs, am, oh, oh2, sa, ke, rs, constant(n, f32, {})};
+  auto nb = minimum(pow(2.0, sub(1.0, maximum(mul(div(add(a, 1), 2), 3), 0))), 5);
+  return {sh, c, cat, pd, mx, mn, cs, am, oh, oh2, sa, ke, rs, constant(n, f32, {}), nb};
 }

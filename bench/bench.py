@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""bench.py: the driver behind bench/run: measures Partita's performance targets (issue 7) in one run.
+
+Everything is measured in this run, on this machine: nothing is read from earlier runs. It
+builds a small GLaM configuration with partita-glam, then
+
+  * checks Partita's loss and aux loss against PyTorch (bench/torch_glam.py) and JAX
+    (bench/jax_glam.py) on the inputs partita-run writes;
+  * times one forward pass: Partita (bench partita-step: 1 rank; 2 MPI ranks on data=2),
+    PyTorch with 1 intra-op thread and OpenBLAS on 1 thread, XLA:CPU on 1 device/1 thread;
+  * times every distinct einsum of the 1-rank program against an Eigen GEMM (partita-step
+    --einsums) and an OpenBLAS SGEMM (bench/openblas_gemm.py) of the same sizes;
+  * JIT compile time, cold (empty cache) and from the cache; peak RSS against the live set;
+  * collectives of the MoE layer and of the model on a 2x2 mesh against XLA's on the same
+    layout, and against the analytic minimum of the MoE layer;
+  * partitioner scale: bench partition-scale and GLaM 64B/64E on 16, 1024 and 65536 devices;
+
+and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
+installs what it needs; run that, not this file.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+
+FULL = dict(layers=4, d_model=512, ffn=2048, heads=8, head_dim=64, experts=8, vocab=8192,
+            seq=256, batch=8)
+QUICK = dict(layers=2, d_model=128, ffn=512, heads=4, head_dim=32, experts=8, vocab=1024,
+             seq=64, batch=4)
+
+
+def fail(msg):
+    print(f"bench: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Runner:
+    def __init__(self, args):
+        self.bin = args.bin
+        self.work = args.work
+        self.venv_python = args.venv_python
+        self.mpirun = args.mpirun
+        self.log = open(os.path.join(self.work, "bench.log"), "w")
+
+    def run(self, cmd, env=None, stdout_path=None, what=None):
+        """Runs cmd (a list); returns its stdout. Fails with its stderr on a non-zero exit."""
+        self.log.write("$ " + " ".join(cmd) + "\n")
+        self.log.flush()
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, env=e, cwd=self.work, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        except OSError as err:
+            fail(f"cannot run {cmd[0]}: {err}")
+        self.log.write(p.stdout[-20000:] + p.stderr[-20000:] + f"[{time.time() - t0:.1f} s]\n")
+        self.log.flush()
+        if p.returncode != 0:
+            fail(f"{what or os.path.basename(cmd[0])} failed (exit {p.returncode}):\n"
+                 f"  {' '.join(cmd)}\n{p.stderr.strip()[-3000:]}")
+        if stdout_path:
+            with open(os.path.join(self.work, stdout_path), "w") as f:
+                f.write(p.stdout)
+        return p.stdout
+
+    def tool(self, name):
+        return os.path.join(self.bin, name)
+
+    def json_of(self, cmd, **kw):
+        out = self.run(cmd, **kw)
+        try:
+            return json.loads(out)
+        except ValueError:
+            fail(f"{' '.join(cmd)} did not print JSON:\n{out[-2000:]}")
+
+
+def glam_flags(cfg):
+    return ["--config", "1.7B/64E", "--layers", str(cfg["layers"]), "--d-model", str(cfg["d_model"]),
+            "--ffn", str(cfg["ffn"]), "--heads", str(cfg["heads"]), "--head-dim",
+            str(cfg["head_dim"]), "--experts", str(cfg["experts"]), "--vocab", str(cfg["vocab"]),
+            "--seq", str(cfg["seq"]), "--batch", str(cfg["batch"])]
+
+
+def time_and_rss(r, cmd):
+    r.log.write("$ /usr/bin/time " + " ".join(cmd) + "\n")
+    try:
+        p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M"] + cmd, cwd=r.work,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except OSError as err:
+        fail(f"cannot run /usr/bin/time: {err} (apt-get install time)")
+    if p.returncode != 0:
+        fail(f"{' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
+    m = re.search(r"TIME ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9]+)", p.stderr)
+    r.log.write(p.stderr[-2000:] + "\n")
+    return float(m.group(1)), float(m.group(2)) + float(m.group(3)), int(m.group(4))
+
+
+def moe_minimum(cfg, d, m):
+    """Analytic minimum of the MoE layer's collectives on a data=d x model=m mesh in the
+    GShard 2D layout (operand bytes per device, f32), by kind@axes; see docs/performance.md."""
+    e, g, h, mm = cfg["experts"], cfg["groups"], cfg["ffn"], cfg["d_model"]
+    s = cfg["batch"] * cfg["seq"] // g
+    c = cfg["capacity"]
+    egcm_local = e * g * c * mm * 4 // (d * m)  # one device's [E,G,C,M] shard
+    need = {}
+    if d > 1:
+        need["all_to_all@data"] = 2 * egcm_local  # dispatch and combine
+        need["all_reduce@data"] = 4  # the aux-loss scalar
+    if m > 1:
+        need["all_reduce@model"] = g // d * s * e * 4  # gate logits contract model-split M
+        need["all_gather@model"] = egcm_local  # experts' wi contracts all of M
+        need["reduce_scatter@model"] = egcm_local * m  # wo contracts model-split H
+    return need
+
+
+def wire(kind, b, n):
+    if n <= 1:
+        return 0
+    return {"all_reduce": 2 * (n - 1) / n * b, "all_gather": (n - 1) * b,
+            "reduce_scatter": (n - 1) / n * b, "all_to_all": (n - 1) / n * b,
+            "collective_permute": b}[kind]
+
+
+def fmt_bytes(b):
+    return f"{b / 2**20:.2f} MiB"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small model, one repetition (smoke run)")
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--venv-python", required=True)
+    ap.add_argument("--mpirun", required=True)
+    ap.add_argument("--reps", type=int, help="timed forward passes per system (default 3, quick 1)")
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    r = Runner(args)
+    cfgdims = QUICK if args.quick else FULL
+    reps = args.reps or (1 if args.quick else 3)
+    rounds = 1 if args.quick else 2
+    mpirun = [args.mpirun, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+    results = {"mode": "quick" if args.quick else "full", "reps": reps,
+               "load_before": os.getloadavg()}
+    t_start = time.time()
+
+    def step(msg):
+        print(f"[{time.time() - t_start:6.1f} s] {msg}", flush=True)
+
+    # ---- programs ----
+    step("building the GLaM programs (partita-glam, partita-opt)")
+    g = glam_flags(cfgdims)
+    r.run([r.tool("partita-glam")] + g + ["-o", "glam1.pir"])
+    r.run([r.tool("partita-glam")] + g + ["-o", "/dev/null", "--stats-json=config.json"])
+    r.run([r.tool("partita-glam")] + g + ["--mesh", "data=2", "-o", "glam2.pir"])
+    r.run([r.tool("partita-glam")] + g + ["--mesh", "data=2,model=2", "-o", "glam4.pir"])
+    r.run([r.tool("partita-opt"), "glam4.pir", "--partition", "-o", "glam4.part.pir",
+           "--stats-json=glam4.stats.json"])
+    r.run([r.tool("partita-opt"), "glam2.pir", "--partition", "-o", "/dev/null",
+           "--stats-json=glam2.stats.json"])
+    r.run([r.tool("partita-opt"), "glam1.pir", "--partition", "-o", "/dev/null",
+           "--stats-json=glam1.stats.json"])
+    moe = ["--config", "1.7B/64E", "--moe-layer", "--d-model", str(cfgdims["d_model"]), "--ffn",
+           str(cfgdims["ffn"]), "--experts", str(cfgdims["experts"]), "--batch",
+           str(cfgdims["batch"]), "--seq", str(cfgdims["seq"])]
+    r.run([r.tool("partita-glam")] + moe + ["--mesh", "data=2,model=2", "-o", "moe4.pir"])
+    r.run([r.tool("partita-opt"), "moe4.pir", "--partition", "-o", "moe4.part.pir",
+           "--stats-json=moe4.stats.json"])
+    with open(os.path.join(args.work, "config.json")) as f:
+        cfg = json.load(f)
+    results["config"] = cfg
+
+    # ---- inputs, Partita's results and the numerical checks ----
+    cache = os.path.join(args.work, "jit-cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    inputs = os.path.join(args.work, "inputs")
+    shutil.rmtree(inputs, ignore_errors=True)
+    os.makedirs(inputs)
+    step("partita-run glam1.pir --outputs inputs --save-inputs (1 rank, the reference results)")
+    r.run([r.tool("partita-run"), "glam1.pir", "--outputs", inputs, "--save-inputs",
+           "--cache-dir", cache])
+
+    one_thread = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    step(f"PyTorch: check against Partita and time {reps} forward pass(es), 1 thread")
+    r.run([sys.executable, os.path.join(BENCH, "torch_glam.py"), "--inputs", inputs,
+           "--config-json", "config.json", "--threads", "1", "--reps", str(reps),
+           "--json", "torch.json"], env=one_thread, what="the PyTorch check")
+    with open(os.path.join(args.work, "torch.json")) as f:
+        torch_res = json.load(f)
+    results["torch"] = torch_res
+    cores = os.cpu_count() or 1
+    all_threads = {"OPENBLAS_NUM_THREADS": str(cores), "OMP_NUM_THREADS": str(cores),
+                   "MKL_NUM_THREADS": str(cores)}
+    torch_all = None
+    if cores > 1:
+        step(f"PyTorch: time {reps} forward pass(es) with {cores} threads")
+        r.run([sys.executable, os.path.join(BENCH, "torch_glam.py"), "--inputs", inputs,
+               "--config-json", "config.json", "--threads", str(cores), "--reps", str(reps),
+               "--no-check", "--json", "torch_all.json"], env=all_threads, what="PyTorch")
+        with open(os.path.join(args.work, "torch_all.json")) as f:
+            torch_all = json.load(f)
+        results["torch_all_threads"] = torch_all
+
+    step(f"XLA:CPU (jax): check against Partita and time {reps} forward pass(es), 1 device, 1 thread")
+    r.run([args.venv_python, os.path.join(BENCH, "jax_glam.py"), "time", "--config-json",
+           "config.json", "--inputs", inputs, "--reps", str(reps), "--json", "jax_time.json"],
+          env=one_thread, what="the JAX check")
+    with open(os.path.join(args.work, "jax_time.json")) as f:
+        jax_time = json.load(f)
+    results["jax_time"] = jax_time
+
+    # ---- Partita: compile cold / cached, step time, RSS ----
+    # PARTITA_THREADS: threads of one rank's kernels (runtime/Parallel.h; default cores/ranks).
+    p1 = {"PARTITA_THREADS": "1"}
+    step("Partita: JIT compile with an empty cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = r.json_of([r.tool("partita-step"), "glam1.pir", "--cache-dir", cache, "--compile-only"],
+                     env=p1)
+    step(f"Partita 1 rank, 1 thread: cached start and {reps} forward pass(es)")
+    one = r.json_of([r.tool("partita-step"), "glam1.pir", "--cache-dir", cache, "--reps", str(reps)],
+                    env=p1)
+    # The machine may be shared: a second round of PyTorch and Partita, alternating, and the
+    # best of both rounds, so that a busy moment does not decide the comparison.
+    for rnd in range(2, rounds + 1):
+        step(f"round {rnd}: PyTorch (1 thread) and Partita (1 rank, 1 thread) again")
+        r.run([sys.executable, os.path.join(BENCH, "torch_glam.py"), "--inputs", inputs,
+               "--config-json", "config.json", "--threads", "1", "--reps", str(reps),
+               "--no-check", "--json", "torch_again.json"], env=one_thread, what="PyTorch")
+        with open(os.path.join(args.work, "torch_again.json")) as f:
+            again = json.load(f)
+        for k in ("step_s", "cpu_s"):
+            torch_res[k] += again[k]
+        torch_res["step_best_s"] = min(torch_res["step_s"])
+        torch_res["cpu_best_s"] = min(torch_res["cpu_s"])
+        again = r.json_of([r.tool("partita-step"), "glam1.pir", "--cache-dir", cache, "--reps",
+                           str(reps)], env=p1)
+        one["step_s"] += again["step_s"]
+        one["step_best_s"] = min(one["step_s"])
+        one["step_cpu_us"] = [min(one["step_cpu_us"][0], again["step_cpu_us"][0])]
+    one_all = None
+    if cores > 1:
+        step(f"Partita 1 rank, {cores} threads: {reps} forward pass(es)")
+        one_all = r.json_of([r.tool("partita-step"), "glam1.pir", "--cache-dir", cache, "--reps",
+                             str(reps)], env={"PARTITA_THREADS": str(cores)})
+    step("Partita 2 ranks x 1 thread (mpirun -np 2, mesh data=2): compile, then "
+         f"{reps} forward pass(es)")
+    r.json_of([r.tool("partita-step"), "glam2.pir", "--cache-dir", cache, "--compile-only"], env=p1)
+    two = r.json_of(mpirun + ["-np", "2", "-x", "PARTITA_THREADS=1", r.tool("partita-step"),
+                              "glam2.pir", "--cache-dir", cache, "--reps", str(reps)],
+                    env=p1, what="partita-step under mpirun")
+    results.update(partita_cold=cold, partita_1=one, partita_1_all_threads=one_all, partita_2=two)
+
+    step("einsums of the 1-rank program: JIT vs Eigen GEMM, then OpenBLAS (1 thread each)")
+    ein = r.json_of([r.tool("partita-step"), "glam1.pir", "--cache-dir", cache, "--compile-only",
+                     "--einsums", "--budget", "0.1" if args.quick else "0.3"], env=p1)
+    with open(os.path.join(args.work, "einsums.json"), "w") as f:
+        json.dump(ein, f)
+    ob = None
+    for rnd in range(rounds):  # OpenBLAS runs in another process: best of `rounds` runs
+        r.run([sys.executable, os.path.join(BENCH, "openblas_gemm.py"), "einsums.json",
+               "openblas.json", "--budget", "0.1" if args.quick else "0.3"], env=one_thread)
+        with open(os.path.join(args.work, "openblas.json")) as f:
+            o = json.load(f)
+        if ob is None:
+            ob = o
+        else:
+            for e, f2 in zip(ob["einsums"], o["einsums"]):
+                e["openblas_cpu_s"] = min(e["openblas_cpu_s"], f2["openblas_cpu_s"])
+    results["einsums"] = ob
+
+    # ---- collectives vs XLA ----
+    step("XLA collectives of the MoE layer and the model on data=2,model=2")
+    out = r.run([args.venv_python, os.path.join(BENCH, "jax_glam.py"), "collectives",
+                 "--config-json", "config.json", "--partita-moe-stats", "moe4.stats.json",
+                 "--partita-glam-stats", "glam4.stats.json", "--json", "jax_coll.json"],
+                what="the XLA collectives")
+    collectives_text = out
+    with open(os.path.join(args.work, "jax_coll.json")) as f:
+        coll = json.load(f)
+    results["collectives"] = {k: coll[k]["summary"] for k in ("moe_layer", "glam")}
+
+    # ---- partitioner scale ----
+    step("partitioner scale: partition-scale, GLaM 64B/64E on 16, 1024 and 65536 devices")
+    ps_out = r.run([r.tool("partition-scale")] + (["20"] if args.quick else []))
+    m16 = re.search(r"16 devices.*?([0-9.]+) ms", ps_out)
+    m64k = re.search(r"65536 devices.*?([0-9.]+) ms", ps_out)
+    scale = {"partition_scale_16_ms": float(m16.group(1)),
+             "partition_scale_65536_ms": float(m64k.group(1))}
+    for mesh, key in (("data=4,model=4", "16"), ("data=32,model=32", "1024"),
+                      ("data=256,model=256", "65536")):
+        r.run([r.tool("partita-glam"), "--config", "64B/64E", "--mesh", mesh, "-o", f"big{key}.pir"])
+        best = None
+        for _ in range(1 if args.quick else 2):
+            t, cpu, rss = time_and_rss(r, [r.tool("partita-opt"), f"big{key}.pir", "--partition",
+                                           "-o", "/dev/null"])
+            best = (t, cpu, rss) if best is None or cpu < best[1] else best
+        (scale[f"glam64b_{key}_s"], scale[f"glam64b_{key}_cpu_s"],
+         scale[f"glam64b_{key}_rss_kib"]) = best
+    results["scale"] = scale
+    results["load_after"] = os.getloadavg()
+    results["total_s"] = time.time() - t_start
+
+    # ---- figures ----
+    # Single-threaded runs are compared by CPU time, which a busy machine does not inflate
+    # (much); wall times are shown beside them.
+    t_torch, c_torch = torch_res["step_best_s"], torch_res["cpu_best_s"]
+    t_jax, c_jax = jax_time["step_best_s"], jax_time["cpu_best_s"]
+    t1, t2 = one["step_best_s"], two["step_best_s"]
+    c1 = one["step_cpu_us"][0] / 1e6
+    c2 = max(two["step_cpu_us"]) / 1e6
+    live1 = one["arg_bytes"] + one["workspace_bytes"] + one["result_bytes"]
+    live2 = two["arg_bytes"] + two["workspace_bytes"] + two["result_bytes"]
+    rss1 = max(one["rss_run_peak_kib"]) * 1024
+    rss2 = max(two["rss_run_peak_kib"]) * 1024
+    proc1 = max(one["rss_process_peak_kib"]) * 1024
+    base1 = max(one["rss_after_compile_kib"]) * 1024
+    es = ob["einsums"]
+    flops = sum(e["count"] * e["flops"] for e in es)
+    t_jit = sum(e["count"] * e["jit_cpu_s"] for e in es)
+    t_eigen = sum(e["count"] * e["eigen_cpu_s"] for e in es)
+    t_blas = sum(e["count"] * e["openblas_cpu_s"] for e in es)
+    mc = coll["moe_layer"]["summary"]
+    gc = coll["glam"]["summary"]
+    need = moe_minimum(cfg, 2, 2)
+    with open(os.path.join(args.work, "moe4.stats.json")) as f:
+        moe_stats = json.load(f)
+    have = {}
+    for c in moe_stats["collectives"]:
+        k = f"{c['kind']}@{','.join(c['axes'])}"
+        have[k] = have.get(k, 0) + c["bytes"]
+    need_total, have_total = sum(need.values()), sum(have.values())
+    mesh_sizes = {"data": 2, "model": 2}
+    need_wire = sum(wire(k.split("@")[0], b, math.prod(mesh_sizes[a] for a in k.split("@")[1].split(",")))
+                    for k, b in need.items())
+    losses_agree = all(abs(a - b) <= 1e-4 * (1 + abs(b))
+                       for a, b in zip(two["scalar_results"], one["scalar_results"]))
+
+    rows = []
+
+    def row(name, target, measured, ok, note=""):
+        rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
+                     note))
+
+    row("Partita 1 rank / PyTorch (1 thread, CPU s)", "<= 0.8x", f"{c1 / c_torch:.2f}x",
+        c1 / c_torch <= 0.8, f"CPU {c1:.3f} s vs {c_torch:.3f} s; wall {t1:.3f} s vs {t_torch:.3f} s")
+    row("Partita 1 rank / XLA:CPU (1 thread, CPU s)", "-", f"{c1 / c_jax:.2f}x", None,
+        f"CPU {c1:.3f} s vs {c_jax:.3f} s; wall {t1:.3f} s vs {t_jax:.3f} s")
+    if one_all and torch_all:
+        ta, tt = one_all["step_best_s"], torch_all["step_best_s"]
+        row(f"Partita 1 rank / PyTorch ({cores} threads, wall)", "-", f"{ta / tt:.2f}x", None,
+            f"{ta:.3f} s vs {tt:.3f} s")
+    row("collective wire bytes / XLA, MoE layer 2x2", "<= 1.0x",
+        f"{mc['partita']['wire'] / mc['xla']['wire']:.2f}x",
+        mc["partita"]["wire"] <= mc["xla"]["wire"],
+        f"{fmt_bytes(mc['partita']['wire'])} vs {fmt_bytes(mc['xla']['wire'])}")
+    row("collective wire bytes / XLA, GLaM 2x2", "<= 1.0x",
+        f"{gc['partita']['wire'] / gc['xla']['wire']:.2f}x", gc["partita"]["wire"] <= gc["xla"]["wire"],
+        f"{fmt_bytes(gc['partita']['wire'])} vs {fmt_bytes(gc['xla']['wire'])}")
+    row("collective operand bytes / XLA, GLaM 2x2", "-",
+        f"{gc['partita']['bytes'] / gc['xla']['bytes']:.2f}x", None,
+        f"{fmt_bytes(gc['partita']['bytes'])} vs {fmt_bytes(gc['xla']['bytes'])}")
+    row("2 ranks (data=2) speedup over 1 rank (wall)", ">= 1.7x", f"{t1 / t2:.2f}x", t1 / t2 >= 1.7,
+        f"{t2:.3f} s vs {t1:.3f} s")
+    row("  the same by CPU s (busiest rank)", "-", f"{c1 / c2:.2f}x", None,
+        "CPU s per rank " + ", ".join(f"{c / 1e6:.3f}" for c in two["step_cpu_us"]) +
+        f" vs {c1:.3f}; MPI waits spin, so waiting counts")
+    row("einsum GFLOP/s / Eigen GEMM (same sizes)", ">= 0.80", f"{t_eigen / t_jit:.2f}",
+        t_eigen / t_jit >= 0.8, f"{flops / t_jit / 1e9:.1f} vs {flops / t_eigen / 1e9:.1f} GFLOP/s")
+    row("einsum GFLOP/s / OpenBLAS SGEMM (1 thread)", "-", f"{t_blas / t_jit:.2f}", None,
+        f"{flops / t_jit / 1e9:.1f} vs {flops / t_blas / 1e9:.1f} GFLOP/s")
+    row("JIT compile, cold (empty cache)", "-", f"{cold['compile_s']:.2f} s", None,
+        f"{cold['jit_compiled']} module(s) compiled")
+    row("JIT start from the cache", "< 0.2 s", f"{one['compile_s']:.3f} s",
+        one["compile_s"] < 0.2 and one["jit_cached"] == 1,
+        f"parse {one['parse_s'] * 1e3:.0f} ms; cached={one['jit_cached']}")
+    row("peak RSS / live set, 1 rank", "<= 1.5x", f"{rss1 / live1:.2f}x", rss1 / live1 <= 1.5,
+        f"{fmt_bytes(rss1)} vs {fmt_bytes(live1)}; {fmt_bytes(base1)} before buffers")
+    row("peak RSS / live set, 2 ranks (max)", "<= 1.5x", f"{rss2 / live2:.2f}x", rss2 / live2 <= 1.5,
+        f"{fmt_bytes(rss2)} vs {fmt_bytes(live2)}")
+    row("MoE layer collective bytes / analytic min", "= 1.00x", f"{have_total / need_total:.3f}x",
+        have_total <= need_total * 1.001 + 64,
+        f"{fmt_bytes(have_total)} vs {fmt_bytes(need_total)} (wire min {fmt_bytes(need_wire)})")
+    row("partition 64B/64E, 1024 devices: CPU time", "< 2 s", f"{scale['glam64b_1024_cpu_s']:.2f} s",
+        scale["glam64b_1024_cpu_s"] < 2, f"wall {scale['glam64b_1024_s']:.2f} s")
+    row("partition 64B/64E, 1024 devices: peak RSS", "< 1 GiB",
+        f"{scale['glam64b_1024_rss_kib'] / 1024:.0f} MiB", scale["glam64b_1024_rss_kib"] < 2**20)
+    r64 = scale["glam64b_65536_cpu_s"] / scale["glam64b_16_cpu_s"]
+    row("partition 64B/64E, 65536 / 16 devices (CPU)", "within 10%", f"{r64:.2f}x",
+        abs(r64 - 1) <= 0.1,
+        f"{scale['glam64b_65536_cpu_s']:.2f} s vs {scale['glam64b_16_cpu_s']:.2f} s")
+    rps = scale["partition_scale_65536_ms"] / scale["partition_scale_16_ms"]
+    row("partition-scale, 65536 / 16 devices (wall)", "-", f"{rps:.2f}x", None,
+        f"{scale['partition_scale_65536_ms']:.0f} ms vs {scale['partition_scale_16_ms']:.0f} ms")
+    row("loss: PyTorch = Partita", "1e-4 rel", torch_res.get("check", "?"),
+        torch_res.get("check") == "PASS",
+        f"{torch_res['loss']:.6f} vs {torch_res.get('partita_loss', float('nan')):.6f}")
+    row("loss: XLA = Partita", "1e-4 rel", jax_time.get("check", "?"), jax_time.get("check") == "PASS",
+        f"{jax_time['loss']:.6f}")
+    row("loss: 2 ranks = 1 rank", "1e-4 rel", "PASS" if losses_agree else "FAIL", losses_agree,
+        f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
+    results["table"] = rows
+
+    c = cfg
+    print()
+    print(collectives_text.strip())
+    print()
+    print("MoE layer on data=2,model=2, operand bytes per device: Partita vs analytic minimum")
+    for k in sorted(set(need) | set(have)):
+        print(f"  {k:24s} {have.get(k, 0):>12d} {need.get(k, 0):>12d}")
+    print()
+    print("einsums of the 1-rank program (GFLOP/s by CPU time, 1 thread; count = occurrences)")
+    print(f"  {'spec':18s} {'B x M x N x K':22s} {'count':>5s} {'jit':>7s} {'eigen':>7s} {'openblas':>8s}")
+    for e in es:
+        dims = f"{e['b']}x{e['m']}x{e['n']}x{e['k']}"
+        print(f"  {e['spec']:18s} {dims:22s} {e['count']:5d} {e['flops'] / e['jit_cpu_s'] / 1e9:7.1f} "
+              f"{e['flops'] / e['eigen_cpu_s'] / 1e9:7.1f} {e['flops'] / e['openblas_cpu_s'] / 1e9:8.1f}")
+    print(f"  einsums alone take {t_jit:.3f} s of CPU; Partita's whole step {c1:.3f} s "
+          f"({flops / c1 / 1e9:.1f} GFLOP/s of einsum work over the step)")
+    print()
+    print(f"GLaM L{c['layers']} M{c['d_model']} H{c['ffn']} {c['heads']}x{c['head_dim']} heads "
+          f"E{c['experts']} V{c['vocab']} seq {c['seq']} batch {c['batch']} "
+          f"(capacity {c['capacity']}, {c['params'] / 1e6:.1f}M params, "
+          f"{c['flops'] / 1e9:.1f} GFLOP per forward pass); best of {reps} after a warm-up; "
+          f"1 thread per rank unless stated; load average {results['load_before'][0]:.2f} before, "
+          f"{results['load_after'][0]:.2f} after")
+    w = [max(len(str(x[i])) for x in rows) for i in range(4)]
+    hdr = ("target", "goal", "measured", "")
+    w = [max(w[i], len(hdr[i])) for i in range(4)]
+    print(f"{hdr[0]:{w[0]}}  {hdr[1]:{w[1]}}  {hdr[2]:>{w[2]}}  {'':{w[3]}}  detail")
+    for name, target, measured, status, note in rows:
+        print(f"{name:{w[0]}}  {target:{w[1]}}  {measured:>{w[2]}}  {status:{w[3]}}  {note}")
+    with open(os.path.join(args.work, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    print(f"\n(total {time.time() - t_start:.0f} s; raw figures in {args.work}/results.json, "
+          f"commands and outputs in {args.work}/bench.log)")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        fail("interrupted")
