@@ -3,6 +3,7 @@
 // converted on reading (f8 rounds to f32; an i8 value outside the i32 range is an error).
 // Headers are parsed strictly, so a damaged file gives a clear message, never a crash.
 #include "ir/Npy.h"
+#include "ir/FileIO.h"
 
 #include <algorithm>
 #include <bit>
@@ -421,19 +422,9 @@ bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
       buf += (char)(v != 0);
     }
   }
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
-    if (!o || !o.write(buf.data(), (std::streamsize)buf.size()) || !o.flush()) {
-      *error = std::string("cannot write: ") + std::strerror(errno);
-      o.close();
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = std::string("cannot write: ") + std::strerror(errno);
-    std::remove(tmp.c_str());
+  std::string why;
+  if (!writeFileAtomically(path, buf, &why)) {
+    *error = "cannot write: " + why;
     return false;
   }
   return true;

@@ -2,6 +2,7 @@
 // .pir module, optionally annotated with a sharding preset, and its parameter and FLOP
 // figures as JSON (spec section 6). Outputs go through a temporary file and a rename.
 #include "frontends/glam/Glam.h"
+#include "ir/FileIO.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 
@@ -67,43 +68,15 @@ int toolError(const std::string &msg) {
   return 1;
 }
 
-// Writes `text` to `path` ('-' is stdout) through a temporary file renamed into place, so
-// a failure never leaves a half-written file. Non-regular targets are written directly.
+// Writes `text` to `path` ('-' is stdout), all or nothing.
 bool writeOutput(const std::string &path, const std::string &text) {
   if (path == "-") {
     std::cout << text << std::flush;
     if (!std::cout.good()) return toolError("write to stdout failed"), false;
     return true;
   }
-  std::error_code ec;
-  auto st = fs::status(path, ec);
-  if (fs::is_directory(st)) return toolError(path + ": cannot write: is a directory"), false;
-  if (fs::exists(st) && !fs::is_regular_file(st)) {
-    FILE *f = std::fopen(path.c_str(), "w");
-    bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = f && std::fclose(f) == 0 && ok;
-    if (!ok) return toolError(path + ": cannot write"), false;
-    return true;
-  }
-  fs::path dir = fs::path(path).parent_path();
-  std::string templ = (dir.empty() ? fs::path(".") : dir).string() + "/." +
-                      fs::path(path).filename().string() + ".tmp.XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  int fd = mkstemp(buf.data());
-  if (fd < 0) return toolError(path + ": cannot write: cannot create a temporary file"), false;
-  FILE *f = fdopen(fd, "w");
-  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = f && std::fclose(f) == 0 && ok;
-  if (!f) close(fd);
-  fs::permissions(buf.data(),
-                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                      fs::perms::others_read,
-                  ec);
-  if (!ok || std::rename(buf.data(), path.c_str()) != 0) {
-    std::remove(buf.data());
-    return toolError(path + ": cannot write"), false;
-  }
+  std::string why;
+  if (!writeFileAtomically(path, text, &why)) return toolError(path + ": cannot write: " + why), false;
   return true;
 }
 

@@ -1,6 +1,7 @@
 // partita-import-cxx: reads a model written in C++ against partita/model.h (with Clang,
 // without running it) and prints the equivalent Partita IR. See docs/cxx-frontend.md.
 #include "frontends/cxx/CxxImport.h"
+#include "ir/FileIO.h"
 #include "ir/Printer.h"
 #include "passes/Pass.h"
 
@@ -56,33 +57,6 @@ void dropLocs(Module &m) {
   }
 }
 
-// Writes beside the target and renames, so a failure leaves no half-written file.
-bool writeAtomically(const std::string &path, const std::string &text, std::string *err) {
-  std::error_code ec;
-  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
-    std::ofstream os(path, std::ios::binary);
-    os << text;
-    if (!os.good()) *err = "write failed";
-    return os.good();
-  }
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream os(tmp, std::ios::binary);
-    os << text;
-    if (!os.good()) {
-      std::remove(tmp.c_str());
-      *err = "write failed";
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    *err = "cannot rename the temporary file";
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -131,6 +105,6 @@ int main(int argc, char **argv) {
     return std::cout.good() ? 0 : toolError("write to stdout failed");
   }
   std::string err;
-  if (!writeAtomically(out, text, &err)) return toolError("cannot write '" + out + "': " + err);
+  if (!writeFileAtomically(out, text, &err)) return toolError("cannot write '" + out + "': " + err);
   return 0;
 }

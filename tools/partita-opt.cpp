@@ -2,6 +2,7 @@
 // Outputs are written to a temporary file beside the target and renamed into place, so a
 // failure never leaves a half-written file and an input is never overwritten.
 #include "ir/Dot.h"
+#include "ir/FileIO.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -93,49 +94,16 @@ bool samePath(const std::string &a, const std::string &b) {
   return fs::equivalent(a, b, ec);
 }
 
-// An output prepared in a temporary file and renamed over its target on commit().
-// Non-regular targets (/dev/null, pipes) are written in place: renaming over them would
-// replace the device node itself.
+// An output of the tool: stdout for '-' (printed on commit), else a PendingFile, so all
+// outputs are prepared before any of them replaces its target.
 class Output {
 public:
-  explicit Output(std::string path) : path_(std::move(path)) {}
-  ~Output() {
-    if (!tmp_.empty()) std::remove(tmp_.c_str());
-  }
+  explicit Output(std::string path) : path_(path), file_(std::move(path)) {}
 
-  // Writes `text`; false (with a message) when the target cannot be written.
   bool write(const std::string &text, std::string *err) {
-    if (path_ == "-") {
-      text_ = text;
-      return true;
-    }
-    std::error_code ec;
-    auto st = fs::status(path_, ec);
-    if (fs::exists(st) && !fs::is_regular_file(st)) {
-      if (fs::is_directory(st)) return fail(err, "is a directory");
-      text_ = text;
-      direct_ = true;
-      return true;
-    }
-    fs::path dir = fs::path(path_).parent_path();
-    std::string templ = (dir.empty() ? fs::path(".") : dir).string() + "/." +
-                        fs::path(path_).filename().string() + ".tmp.XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back('\0');
-    int fd = mkstemp(buf.data());
-    if (fd < 0) return fail(err, "cannot create a temporary file beside it");
-    tmp_ = buf.data();
-    FILE *f = fdopen(fd, "w");
-    bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = f && std::fclose(f) == 0 && ok;
-    if (!f) close(fd);
-    if (!ok) return fail(err, "write failed");
-    // mkstemp creates 0600; a new output gets the usual permissions.
-    fs::permissions(tmp_,
-                    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                        fs::perms::others_read,
-                    ec);
-    return true;
+    if (path_ == "-") return text_ = text, true;
+    std::string why;
+    return file_.write(text, &why) || fail(err, why);
   }
 
   bool commit(std::string *err) {
@@ -143,22 +111,13 @@ public:
       std::cout << text_ << std::flush;
       return std::cout.good() || fail(err, "write to stdout failed");
     }
-    if (direct_) {
-      std::ofstream os(path_, std::ios::binary);
-      os << text_;
-      return os.good() || fail(err, "write failed");
-    }
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-      return fail(err, "cannot rename the temporary file");
-    tmp_.clear();
-    return true;
+    std::string why;
+    return file_.commit(&why) || fail(err, why);
   }
 
-  const std::string &path() const { return path_; }
-
 private:
-  std::string path_, tmp_, text_;
-  bool direct_ = false;
+  std::string path_, text_;
+  PendingFile file_;
 
   bool fail(std::string *err, const std::string &why) {
     *err = path_ + ": error: cannot write: " + why;
