@@ -7,6 +7,7 @@
 //  3. The MoE dispatch and combine einsums with real GShard masks (at most two nonzeros per
 //     token), where the kernel scatters the mask's nonzeros, against the dense GEMM.
 //  4. JIT compile time of the per-device program, cold (empty cache) and cached.
+#include "bench/BenchCommon.h"
 #include "frontends/glam/Glam.h"
 #include "ir/Einsum.h"
 #include "ir/InputGen.h"
@@ -35,30 +36,9 @@
 #include <unistd.h>
 
 using namespace partita;
+using namespace partita::bench;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double cpuSeconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-// Best time of `fn` over repetitions that together last at least `budget` seconds.
-template <class F> double bestTime(F fn, double budget, int minReps = 3) {
-  double best = 1e30, start = now();
-  for (int i = 0; i < minReps || now() - start < budget; ++i) {
-    double t0 = now();
-    fn();
-    best = std::min(best, now() - t0);
-    if (i > 100000) break;
-  }
-  return best;
-}
 
 [[noreturn]] void die(const std::string &msg) {
   std::cerr << "partita-bench: error: " << msg << "\n";
@@ -80,53 +60,6 @@ void usage() {
          "\n"
          "example:\n"
          "  partita-bench --d-model 256 --ffn 1024 --seq 128 --mesh data=2,model=1\n";
-}
-
-struct EinsumShape {
-  int64_t b = 1, m = 1, n = 1, k = 1;
-  double flops() const { return 2.0 * b * m * n * k; }
-};
-
-EinsumShape einsumShape(const Op &op) {
-  std::string err;
-  EinsumSpec s = *EinsumSpec::parse(op.getString("spec"), &err);
-  std::map<char, int64_t> size;
-  for (size_t i = 0; i < 2; ++i)
-    for (size_t j = 0; j < s.inputs[i].size(); ++j)
-      size[s.inputs[i][j]] = op.operands[i]->type.shape[j];
-  auto in = [](const std::string &x, char c) { return x.find(c) != std::string::npos; };
-  EinsumShape e;
-  for (auto [c, n] : size) {
-    bool a = in(s.inputs[0], c), b = in(s.inputs[1], c), o = in(s.output, c);
-    if (a && b && o)
-      e.b *= n;
-    else if (a && b)
-      e.k *= n;
-    else if (a && o)
-      e.m *= n;
-    else if (b && o)
-      e.n *= n;
-    else
-      e.k *= 1; // summed in one operand only: not part of the GEMM
-  }
-  return e;
-}
-
-// C[b] = A[b] * B[b] with row-major contiguous operands: the GEMM an einsum of this size
-// would be at best.
-double eigenGemmSeconds(const EinsumShape &s, double budget) {
-  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  std::vector<float> a(s.b * s.m * s.k, 0.5f), b(s.b * s.k * s.n, 0.25f), c(s.b * s.m * s.n);
-  return bestTime(
-      [&] {
-        for (int64_t i = 0; i < s.b; ++i) {
-          Eigen::Map<const RowMat> am(a.data() + i * s.m * s.k, s.m, s.k);
-          Eigen::Map<const RowMat> bm(b.data() + i * s.k * s.n, s.k, s.n);
-          Eigen::Map<RowMat> cm(c.data() + i * s.m * s.n, s.m, s.n);
-          cm.noalias() = am * bm;
-        }
-      },
-      budget);
 }
 
 } // namespace
@@ -247,9 +180,9 @@ int main(int argc, char **argv) {
   auto perDeviceCpu = [&](auto fn, int reps) {
     double best = 1e30;
     for (int r = 0; r < reps; ++r) {
-      double t0 = cpuSeconds();
+      double t0 = processCpu();
       fn();
-      best = std::min(best, (cpuSeconds() - t0) / (double)nd);
+      best = std::min(best, (processCpu() - t0) / (double)nd);
     }
     return best;
   };

@@ -7,6 +7,7 @@
 // CPU time of every distinct einsum of the (per-device) program against a plain Eigen GEMM
 // of the same sizes (the sizes are printed so that bench/run can time OpenBLAS on them too).
 // Kernel threads follow the runtime's policy ($PARTITA_THREADS).
+#include "bench/BenchCommon.h"
 #include "ir/Einsum.h"
 #include "ir/InputGen.h"
 #include "ir/Parser.h"
@@ -38,12 +39,9 @@
 #include <vector>
 
 using namespace partita;
+using namespace partita::bench;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 [[noreturn]] void die(const std::string &msg) {
   std::cerr << "partita-step: error: " << msg << "\n";
@@ -113,74 +111,6 @@ template <class T> std::string jsonList(const std::vector<T> &v) {
   return os.str();
 }
 
-int64_t bytesOf(const TensorType &t) { return dtypeBytes(t.dtype) * t.numElements(); }
-
-struct EinsumShape {
-  int64_t b = 1, m = 1, n = 1, k = 1;
-  double flops() const { return 2.0 * b * m * n * k; }
-};
-
-// Batch / M / N / K extents of an einsum (letters in both operands and the result, in the
-// left operand and the result, in the right one and the result, in both operands only).
-EinsumShape einsumShape(const Op &op) {
-  std::string err;
-  EinsumSpec s = *EinsumSpec::parse(op.getString("spec"), &err);
-  std::map<char, int64_t> size;
-  for (size_t i = 0; i < 2; ++i)
-    for (size_t j = 0; j < s.inputs[i].size(); ++j)
-      size[s.inputs[i][j]] = op.operands[i]->type.shape[j];
-  auto in = [](const std::string &x, char c) { return x.find(c) != std::string::npos; };
-  EinsumShape e;
-  for (auto [c, n] : size) {
-    bool a = in(s.inputs[0], c), b = in(s.inputs[1], c), o = in(s.output, c);
-    if (a && b && o)
-      e.b *= n;
-    else if (a && b)
-      e.k *= n;
-    else if (a && o)
-      e.m *= n;
-    else if (b && o)
-      e.n *= n;
-  }
-  return e;
-}
-
-// CPU time of this process (all threads), precise to the nanosecond.
-double processCpu() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-// Best CPU time of `fn` (single-threaded here, so CPU time is its running time without the
-// time other processes of a busy machine take) over repetitions lasting `budget` seconds.
-template <class F> double bestTime(F fn, double budget, int minReps = 2) {
-  double best = 1e30, start = now();
-  for (int i = 0; i < minReps || now() - start < budget; ++i) {
-    double t0 = processCpu();
-    fn();
-    best = std::min(best, processCpu() - t0);
-    if (i > 100000) break;
-  }
-  return best;
-}
-
-// C[b] = A[b] * B[b], row-major contiguous operands: the GEMM an einsum of this size is at best.
-double eigenGemmSeconds(const EinsumShape &s, double budget) {
-  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  std::vector<float> a(s.b * s.m * s.k, 0.5f), b(s.b * s.k * s.n, 0.25f), c(s.b * s.m * s.n);
-  return bestTime(
-      [&] {
-        for (int64_t i = 0; i < s.b; ++i) {
-          Eigen::Map<const RowMat> am(a.data() + i * s.m * s.k, s.m, s.k);
-          Eigen::Map<const RowMat> bm(b.data() + i * s.k * s.n, s.k, s.n);
-          Eigen::Map<RowMat> cm(c.data() + i * s.m * s.n, s.m, s.n);
-          cm.noalias() = am * bm;
-        }
-      },
-      budget);
-}
-
 // Every distinct einsum of `f` (spec and operand types), JIT-compiled alone and timed
 // against Eigen; counts say how often each occurs in the program.
 std::string einsumReport(const Func &f, double budget) {
@@ -226,8 +156,10 @@ std::string einsumReport(const Func &f, double budget) {
     for (auto &b : outs)
       rp.push_back(b.data());
     EinsumShape s = einsumShape(op);
-    double tj = bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget);
-    double te = eigenGemmSeconds(s, budget);
+    // Single-threaded both, so CPU time is each one's running time on a busy machine.
+    double tj = bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget,
+                         2, processCpu);
+    double te = eigenGemmSeconds(s, budget, 2, processCpu);
     js << (first ? "\n    " : ",\n    ") << "{\"spec\": " << jsonStr(op.getString("spec"))
        << ", \"operands\": " << jsonStr(op.operands[0]->type.str() + "," + op.operands[1]->type.str())
        << ", \"count\": " << count[sig] << ", \"b\": " << s.b << ", \"m\": " << s.m
