@@ -14,6 +14,7 @@
 #include "clang/Tooling/Tooling.h"
 
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 using namespace clang;
@@ -491,10 +492,31 @@ private:
     fail(x->getLocation(), "'" + d->getNameAsString() + "' is not a compile-time constant");
   }
 
+  // A comparison of two integers or two numbers: an int 0/1, as C++ gives.
+  template <class T> static std::optional<Val> compare(BinaryOperatorKind op, T x, T y) {
+    switch (op) {
+    case BO_LT:
+      return Val::ofInt(x < y);
+    case BO_GT:
+      return Val::ofInt(x > y);
+    case BO_LE:
+      return Val::ofInt(x <= y);
+    case BO_GE:
+      return Val::ofInt(x >= y);
+    case BO_EQ:
+      return Val::ofInt(x == y);
+    case BO_NE:
+      return Val::ofInt(x != y);
+    default:
+      return std::nullopt;
+    }
+  }
+
   static Val arith(BinaryOperatorKind op, const Val &a, const Val &b, const Expr *e,
                    Importer &self) {
     if (a.kind == Val::Int && b.kind == Val::Int) {
       int64_t x = a.i, y = b.i;
+      if (auto c = compare(op, x, y)) return *c;
       switch (op) {
       case BO_Add:
         return Val::ofInt(x + y);
@@ -510,18 +532,6 @@ private:
         return Val::ofInt(y < 0 || y > 62 ? 0 : x << y);
       case BO_Shr:
         return Val::ofInt(y < 0 || y > 62 ? 0 : x >> y);
-      case BO_LT:
-        return Val::ofInt(x < y);
-      case BO_GT:
-        return Val::ofInt(x > y);
-      case BO_LE:
-        return Val::ofInt(x <= y);
-      case BO_GE:
-        return Val::ofInt(x >= y);
-      case BO_EQ:
-        return Val::ofInt(x == y);
-      case BO_NE:
-        return Val::ofInt(x != y);
       case BO_And:
         return Val::ofInt(x & y);
       case BO_Or:
@@ -537,6 +547,7 @@ private:
       }
     } else if (a.isNumber() && b.isNumber()) {
       double x = a.num(), y = b.num();
+      if (auto c = compare(op, x, y)) return *c;
       switch (op) {
       case BO_Add:
         return Val::ofFloat(x + y);
@@ -546,18 +557,6 @@ private:
         return Val::ofFloat(x * y);
       case BO_Div:
         return Val::ofFloat(x / y);
-      case BO_LT:
-        return Val::ofInt(x < y);
-      case BO_GT:
-        return Val::ofInt(x > y);
-      case BO_LE:
-        return Val::ofInt(x <= y);
-      case BO_GE:
-        return Val::ofInt(x >= y);
-      case BO_EQ:
-        return Val::ofInt(x == y);
-      case BO_NE:
-        return Val::ofInt(x != y);
       default:
         break;
       }
