@@ -106,4 +106,19 @@ Tensor generateShard(uint64_t seed, const std::string &arg, const TensorType &gl
   return local;
 }
 
+int64_t argBound(const Func &f, size_t i) {
+  if (i < f.argAttrs.size())
+    if (auto it = f.argAttrs[i].find("bound");
+        it != f.argAttrs[i].end() && it->second.kind == Attr::Kind::Int)
+      return it->second.i;
+  return 16;
+}
+
+std::vector<Tensor> generateArgs(uint64_t seed, const Func &f) {
+  std::vector<Tensor> args;
+  for (size_t i = 0; i < f.args.size(); ++i)
+    args.push_back(generateTensor(seed, f.args[i]->name, f.args[i]->type, argBound(f, i)));
+  return args;
+}
+
 } // namespace partita

@@ -3,6 +3,7 @@
 // its own shard and sharded and unsharded runs see identical inputs.
 #pragma once
 
+#include "ir/IR.h"
 #include "ir/Sharding.h"
 #include "ir/Tensor.h"
 
@@ -15,6 +16,10 @@ double generateElement(uint64_t seed, const std::string &arg, int64_t index, DTy
                        int64_t bound = 16);
 Tensor generateTensor(uint64_t seed, const std::string &arg, const TensorType &type,
                       int64_t bound = 16);
+// The `bound` attribute of argument `i` of `f` (spec section 5), 16 when it has none.
+int64_t argBound(const Func &f, size_t i);
+// Every argument of `f`, whole, as partita-run generates them.
+std::vector<Tensor> generateArgs(uint64_t seed, const Func &f);
 // Device `device`'s shard of the global tensor (padding cells are zero).
 Tensor generateShard(uint64_t seed, const std::string &arg, const TensorType &global,
                      const Sharding &s, const Mesh &m, int64_t device, int64_t bound = 16);

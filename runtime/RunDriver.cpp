@@ -82,12 +82,11 @@ InputSource::InputSource(const Func &f, uint64_t seed, const std::string &inputs
     Arg a;
     a.name = f.args[i]->name;
     a.type = f.args[i]->type;
+    a.bound = argBound(f, i);
     if (i < f.argAttrs.size()) {
       const AttrDict &attrs = f.argAttrs[i];
       if (auto it = attrs.find("global"); it != attrs.end() && it->second.kind == Attr::Kind::Type)
         a.type = it->second.type;
-      if (auto it = attrs.find("bound"); it != attrs.end() && it->second.kind == Attr::Kind::Int)
-        a.bound = it->second.i;
     }
     if (!inputsDir.empty()) {
       std::string p = (fs::path(inputsDir) / (a.name + ".npy")).string();

@@ -32,12 +32,7 @@ static std::string checkOne(uint64_t seed, const std::shared_ptr<Jit> &jit) {
   Diagnostics diags;
   if (!verifyModule(*m, diags)) return "generated module does not verify: " + diagText(diags);
   const Func &f = *m->main();
-  std::vector<Tensor> inputs;
-  for (size_t i = 0; i < f.args.size(); ++i) {
-    auto it = f.argAttrs[i].find("bound");
-    int64_t bound = it == f.argAttrs[i].end() ? 16 : it->second.i;
-    inputs.push_back(generateTensor(seed, f.args[i]->name, f.args[i]->type, bound));
-  }
+  std::vector<Tensor> inputs = generateArgs(seed, f);
   DeviceContext ctx{&m->meshes[0], 0};
   std::vector<Tensor> ref;
   try {
@@ -60,11 +55,9 @@ static std::string checkOne(uint64_t seed, const std::shared_ptr<Jit> &jit) {
   std::vector<std::vector<Tensor>> local(nd);
   for (size_t i = 0; i < pf.args.size(); ++i) {
     Boundary b = argBoundary(pf, i, *mesh);
-    auto it = pf.argAttrs[i].find("bound");
-    int64_t bound = it == pf.argAttrs[i].end() ? 16 : it->second.i;
     for (int64_t d = 0; d < nd; ++d)
       local[d].push_back(
-          generateShard(seed, pf.args[i]->name, b.global, b.sharding, *mesh, d, bound));
+          generateShard(seed, pf.args[i]->name, b.global, b.sharding, *mesh, d, argBound(pf, i)));
   }
   std::vector<std::vector<Tensor>> want;
   try {

@@ -34,12 +34,7 @@ static std::string checkOne(uint64_t seed, std::string *text) {
     return "generated module does not verify: " + s;
   }
   const Func &f = *m->main();
-  std::vector<Tensor> inputs;
-  for (size_t i = 0; i < f.args.size(); ++i) {
-    auto it = f.argAttrs[i].find("bound");
-    int64_t bound = it == f.argAttrs[i].end() ? 16 : it->second.i;
-    inputs.push_back(generateTensor(seed, f.args[i]->name, f.args[i]->type, bound));
-  }
+  std::vector<Tensor> inputs = generateArgs(seed, f);
   std::vector<Tensor> ref;
   try {
     ref = runFunction(f, inputs);

@@ -32,9 +32,7 @@ Inputs makeInputs(const Func &f, uint64_t seed, double weightScale) {
   Inputs in;
   for (size_t i = 0; i < f.args.size(); ++i) {
     const Value *a = f.args[i];
-    int64_t bound = 16;
-    if (i < f.argAttrs.size() && f.argAttrs[i].count("bound")) bound = f.argAttrs[i].at("bound").i;
-    Tensor t = generateTensor(seed, a->name, a->type, bound);
+    Tensor t = generateTensor(seed, a->name, a->type, argBound(f, i));
     if (isFloat(a->type.dtype)) {
       bool norm = a->name.size() > 6 && a->name.substr(a->name.size() - 6) == ".scale";
       for (double &x : t.data)
