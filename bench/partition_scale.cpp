@@ -67,22 +67,19 @@ static std::string program(int layers, int64_t data, int64_t model) {
   return s + "  return " + in + "\n}\n";
 }
 
-// Best of `reps` wall-clock times of parse + verify + partition pipeline, in ms.
-static double timePartition(const std::string &text, int reps, size_t *ops) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    Diagnostics d;
-    auto m = parseModule(text, "scale.pir", d);
-    if (!m || !verifyModule(*m, d) || !runPipeline(*m, kPartitionPipeline, d)) {
-      for (const auto &x : d.all()) std::fprintf(stderr, "%s\n", x.str().c_str());
-      std::exit(1);
-    }
-    auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double, std::milli>(t1 - t0).count());
-    *ops = m->main()->ops.size();
+// Wall-clock time of parse + verify + partition pipeline, in ms.
+static double timePartition(const std::string &text, size_t *ops) {
+  auto t0 = std::chrono::steady_clock::now();
+  Diagnostics d;
+  auto m = parseModule(text, "scale.pir", d);
+  if (!m || !verifyModule(*m, d) || !runPipeline(*m, kPartitionPipeline, d)) {
+    for (const auto &x : d.all())
+      std::fprintf(stderr, "%s\n", x.str().c_str());
+    std::exit(1);
   }
-  return best;
+  auto t1 = std::chrono::steady_clock::now();
+  *ops = m->main()->ops.size();
+  return std::chrono::duration<double, std::milli>(t1 - t0).count();
 }
 
 int main(int argc, char **argv) {
@@ -93,11 +90,21 @@ int main(int argc, char **argv) {
   }
   std::string small = program(layers, 4, 4), large = program(layers, 256, 256);
   size_t opsSmall = 0, opsLarge = 0;
-  double tSmall = timePartition(small, 3, &opsSmall);
-  double tLarge = timePartition(large, 3, &opsLarge);
+  // Interleaved, after one warm-up of each, best of 5: drift in the machine's load (and
+  // the allocator's first growth) then weighs on both sizes alike.
+  timePartition(small, &opsSmall);
+  timePartition(large, &opsLarge);
+  double tSmall = 1e30, tLarge = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    tSmall = std::min(tSmall, timePartition(small, &opsSmall));
+    tLarge = std::min(tLarge, timePartition(large, &opsLarge));
+  }
   std::printf("partition-scale: %d MoE layers, %zu input ops\n", layers, (size_t)layers * 27);
   std::printf("  16 devices (4x4):         %8.1f ms, %zu per-device ops\n", tSmall, opsSmall);
   std::printf("  65536 devices (256x256):  %8.1f ms, %zu per-device ops\n", tLarge, opsLarge);
-  std::printf("  time ratio 65536/16: %.3f (target: within 10%%)\n", tLarge / tSmall);
+  // The cost model may pick different plans for 4-way and 256-way shards (the op counts
+  // show it), so a ratio below 1 is a smaller program, not a faster partitioner; the target
+  // is that the time does not grow with the mesh.
+  std::printf("  time ratio 65536/16: %.3f (target: at most 1.10)\n", tLarge / tSmall);
   return 0;
 }
