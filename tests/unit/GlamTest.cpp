@@ -321,7 +321,9 @@ TEST(Glam, BuildsAndVerifies) {
       sawBf16 |= op->type().dtype == DType::BF16;
     EXPECT_EQ(sawBf16, c.activations == DType::BF16) << c.name;
     for (const Value *a : f.args)
-      if (a->name != "ids" && a->name != "labels") EXPECT_EQ(a->type.dtype, DType::F32) << a->name;
+      if (a->name != "ids" && a->name != "labels") {
+        EXPECT_EQ(a->type.dtype, DType::F32) << a->name;
+      }
   }
 }
 
@@ -403,7 +405,9 @@ TEST(Glam, ModelMatchesIndependentImplementation) {
     EXPECT_LT(relErr(r[0].data[0], ref.loss), 1e-4)
         << c.name << " " << r[0].data[0] << " vs " << ref.loss;
     EXPECT_LT(std::fabs(r[1].data[0] - ref.aux), 1e-4 * std::max(1.0, ref.aux)) << c.name;
-    if (c.name == "tiny" && c.capacityFactor < 1) EXPECT_GT(ref.dropped, 0);
+    if (c.name == "tiny" && c.capacityFactor < 1) {
+      EXPECT_GT(ref.dropped, 0);
+    }
   }
 }
 
@@ -603,11 +607,13 @@ TEST(Glam, ShardingPresets) {
     if (op->opcode == Opcode::ShardingConstraint) {
       ++constraints;
       ASSERT_TRUE(op->result->sharding);
-      if (op->type().rank() == 4)
+      if (op->type().rank() == 4) {
         EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {}, {"model"}}));
+      }
       // Vocabulary-parallel logits: V stays on "model".
-      if (op->operands[0]->name == "logits")
+      if (op->operands[0]->name == "logits") {
         EXPECT_EQ(op->result->sharding->dims, (D{{"data"}, {}, {"model"}}));
+      }
     }
   // Embedding output; expert in, hidden, out, combined output; logits.
   EXPECT_EQ(constraints, 1 + 4 + 1);
@@ -621,8 +627,9 @@ TEST(Glam, ShardingPresets) {
     EXPECT_EQ(a->sharding->isFullyReplicated(), !input) << a->name;
   }
   for (const auto &op : m->main()->ops)
-    if (op->opcode == Opcode::ShardingConstraint && op->type().rank() == 4)
+    if (op->opcode == Opcode::ShardingConstraint && op->type().rank() == 4) {
       EXPECT_EQ(op->result->sharding->dims, (D{{}, {"data"}, {}, {}}));
+    }
 }
 
 TEST(Glam, InvalidConfigurations) {
