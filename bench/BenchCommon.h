@@ -31,8 +31,7 @@ inline double processCpu() {
 
 // Best time of `fn` by `clock` over repetitions that together last at least `budget`
 // seconds of wall time (and at least `minReps`).
-template <class F>
-double bestTime(F fn, double budget, int minReps = 3, double (*clock)() = now) {
+template <class F> double bestTime(F fn, double budget, int minReps = 3, double (*clock)() = now) {
   double best = 1e30, start = now();
   for (int i = 0; i < minReps || now() - start < budget; ++i) {
     double t0 = clock();

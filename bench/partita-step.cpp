@@ -50,18 +50,17 @@ namespace {
 }
 
 void usage() {
-  std::cout
-      << "usage: partita-step FILE [--reps N] [--seed N] [--inputs DIR] [--cache-dir DIR]\n"
-         "                    [--no-cache] [--einsums] [--budget SECONDS] [--compile-only]\n"
-         "       mpirun -np N partita-step FILE ...\n"
-         "\n"
-         "Compiles @main like partita-run (partitioned for its mesh; one MPI rank per\n"
-         "device under mpirun), runs it once to warm up and then --reps times (default 3)\n"
-         "on preallocated buffers, and prints one JSON object: compile time (cold or from\n"
-         "the cache), step times (the slowest rank of each repetition), scalar results,\n"
-         "peak RSS per rank and the live set. --einsums (one process only) also times every\n"
-         "distinct einsum of the program against an Eigen GEMM of the same B x M x N x K.\n"
-         "--compile-only compiles (filling the cache) without running, in one process.\n";
+  std::cout << "usage: partita-step FILE [--reps N] [--seed N] [--inputs DIR] [--cache-dir DIR]\n"
+               "                    [--no-cache] [--einsums] [--budget SECONDS] [--compile-only]\n"
+               "       mpirun -np N partita-step FILE ...\n"
+               "\n"
+               "Compiles @main like partita-run (partitioned for its mesh; one MPI rank per\n"
+               "device under mpirun), runs it once to warm up and then --reps times (default 3)\n"
+               "on preallocated buffers, and prints one JSON object: compile time (cold or from\n"
+               "the cache), step times (the slowest rank of each repetition), scalar results,\n"
+               "peak RSS per rank and the live set. --einsums (one process only) also times every\n"
+               "distinct einsum of the program against an Eigen GEMM of the same B x M x N x K.\n"
+               "--compile-only compiles (filling the cache) without running, in one process.\n";
 }
 
 // Resident and peak resident set size of this process (KiB), from /proc/self/status.
@@ -157,11 +156,12 @@ std::string einsumReport(const Func &f, double budget) {
       rp.push_back(b.data());
     EinsumShape s = einsumShape(op);
     // Single-threaded both, so CPU time is each one's running time on a busy machine.
-    double tj = bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget,
-                         2, processCpu);
+    double tj = bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget, 2,
+                         processCpu);
     double te = eigenGemmSeconds(s, budget, 2, processCpu);
     js << (first ? "\n    " : ",\n    ") << "{\"spec\": " << jsonStr(op.getString("spec"))
-       << ", \"operands\": " << jsonStr(op.operands[0]->type.str() + "," + op.operands[1]->type.str())
+       << ", \"operands\": "
+       << jsonStr(op.operands[0]->type.str() + "," + op.operands[1]->type.str())
        << ", \"count\": " << count[sig] << ", \"b\": " << s.b << ", \"m\": " << s.m
        << ", \"n\": " << s.n << ", \"k\": " << s.k << ", \"flops\": " << s.flops()
        << ", \"jit_cpu_s\": " << tj << ", \"eigen_cpu_s\": " << te << "}";
@@ -340,8 +340,8 @@ int main(int argc, char **argv) {
   int64_t runPeak = statusKib("VmHWM:"), rssEnd = statusKib("VmRSS:"), peak = maxRssKib();
 
   // Per-rank memory and CPU figures, gathered to rank 0.
-  int64_t mine[7] = {rssStart, rssAfterCompile, rssSetup, runPeak, peak, rssEnd,
-                     (int64_t)(minCpu * 1e6)};
+  int64_t mine[7] = {rssStart, rssAfterCompile,        rssSetup, runPeak, peak,
+                     rssEnd,   (int64_t)(minCpu * 1e6)};
   std::vector<int64_t> mem(7 * ranks);
   if (mpi)
     MpiSession::start().gather(mine, sizeof mine, mem.data());
@@ -373,8 +373,7 @@ int main(int argc, char **argv) {
        << ",\n  \"scalar_results\": " << jsonList(scalars) << ",\n  \"arg_bytes\": " << argBytes
        << ",\n  \"workspace_bytes\": " << exe->workspaceBytes()
        << ",\n  \"unplanned_bytes\": " << exe->unplannedBytes()
-       << ",\n  \"result_bytes\": " << resultBytes
-       << ",\n  \"rss_start_kib\": " << jsonList(col(0))
+       << ",\n  \"result_bytes\": " << resultBytes << ",\n  \"rss_start_kib\": " << jsonList(col(0))
        << ",\n  \"rss_after_compile_kib\": " << jsonList(col(1))
        << ",\n  \"rss_setup_kib\": " << jsonList(col(2))
        << ",\n  \"rss_run_peak_kib\": " << jsonList(col(3))

@@ -19,7 +19,8 @@ static std::string layer(int l, const std::string &in) {
   std::string p = "l" + std::to_string(l) + ".";
   std::string s;
   auto op = [&](const std::string &line) { s += "  " + line + "\n"; };
-  op("%" + p + "logits = einsum(" + in + ", %" + p + "wg) {spec = \"gsm,me->gse\"} : f32[256,64,256]");
+  op("%" + p + "logits = einsum(" + in + ", %" + p +
+     "wg) {spec = \"gsm,me->gse\"} : f32[256,64,256]");
   op("%" + p + "mx = reduce_max(%" + p + "logits) {dims = [2]} : f32[256,64]");
   op("%" + p + "mxb = broadcast_in_dim(%" + p + "mx) {dims = [0, 1]} : f32[256,64,256]");
   op("%" + p + "z = sub(%" + p + "logits, %" + p + "mxb) : f32[256,64,256]");
@@ -36,21 +37,28 @@ static std::string layer(int l, const std::string &in) {
   op("%" + p + "slot = one_hot(%" + p + "sloti) {depth = 8} : f32[256,64,8]");
   op("%" + p + "gm = mul(%" + p + "gates, %" + p + "mask) : f32[256,64,256]");
   op("%" + p + "g1 = reduce_sum(%" + p + "gm) {dims = [2]} : f32[256,64]");
-  op("%" + p + "dispatch = einsum(%" + p + "mask, %" + p + "slot) {spec = \"gse,gsc->gsec\"} : f32[256,64,256,8]");
+  op("%" + p + "dispatch = einsum(%" + p + "mask, %" + p +
+     "slot) {spec = \"gse,gsc->gsec\"} : f32[256,64,256,8]");
   op("%" + p + "g1b = broadcast_in_dim(%" + p + "g1) {dims = [0, 1]} : f32[256,64,256,8]");
   op("%" + p + "combine = mul(%" + p + "dispatch, %" + p + "g1b) : f32[256,64,256,8]");
-  op("%" + p + "ein = einsum(%" + p + "dispatch, " + in + ") {spec = \"gsec,gsm->egcm\"} : f32[256,256,8,512]");
-  op("%" + p + "eins = sharding_constraint(%" + p + "ein) {sharding = <@mesh, [{\"data\"}, {}, {}, {}]>} : f32[256,256,8,512]");
-  op("%" + p + "h = einsum(%" + p + "eins, %" + p + "wi) {spec = \"egcm,emh->egch\"} : f32[256,256,8,1024]");
+  op("%" + p + "ein = einsum(%" + p + "dispatch, " + in +
+     ") {spec = \"gsec,gsm->egcm\"} : f32[256,256,8,512]");
+  op("%" + p + "eins = sharding_constraint(%" + p +
+     "ein) {sharding = <@mesh, [{\"data\"}, {}, {}, {}]>} : f32[256,256,8,512]");
+  op("%" + p + "h = einsum(%" + p + "eins, %" + p +
+     "wi) {spec = \"egcm,emh->egch\"} : f32[256,256,8,1024]");
   op("%" + p + "a = gelu(%" + p + "h) : f32[256,256,8,1024]");
-  op("%" + p + "eo = einsum(%" + p + "a, %" + p + "wo) {spec = \"egch,ehm->egcm\"} : f32[256,256,8,512]");
-  op("%" + p + "y = einsum(%" + p + "combine, %" + p + "eo) {spec = \"gsec,egcm->gsm\"} : f32[256,64,512]");
+  op("%" + p + "eo = einsum(%" + p + "a, %" + p +
+     "wo) {spec = \"egch,ehm->egcm\"} : f32[256,256,8,512]");
+  op("%" + p + "y = einsum(%" + p + "combine, %" + p +
+     "eo) {spec = \"gsec,egcm->gsm\"} : f32[256,64,512]");
   op("%" + p + "r = add(%" + p + "y, " + in + ") : f32[256,64,512]");
   return s;
 }
 
 static std::string program(int layers, int64_t data, int64_t model) {
-  std::string s = "mesh @mesh = <[\"data\"=" + std::to_string(data) + ", \"model\"=" + std::to_string(model) + "]>\n\n";
+  std::string s = "mesh @mesh = <[\"data\"=" + std::to_string(data) +
+                  ", \"model\"=" + std::to_string(model) + "]>\n\n";
   s += "func @main(%x: f32[256,64,512] {sharding = <@mesh, [{\"data\"}, {}, {}]>}";
   for (int l = 0; l < layers; ++l) {
     std::string p = "%l" + std::to_string(l) + ".";

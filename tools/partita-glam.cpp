@@ -76,7 +76,8 @@ bool writeOutput(const std::string &path, const std::string &text) {
     return true;
   }
   std::string why;
-  if (!writeFileAtomically(path, text, &why)) return toolError(path + ": cannot write: " + why), false;
+  if (!writeFileAtomically(path, text, &why))
+    return toolError(path + ": cannot write: " + why), false;
   return true;
 }
 
@@ -218,7 +219,8 @@ int main(int argc, char **argv) {
   }
 
   Diagnostics diags;
-  std::unique_ptr<Module> m = moeLayerOnly ? buildGlamMoeLayer(c, sp, diags) : buildGlam(c, sp, diags);
+  std::unique_ptr<Module> m =
+      moeLayerOnly ? buildGlamMoeLayer(c, sp, diags) : buildGlam(c, sp, diags);
   if (!m) {
     for (const auto &d : diags.all())
       toolError(d.message);

@@ -30,7 +30,8 @@ static std::string checkOne(uint64_t seed, std::string *text) {
   Diagnostics diags;
   if (!verifyModule(*m, diags)) {
     std::string s;
-    for (const auto &d : diags.all()) s += d.str() + "; ";
+    for (const auto &d : diags.all())
+      s += d.str() + "; ";
     return "generated module does not verify: " + s;
   }
   const Func &f = *m->main();
@@ -44,19 +45,23 @@ static std::string checkOne(uint64_t seed, std::string *text) {
   auto part = m->clone();
   if (!runPipeline(*part, kPartitionPipeline, diags)) {
     std::string s;
-    for (const auto &d : diags.all()) s += d.str() + "; ";
+    for (const auto &d : diags.all())
+      s += d.str() + "; ";
     return "partitioning failed: " + s;
   }
   std::set<std::string> kinds;
   for (const auto &op : part->main()->ops)
-    if (isCollective(op->opcode) || op->opcode == Opcode::DynamicSlice) kinds.insert(opcodeName(op->opcode));
-  for (const auto &k : kinds) ++gKinds[k];
+    if (isCollective(op->opcode) || op->opcode == Opcode::DynamicSlice)
+      kinds.insert(opcodeName(op->opcode));
+  for (const auto &k : kinds)
+    ++gKinds[k];
   std::string printed = printModule(*part);
   Diagnostics pd;
   auto reparsed = parseModule(printed, "<partitioned>", pd);
   if (!reparsed || !verifyModule(*reparsed, pd)) {
     std::string s;
-    for (const auto &d : pd.all()) s += d.str() + "; ";
+    for (const auto &d : pd.all())
+      s += d.str() + "; ";
     return "partitioned program does not parse back: " + s + "\n" + printed;
   }
   std::vector<Tensor> got;
@@ -101,11 +106,13 @@ int main(int argc, char **argv) {
     std::string why = checkOne(seed, &text);
     if (!why.empty()) {
       ++failed;
-      std::cout << "FAIL seed " << seed << ": " << why << "\n--- program (seed " << seed << ")\n" << text << "---\n";
+      std::cout << "FAIL seed " << seed << ": " << why << "\n--- program (seed " << seed << ")\n"
+                << text << "---\n";
     }
   }
   std::cout << "programs with:";
-  for (const auto &[k, n] : gKinds) std::cout << " " << k << "=" << n;
+  for (const auto &[k, n] : gKinds)
+    std::cout << " " << k << "=" << n;
   std::cout << "\n";
   std::cout << (cases - failed) << " passed, " << failed << " failed\n";
   return failed ? 1 : 0;
