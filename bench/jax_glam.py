@@ -28,6 +28,8 @@ import re
 import sys
 import time
 
+from benchlib import relative_position_bucket, wire_bytes
+
 
 def fail(msg):
     print(f"jax_glam.py: error: {msg}", file=sys.stderr)
@@ -70,15 +72,6 @@ try:
 except ImportError as e:
     fail(f"{e.name} is not installed for {sys.executable}: run bench/run, which makes a "
          "virtualenv with jax[cpu] (~/.cache/partita-bench-venv)")
-
-
-def relative_position_bucket(n, buckets=32, max_distance=128):
-    n = max(n, 0)
-    max_exact = buckets // 2
-    if n < max_exact:
-        return n
-    large = math.log(n / max_exact) / math.log(max_distance / max_exact) * (buckets - max_exact)
-    return min(max_exact + int(large), buckets - 1)
 
 
 class Glam:
@@ -347,14 +340,6 @@ def axes_of_group(group):
     """Mesh axes (of MESH_AXES, devices numbered row-major) along which a group's members differ."""
     coords = [np.unravel_index(d, [s for _, s in MESH_AXES]) for d in group]
     return [name for i, (name, _) in enumerate(MESH_AXES) if len({c[i] for c in coords}) > 1]
-
-
-def wire_bytes(kind, operand, n):
-    if n <= 1:
-        return 0
-    return {"all_reduce": 2 * (n - 1) / n * operand, "all_gather": (n - 1) * operand,
-            "reduce_scatter": (n - 1) / n * operand, "all_to_all": (n - 1) / n * operand,
-            "collective_permute": operand}[kind]
 
 
 def hlo_collectives(hlo):

@@ -26,6 +26,8 @@ import os
 import sys
 import time
 
+from benchlib import relative_position_bucket
+
 
 def fail(msg):
     print(f"torch_glam.py: error: {msg}", file=sys.stderr)
@@ -38,16 +40,6 @@ try:
 except ImportError as e:  # the bench script installs python3-torch; say so plainly
     fail(f"{e.name} is not installed for {sys.executable}: run bench/run (it installs "
          "Debian's python3-torch) or `apt-get install python3-torch`")
-
-
-def relative_position_bucket(n, buckets=32, max_distance=128):
-    """T5's unidirectional bucket of a query n >= 0 tokens after its key (Glam.cpp)."""
-    n = max(n, 0)
-    max_exact = buckets // 2
-    if n < max_exact:
-        return n
-    large = math.log(n / max_exact) / math.log(max_distance / max_exact) * (buckets - max_exact)
-    return min(max_exact + int(large), buckets - 1)
 
 
 class Glam:
