@@ -1,15 +1,14 @@
-// extern "C" kernels called by generated code: einsum as batched GEMM on strided Eigen::Map
-// views (packing operands only when their layout is not a strided matrix), split over the
-// runtime's threads, skipping zero rows of A, or computed as a scatter of a mostly-zero
-// operand's nonzeros (MoE dispatch/combine); the byte-block transpose used to pack
-// collectives along non-leading dimensions; the parallel-for and profiling hooks; scalar
-// helpers. Compiled with -march=native -O3 (runtime/CMakeLists.txt) so Eigen uses the host's
-// vector units.
+// extern "C" kernels called by generated code: einsum as batched GEMM on strided views
+// (runtime/Gemm.h; operands are packed only when their layout is not a strided matrix),
+// split over the runtime's threads, skipping zero rows of A, or computed as a scatter of a
+// mostly-zero operand's nonzeros (MoE dispatch/combine); the byte-block transpose used to
+// pack collectives along non-leading dimensions; the parallel-for and profiling hooks;
+// scalar helpers. Compiled with -march=native -O3 (runtime/CMakeLists.txt) so the element
+// loops use the host's vector units.
 #include "ir/Tensor.h"
 #include "runtime/Abi.h"
+#include "runtime/Gemm.h"
 #include "runtime/Parallel.h"
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <bit>
@@ -140,74 +139,12 @@ template <class T> void unpack(const T *src, const Layout &l, void *out, int dty
   }
 }
 
-// A strided matrix: element (i, j) at p[i * rs + j * cs], with rs == 1 or cs == 1 (the
-// code generator packs operands that are neither).
-struct View {
-  float *p;
-  int64_t rows, cols, rs, cs;
-};
-
-// Makes a view Eigen-mappable: a size-1 dimension may have any stride, so pick one that
-// makes the inner stride 1 and the outer stride at least the inner size.
-View normalized(View v) {
-  if (v.rows <= 1 && v.cs != 1) v.rs = 1;
-  if (v.cols <= 1 && v.rs != 1) v.cs = 1;
-  if (v.cs == 1 && v.rows <= 1) v.rs = std::max<int64_t>(v.cols, 1);
-  if (v.rs == 1 && v.cs != 1 && v.cols <= 1) v.cs = std::max<int64_t>(v.rows, 1);
-  return v;
-}
-
-template <int Order>
-using SMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Order>, 0,
-                        Eigen::OuterStride<>>;
-template <int Order>
-using SMapC = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Order>, 0,
-                         Eigen::OuterStride<>>;
-
-template <int Order> SMap<Order> mapOf(const View &v) {
-  return SMap<Order>(v.p, v.rows, v.cols,
-                     Eigen::OuterStride<>(Order == Eigen::RowMajor ? v.rs : v.cs));
-}
-template <int Order> SMapC<Order> mapOfC(const View &v) {
-  return SMapC<Order>(v.p, v.rows, v.cols,
-                      Eigen::OuterStride<>(Order == Eigen::RowMajor ? v.rs : v.cs));
-}
-
-template <int OC, int OA> void gemm3(const View &c, const View &a, const View &b) {
-  auto cm = mapOf<OC>(c);
-  auto am = mapOfC<OA>(a);
-  if (b.cs == 1)
-    cm.noalias() = am * mapOfC<Eigen::RowMajor>(b);
-  else
-    cm.noalias() = am * mapOfC<Eigen::ColMajor>(b);
-}
+using View = partita::MatView;
 
 void zeroView(View v) {
   for (int64_t i = 0; i < v.rows; ++i)
     for (int64_t j = 0; j < v.cols; ++j)
       v.p[i * v.rs + j * v.cs] = 0;
-}
-
-// c = a * b on strided views, single-threaded (Eigen's GEMM, storage orders as they come,
-// so a transposed operand is read in place rather than copied).
-void gemm(View c, View a, View b) {
-  c = normalized(c);
-  a = normalized(a);
-  b = normalized(b);
-  if (c.rows == 0 || c.cols == 0) return;
-  if (a.cols == 0) {
-    zeroView(c);
-    return;
-  }
-  bool cr = c.cs == 1, ar = a.cs == 1;
-  if (cr && ar)
-    gemm3<Eigen::RowMajor, Eigen::RowMajor>(c, a, b);
-  else if (cr)
-    gemm3<Eigen::RowMajor, Eigen::ColMajor>(c, a, b);
-  else if (ar)
-    gemm3<Eigen::ColMajor, Eigen::RowMajor>(c, a, b);
-  else
-    gemm3<Eigen::ColMajor, Eigen::ColMajor>(c, a, b);
 }
 
 View rowsOf(View v, int64_t r0, int64_t r1) {
@@ -295,7 +232,8 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
   if (ways <= 1) {
     for (const Piece &p : pieces)
       if (!p.zero)
-        gemm(rowsOf(cs[p.batch], p.r0, p.r1), rowsOf(as[p.batch], p.r0, p.r1), bs[p.batch]);
+        partita::sgemm(rowsOf(cs[p.batch], p.r0, p.r1), rowsOf(as[p.batch], p.r0, p.r1),
+                       bs[p.batch]);
     return;
   }
   if (byRows) {
@@ -308,7 +246,7 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
           int64_t n = p.r1 - p.r0, b = std::max(lo, at), e = std::min(hi, at + n);
           if (b < e) {
             int64_t r0 = p.r0 + b - at, r1 = p.r0 + e - at;
-            gemm(rowsOf(cs[p.batch], r0, r1), rowsOf(as[p.batch], r0, r1), bs[p.batch]);
+            partita::sgemm(rowsOf(cs[p.batch], r0, r1), rowsOf(as[p.batch], r0, r1), bs[p.batch]);
           }
           at += n;
         }
@@ -320,8 +258,8 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
         int64_t c0 = nN * k / ways, c1 = nN * (k + 1) / ways;
         for (const Piece &p : pieces)
           if (!p.zero)
-            gemm(colsOf(rowsOf(cs[p.batch], p.r0, p.r1), c0, c1), rowsOf(as[p.batch], p.r0, p.r1),
-                 colsOf(bs[p.batch], c0, c1));
+            partita::sgemm(colsOf(rowsOf(cs[p.batch], p.r0, p.r1), c0, c1),
+                           rowsOf(as[p.batch], p.r0, p.r1), colsOf(bs[p.batch], c0, c1));
       }
     });
   }

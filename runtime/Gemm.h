@@ -1,0 +1,28 @@
+// Single-threaded f32 GEMM on strided matrices, the core of the einsum kernel. Where the
+// build targets AVX2 and FMA it is a packed, cache-blocked kernel in the style of BLIS
+// (Goto's algorithm); elsewhere it is Eigen's GEMM. The einsum kernel splits work over
+// threads itself, so this routine never starts any.
+#pragma once
+
+#include <cstdint>
+
+namespace partita {
+
+// A strided matrix: element (i, j) at p[i * rs + j * cs], in elements. Any strides work.
+struct MatView {
+  float *p;
+  int64_t rows, cols, rs, cs;
+};
+
+// c = a * b, overwriting c. a is rows(c) x k, b is k x cols(c); k == 0 zeroes c. c must
+// not alias a or b.
+void sgemm(MatView c, MatView a, MatView b);
+
+// The two implementations, both always built so that tests can compare them.
+void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA
+void sgemmEigen(MatView c, MatView a, MatView b);
+
+// "packed-avx2" or "eigen": what sgemm runs in this build.
+const char *sgemmKind();
+
+} // namespace partita
