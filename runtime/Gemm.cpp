@@ -74,26 +74,30 @@ struct PackBuffers {
 };
 thread_local PackBuffers tlBuffers;
 
-// Rows [0, mc) x k [0, kc) of A into MR-row strips, each kc x MR, k-major; rows past mc are
-// zero so the micro-kernel always computes a full tile.
-void packA(const float *a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, float *dst) {
-  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
-    int64_t mr = std::min(MR, mc - i0);
-    const float *base = a + i0 * rs;
-    if (mr == MR && rs == 1) {
+// Which rows of A and C the product covers: row i is row rows[i] (or i, without a list).
+struct RowMap {
+  const int64_t *rows;
+  int64_t operator[](int64_t i) const { return rows ? rows[i] : i; }
+};
+
+// Rows [i0, i0 + mc) of the product x k [0, kc) of A (already offset to the K block) into
+// MR-row strips, each kc x MR, k-major; rows past mc are zero so the micro-kernel always
+// computes a full tile.
+void packA(const float *a, int64_t rs, int64_t cs, RowMap rows, int64_t i0, int64_t mc, int64_t kc,
+           float *dst) {
+  for (int64_t s0 = 0; s0 < mc; s0 += MR, dst += MR * kc) {
+    int64_t mr = std::min(MR, mc - s0);
+    const float *r[MR];
+    for (int64_t i = 0; i < MR; ++i)
+      r[i] = i < mr ? a + rows[i0 + s0 + i] * rs : nullptr;
+    if (mr == MR && cs != 1) { // column-major A: the strip's rows share cache lines
       for (int64_t k = 0; k < kc; ++k)
         for (int64_t i = 0; i < MR; ++i)
-          dst[k * MR + i] = base[k * cs + i];
-    } else if (mr == MR) {
-      for (int64_t i = 0; i < MR; ++i) {
-        const float *row = base + i * rs;
-        for (int64_t k = 0; k < kc; ++k)
-          dst[k * MR + i] = row[k * cs];
-      }
+          dst[k * MR + i] = r[i][k * cs];
     } else {
-      for (int64_t k = 0; k < kc; ++k)
-        for (int64_t i = 0; i < MR; ++i)
-          dst[k * MR + i] = i < mr ? base[i * rs + k * cs] : 0.0f;
+      for (int64_t i = 0; i < MR; ++i)
+        for (int64_t k = 0; k < kc; ++k)
+          dst[k * MR + i] = i < mr ? r[i][k * cs] : 0.0f;
     }
   }
 }
@@ -121,14 +125,15 @@ void packB(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float
   }
 }
 
-// C[0:mr, 0:nr] (+)= A-strip * B-strip over kc. `add` keeps C's value (a later K block).
-void microKernel(int64_t kc, const float *A, const float *B, float *C, int64_t rs, int64_t cs,
+// C[0:mr, 0:nr] (+)= A-strip * B-strip over kc, row i of the tile at C[i]. `add` keeps C's
+// value (a later K block).
+void microKernel(int64_t kc, const float *A, const float *B, float *const *C, int64_t cs,
                  int64_t mr, int64_t nr, bool add) {
   // C's rows are far apart (often a multiple of 4 KiB), so the hardware prefetcher does not
   // see them coming: ask for the tile now, while the FMAs run.
   for (int64_t i = 0; i < mr; ++i) {
-    __builtin_prefetch(C + i * rs, 1);
-    __builtin_prefetch(C + i * rs + (nr - 1) * cs, 1);
+    __builtin_prefetch(C[i], 1);
+    __builtin_prefetch(C[i] + (nr - 1) * cs, 1);
   }
   V8A c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
   for (int64_t k = 0; k < kc; ++k, A += MR, B += NR) {
@@ -148,7 +153,7 @@ void microKernel(int64_t kc, const float *A, const float *B, float *C, int64_t r
   if (mr == MR && nr == NR && cs == 1) {
 #define PARTITA_STORE(i)                                                                           \
   {                                                                                                \
-    float *r = C + i * rs;                                                                         \
+    float *r = C[i];                                                                               \
     if (add) {                                                                                     \
       c##i##0 += loadu8(r);                                                                        \
       c##i##1 += loadu8(r + 8);                                                                    \
@@ -172,7 +177,7 @@ void microKernel(int64_t kc, const float *A, const float *B, float *C, int64_t r
     tv[i] = acc[i];
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nr; ++j) {
-      float &dst = C[i * rs + j * cs];
+      float &dst = C[i][j * cs];
       dst = add ? dst + t[i * NR + j] : t[i * NR + j];
     }
 }
@@ -225,10 +230,18 @@ bool unitInner(const MatView &v) { return v.rs == 1 || v.cs == 1; }
 
 } // namespace
 
-void sgemmPacked(MatView c, MatView a, MatView b) {
-  int64_t m = c.rows, n = c.cols, k = a.cols;
+namespace {
+
+// The m rows `rows` names of C = A * B.
+void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m) {
+  int64_t n = c.cols, k = a.cols;
   if (m == 0 || n == 0) return;
-  if (k == 0) return zeroFill(c);
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c.p[rows[i] * c.rs + j * c.cs] = 0.0f;
+    return;
+  }
   PackBuffers &buf = tlBuffers;
   int64_t kcMax = std::min(KC, k), ncMax = std::min(NC, (n + NR - 1) / NR * NR);
   int64_t mcMax = std::min(MC, (m + MR - 1) / MR * MR);
@@ -241,13 +254,44 @@ void sgemmPacked(MatView c, MatView a, MatView b) {
       packB(b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, kc, nc, Bp);
       for (int64_t ic = 0; ic < m; ic += MC) {
         int64_t mc = std::min(MC, m - ic);
-        packA(a.p + ic * a.rs + pc * a.cs, a.rs, a.cs, mc, kc, Ap);
+        packA(a.p + pc * a.cs, a.rs, a.cs, rows, ic, mc, kc, Ap);
+        // C's row starts for this block; tile rows past mc repeat the last row, which the
+        // kernel does not write.
+        float *crow[MC + MR];
+        for (int64_t i = 0; i < mc + MR; ++i)
+          crow[i] = c.p + rows[ic + std::min(i, mc - 1)] * c.rs + jc * c.cs;
         for (int64_t jr = 0; jr < nc; jr += NR)
-          for (int64_t ir = 0; ir < mc; ir += MR)
-            microKernel(kc, Ap + ir * kc, Bp + jr * kc, c.p + (ic + ir) * c.rs + (jc + jr) * c.cs,
-                        c.rs, c.cs, std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            float *tile[MR];
+            for (int64_t i = 0; i < MR; ++i)
+              tile[i] = crow[ir + i] + jr * c.cs;
+            microKernel(kc, Ap + ir * kc, Bp + jr * kc, tile, c.cs, std::min(MR, mc - ir),
+                        std::min(NR, nc - jr), pc > 0);
+          }
       }
     }
+  }
+}
+
+} // namespace
+
+void sgemmPacked(MatView c, MatView a, MatView b) { packedCore(c, a, b, RowMap{nullptr}, c.rows); }
+
+void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows) {
+#ifdef PARTITA_GEMM_FMA
+  if (c.cols > NR / 2) return packedCore(c, a, b, RowMap{rows}, nrows);
+#endif
+  // Eigen: one product per run of consecutive rows.
+  for (int64_t i = 0; i < nrows;) {
+    int64_t j = i + 1;
+    while (j < nrows && rows[j] == rows[j - 1] + 1)
+      ++j;
+    MatView ci = c, ai = a;
+    ci.p += rows[i] * c.rs;
+    ai.p += rows[i] * a.rs;
+    ci.rows = ai.rows = j - i;
+    sgemmEigen(ci, ai, b);
+    i = j;
   }
 }
 

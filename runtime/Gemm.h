@@ -18,6 +18,11 @@ struct MatView {
 // not alias a or b.
 void sgemm(MatView c, MatView a, MatView b);
 
+// c = a * b on the listed rows only: rows[0..nrows) index distinct rows of both a and
+// c; other rows of c are left alone. One packing of b serves all of them,
+// which matters for MoE expert inputs, where only the filled capacity slots are nonzero.
+void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
+
 // The two implementations, both always built so that tests can compare them.
 void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA
 void sgemmEigen(MatView c, MatView a, MatView b);

@@ -205,64 +205,57 @@ std::vector<Piece> rowPieces(const std::vector<View> &as, int64_t nM, int64_t nN
 
 // The GEMMs of all pieces, spread over the runtime's threads: by rows (every row costs the
 // same N*K) when there are at least as many rows as columns, else by columns of B and C.
+// Each batch's nonzero rows go to one sgemmRows call, so B is packed once per batch and
+// part rather than once per run of nonzero rows.
 void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
                const std::vector<View> &bs, const std::vector<View> &cs, int64_t nN, int64_t nK) {
-  int64_t rows = 0;
-  for (const Piece &p : pieces)
-    if (!p.zero) rows += p.r1 - p.r0;
   std::vector<const Piece *> zeros;
   int64_t zeroElems = 0;
-  for (const Piece &p : pieces)
+  // The nonzero rows of every batch laid end to end; batch b's are [spans[b], spans[b + 1]).
+  std::vector<int64_t> rowIdx, spans(as.size() + 1, 0);
+  for (const Piece &p : pieces) {
     if (p.zero) {
       zeros.push_back(&p);
       zeroElems += (p.r1 - p.r0) * nN;
+    } else {
+      for (int64_t r = p.r0; r < p.r1; ++r)
+        rowIdx.push_back(r);
     }
+    spans[p.batch + 1] = (int64_t)rowIdx.size();
+  }
+  for (size_t b = 1; b < spans.size(); ++b)
+    spans[b] = std::max(spans[b], spans[b - 1]);
   // Zero-filling is memory-bound: worth splitting only when there is a lot of it.
   int64_t zeroGrain = zeroElems < (1 << 18) ? (int64_t)zeros.size() + 1 : 1;
   parallelFor((int64_t)zeros.size(), zeroGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       zeroView(rowsOf(cs[zeros[i]->batch], zeros[i]->r0, zeros[i]->r1));
   });
+  int64_t rows = (int64_t)rowIdx.size();
+  // Rows [lo, hi) of the concatenation, columns [c0, c1).
+  auto part = [&](int64_t lo, int64_t hi, int64_t c0, int64_t c1) {
+    for (size_t b = 0; b < as.size(); ++b) {
+      int64_t x = std::max(lo, spans[b]), y = std::min(hi, spans[b + 1]);
+      if (x < y)
+        partita::sgemmRows(colsOf(cs[b], c0, c1), as[b], colsOf(bs[b], c0, c1), rowIdx.data() + x,
+                           y - x);
+    }
+  };
   double flops = 2.0 * rows * nN * nK;
   const int64_t minRows = 48, minCols = 64;
   // Each part packs its own share of B: split the longer side, so a wide B (a vocabulary
   // projection) is not packed once per row block.
   bool byRows = rows >= 2 * minRows && (rows >= nN || nN < 2 * minCols);
   int ways = flops < 4e6 ? 1 : parallelParts(byRows ? rows : nN, byRows ? minRows : minCols);
-  if (ways <= 1) {
-    for (const Piece &p : pieces)
-      if (!p.zero)
-        partita::sgemm(rowsOf(cs[p.batch], p.r0, p.r1), rowsOf(as[p.batch], p.r0, p.r1),
-                       bs[p.batch]);
-    return;
-  }
-  if (byRows) {
-    // Part k takes rows [k*rows/ways, (k+1)*rows/ways) of the nonzero pieces laid end to end.
-    parallelFor(ways, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) {
-        int64_t lo = rows * k / ways, hi = rows * (k + 1) / ways, at = 0;
-        for (const Piece &p : pieces) {
-          if (p.zero) continue;
-          int64_t n = p.r1 - p.r0, b = std::max(lo, at), e = std::min(hi, at + n);
-          if (b < e) {
-            int64_t r0 = p.r0 + b - at, r1 = p.r0 + e - at;
-            partita::sgemm(rowsOf(cs[p.batch], r0, r1), rowsOf(as[p.batch], r0, r1), bs[p.batch]);
-          }
-          at += n;
-        }
-      }
-    });
-  } else {
-    parallelFor(ways, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) {
-        int64_t c0 = nN * k / ways, c1 = nN * (k + 1) / ways;
-        for (const Piece &p : pieces)
-          if (!p.zero)
-            partita::sgemm(colsOf(rowsOf(cs[p.batch], p.r0, p.r1), c0, c1),
-                           rowsOf(as[p.batch], p.r0, p.r1), colsOf(bs[p.batch], c0, c1));
-      }
-    });
-  }
+  if (ways <= 1) return part(0, rows, 0, nN);
+  parallelFor(ways, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      if (byRows)
+        part(rows * k / ways, rows * (k + 1) / ways, 0, nN);
+      else
+        part(0, rows, nN * k / ways, nN * (k + 1) / ways);
+    }
+  });
 }
 
 // ---- The element-sparse path ----------------------------------------------------------

@@ -86,6 +86,44 @@ TEST(Gemm, PackedMatchesReference) { checkAll(sgemmPacked); }
 
 TEST(Gemm, EigenMatchesReference) { checkAll(sgemmEigen); }
 
+// sgemmRows computes exactly the listed rows (scattered, with runs and gaps, across MC
+// blocks) and leaves every other row of C as it was.
+TEST(Gemm, RowsComputesOnlyListedRows) {
+  for (int64_t n : {5, 40, 300})
+    for (Order oa : {Order::Row, Order::Col, Order::Strided})
+      for (Order oc : {Order::Row, Order::Col}) {
+        int64_t m = 400, k = 70;
+        std::mt19937 rng((uint32_t)n);
+        std::uniform_real_distribution<float> u(-1, 1);
+        std::vector<float> sa, sb, sc;
+        MatView a = place(sa, m, k, oa), b = place(sb, k, n, Order::Row), c = place(sc, m, n, oc);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t p = 0; p < k; ++p)
+            at(a, i, p) = u(rng);
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t j = 0; j < n; ++j)
+            at(b, p, j) = u(rng);
+        std::vector<int64_t> rows;
+        for (int64_t i = 0; i < m; ++i)
+          if (i % 7 < 3 || (i > 150 && i < 310)) rows.push_back(i);
+        sgemmRows(c, a, b, rows.data(), (int64_t)rows.size());
+        std::vector<bool> listed(m, false);
+        for (int64_t r : rows)
+          listed[r] = true;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            if (!listed[i]) {
+              ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
+              continue;
+            }
+            double ref = 0;
+            for (int64_t p = 0; p < k; ++p)
+              ref += (double)at(a, i, p) * at(b, p, j);
+            ASSERT_NEAR(at(c, i, j), ref, 1e-4) << "n=" << n << " at (" << i << ", " << j << ")";
+          }
+      }
+}
+
 TEST(Gemm, EmptyKZeroesAndEmptyMNDoNothing) {
   for (const Gemm &g : {Gemm(sgemmPacked), Gemm(sgemmEigen), Gemm(sgemm)}) {
     std::vector<float> c(12, 5.0f), a(1), b(1);
