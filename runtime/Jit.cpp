@@ -4,6 +4,7 @@
 // without touching the optimizer or the code generator again.
 #include "runtime/Jit.h"
 
+#include "ir/FileIO.h"
 #include "runtime/Abi.h"
 
 #include <llvm/ADT/StringExtras.h>
@@ -54,7 +55,7 @@ std::string hostCpuFeatures() {
   // Sorted so the cache key does not depend on StringMap's iteration order.
   std::vector<std::string> fs;
   for (const auto &f : llvm::sys::getHostCPUFeatures())
-    fs.push_back((f.second ? "+" : "-") + f.first().str());
+    fs.push_back(std::string(1, f.second ? '+' : '-').append(f.first().str()));
   std::sort(fs.begin(), fs.end());
   std::string out;
   for (const auto &f : fs) {
@@ -178,25 +179,12 @@ static void optimize(llvm::Module &m, llvm::TargetMachine *tm, int level) {
   mpm.run(m, mam);
 }
 
-static bool writeFileAtomically(const std::string &path, llvm::StringRef data, std::string *error) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream os(tmp, std::ios::binary);
-    os.write(data.data(), (std::streamsize)data.size());
-    if (!os) {
-      *error = "cannot write " + tmp;
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
+// All-or-nothing output (ir/FileIO.h) with the path in the message.
+static bool writeOutput(const std::string &path, llvm::StringRef data, std::string *error) {
+  std::string why;
+  if (partita::writeFileAtomically(path, data.str(), &why)) return true;
+  *error = path + ": " + why;
+  return false;
 }
 
 int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<llvm::Module> mArg,
@@ -262,7 +250,7 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
       std::string text;
       llvm::raw_string_ostream os(text);
       m->print(os, nullptr);
-      if (!writeFileAtomically(I.opts.emitLlvm, os.str(), error)) return -1;
+      if (!writeOutput(I.opts.emitLlvm, os.str(), error)) return -1;
     }
     llvm::SmallVector<char, 0> bytes;
     llvm::raw_svector_ostream os(bytes);
@@ -276,14 +264,13 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
                                                "partita-" + key + ".o");
     if (!cachePath.empty()) {
       std::string ignored; // a read-only cache only costs speed
-      writeFileAtomically(cachePath, obj->getBuffer(), &ignored);
+      writeOutput(cachePath, obj->getBuffer(), &ignored);
     }
     ++I.compiled;
   } else {
     ++I.cached;
   }
-  if (!I.opts.emitObj.empty() && !writeFileAtomically(I.opts.emitObj, obj->getBuffer(), error))
-    return -1;
+  if (!I.opts.emitObj.empty() && !writeOutput(I.opts.emitObj, obj->getBuffer(), error)) return -1;
 
   auto jd = I.lljit->createJITDylib("partita" + std::to_string(I.dylibs.size()));
   if (!jd) {

@@ -10,6 +10,12 @@
 // ENGINE: partita-run: error: --engine must be jit or interp, got 'llvm'
 // RUN: not partita-run %s --timeout 0 2>&1 | FileCheck %s --check-prefix=TIMEOUT
 // TIMEOUT: partita-run: error: --timeout needs a positive number of seconds, got '0'
+// Unwritable outputs are located one-line errors, and no partial file is left behind.
+// RUN: not partita-run %s --no-cache --emit-llvm %t.missing/x.ll 2>&1 | FileCheck %s --check-prefix=NODIR
+// NODIR: emit.pir:[[@LINE+4]]:1: error: {{.*}}missing/x.ll: cannot create a temporary file beside it
+// RUN: rm -rf %t.dir && mkdir %t.dir && not partita-run %s --no-cache --emit-obj %t.dir 2>&1 | FileCheck %s --check-prefix=ISDIR
+// ISDIR: emit.pir:[[@LINE+2]]:1: error: {{.*}}.dir: is a directory
+// RUN: rmdir %t.dir
 func @main(%x: f32[4,64], %b: f32[64]) -> (f32[4,64]) {
   %bb = broadcast_in_dim(%b) {dims = [1]} : f32[4,64]
   %s = add(%x, %bb) : f32[4,64]
