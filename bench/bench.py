@@ -305,9 +305,9 @@ def main():
     for mesh, key in meshes:
         r.run([r.tool("partita-glam"), "--config", "64B/64E", "--mesh", mesh, "-o", f"big{key}.pir"])
     # A single sub-second run moves by +-40% on a shared machine: the mesh sizes take turns,
-    # best of 3 by CPU time each, so drift weighs on all of them alike.
+    # best of 5 by CPU time each, so drift weighs on all of them alike.
     best = {}
-    for _ in range(3):
+    for _ in range(5):
         for _, key in meshes:
             t, cpu, rss = time_and_rss(r, [r.tool("partita-opt"), f"big{key}.pir", "--partition",
                                            "-o", "/dev/null"])
@@ -405,8 +405,9 @@ def main():
     row("partition 64B/64E, 1024 devices: peak RSS", "< 1 GiB",
         f"{scale['glam64b_1024_rss_kib'] / 1024:.0f} MiB", scale["glam64b_1024_rss_kib"] < 2**20)
     r64 = scale["glam64b_65536_cpu_s"] / scale["glam64b_16_cpu_s"]
-    row("partition 64B/64E, 65536 / 16 devices (CPU)", "within 10%", f"{r64:.2f}x",
-        abs(r64 - 1) <= 0.1,
+    # The property is that partitioning time does not grow with the device count. The two
+    # meshes get different programs (docs/performance.md), so the ratio may well be below 1.
+    row("partition 64B/64E, 65536 / 16 devices (CPU)", "<= 1.1x", f"{r64:.2f}x", r64 <= 1.1,
         f"{scale['glam64b_65536_cpu_s']:.2f} s vs {scale['glam64b_16_cpu_s']:.2f} s")
     rps = scale["partition_scale_65536_ms"] / scale["partition_scale_16_ms"]
     row("partition-scale, 65536 / 16 devices (wall)", "-", f"{rps:.2f}x", None,
