@@ -124,6 +124,41 @@ TEST(Gemm, RowsComputesOnlyListedRows) {
       }
 }
 
+// Zero stretches of A (a causal mask's upper triangle, all-zero strips, zeros at both ends
+// of the k range, across K blocks) are skipped; C must still hold every product, zeros
+// included, whatever C held before.
+TEST(Gemm, StructuredZerosInA) {
+  for (const Gemm &g : {Gemm(sgemmPacked), Gemm(sgemm)})
+    for (int pattern = 0; pattern < 3; ++pattern) {
+      int64_t m = 300, n = 37, k = 600;
+      std::mt19937 rng(pattern);
+      std::uniform_real_distribution<float> u(-1, 1);
+      std::vector<float> sa, sb, sc;
+      MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Row),
+              c = place(sc, m, n, Order::Row);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) {
+          bool keep = pattern == 0   ? p <= 2 * i                          // causal
+                      : pattern == 1 ? (i / 6) % 3 != 1                    // zero strips
+                                     : p > 100 + i % 7 && p < 500 - i % 5; // zero ends
+          at(a, i, p) = keep ? u(rng) : (p % 2 ? 0.0f : -0.0f);
+        }
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < n; ++j)
+          at(b, p, j) = u(rng);
+      std::fill(sc.begin(), sc.end(), 7.0f); // stale values must not survive
+      g(c, a, b);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double ref = 0;
+          for (int64_t p = 0; p < k; ++p)
+            ref += (double)at(a, i, p) * at(b, p, j);
+          ASSERT_NEAR(at(c, i, j), ref, 1e-4)
+              << "pattern " << pattern << " (" << i << ", " << j << ")";
+        }
+    }
+}
+
 TEST(Gemm, EmptyKZeroesAndEmptyMNDoNothing) {
   for (const Gemm &g : {Gemm(sgemmPacked), Gemm(sgemmEigen), Gemm(sgemm)}) {
     std::vector<float> c(12, 5.0f), a(1), b(1);
