@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace partita {
@@ -26,7 +27,8 @@ bool isPrefix(const std::vector<std::string> &a, const std::vector<std::string> 
 
 struct Propagator {
   const Mesh &mesh;
-  std::unordered_set<const Value *> fixed; // user-annotated values
+  std::unordered_set<const Value *> fixed;  // user-annotated values
+  std::vector<const Value *> changedValues; // appended to by every refinement
 
   // One tensor taking part in an op's propagation step.
   struct Slot {
@@ -39,13 +41,15 @@ struct Propagator {
     if (fixed.count(v)) return false;
     Sharding s = v->sharding ? *v->sharding : Sharding::replicatedOf(mesh.name, v->type.rank());
     std::set<std::string> used;
-    for (const auto &d : s.dims) used.insert(d.begin(), d.end());
+    for (const auto &d : s.dims)
+      used.insert(d.begin(), d.end());
     bool changed = !v->sharding;
     for (size_t d = 0; d < dims.size(); ++d) {
       if (!isPrefix(s.dims[d], dims[d]) || s.dims[d].size() == dims[d].size()) continue;
       std::vector<std::string> extra(dims[d].begin() + s.dims[d].size(), dims[d].end());
       bool clash = false;
-      for (const auto &a : extra) clash |= used.count(a) > 0;
+      for (const auto &a : extra)
+        clash |= used.count(a) > 0;
       if (clash) continue;
       // Uneven splits of a dimension are legal but never introduced by propagation beyond
       // what an annotation already asked for.
@@ -55,6 +59,7 @@ struct Propagator {
     }
     if (!changed) return false;
     v->sharding = s;
+    changedValues.push_back(v);
     return true;
   }
 
@@ -79,8 +84,10 @@ struct Propagator {
       if (rule.kind[f] == FactorKind::Blocked || cands[f].empty()) continue;
       std::vector<std::string> best = cands[f][0];
       for (size_t i = 1; i < cands[f].size(); ++i)
-        if (isPrefix(best, cands[f][i])) best = cands[f][i];
-        else if (!isPrefix(cands[f][i], best)) break; // conflict: keep the higher priority
+        if (isPrefix(best, cands[f][i]))
+          best = cands[f][i];
+        else if (!isPrefix(cands[f][i], best))
+          break; // conflict: keep the higher priority
       std::vector<std::string> axes;
       for (const auto &a : best) {
         if (used.count(a)) break;
@@ -147,6 +154,27 @@ public:
         if (f.results[i].sharding) p.fixed.insert(&retSlots[i]);
       }
 
+      // An op's step is a function of its tensors' shardings alone, so an op none of whose
+      // tensors changed since its last step (which changed nothing) would change nothing
+      // again: the sweeps skip it. The result is that of visiting every op on every sweep,
+      // at a cost that follows the changes rather than sweeps x ops.
+      std::unordered_map<const Value *, std::vector<size_t>> touching;
+      for (size_t i = 0; i < f.ops.size(); ++i) {
+        if (!has[i]) continue;
+        touching[f.ops[i]->result].push_back(i);
+        for (Value *o : f.ops[i]->operands)
+          touching[o].push_back(i);
+      }
+      std::vector<char> dirty(f.ops.size(), 1);
+      auto markChanged = [&] {
+        for (const Value *v : p.changedValues) {
+          auto it = touching.find(v);
+          if (it != touching.end())
+            for (size_t i : it->second)
+              dirty[i] = 1;
+        }
+        p.changedValues.clear();
+      };
       auto step = [&](int level) {
         bool any = false;
         for (bool changed = true; changed;) {
@@ -154,17 +182,22 @@ public:
           for (int dir = 0; dir < 2; ++dir) {
             for (size_t k = 0; k < f.ops.size(); ++k) {
               size_t i = dir == 0 ? k : f.ops.size() - 1 - k;
-              if (!has[i] || rules[i].level > level) continue;
+              if (!has[i] || rules[i].level > level || !dirty[i]) continue;
+              dirty[i] = 0;
               Op &op = *f.ops[i];
               std::vector<Propagator::Slot> slots;
               slots.push_back({op.result, &rules[i].result});
-              for (size_t o = 0; o < op.operands.size(); ++o) slots.push_back({op.operands[o], &rules[i].operand[o]});
+              for (size_t o = 0; o < op.operands.size(); ++o)
+                slots.push_back({op.operands[o], &rules[i].operand[o]});
               changed |= p.propagate(slots, rules[i]);
+              markChanged();
             }
             for (size_t i = 0; i < f.returns.size(); ++i)
               if (retSlots[i].sharding)
-                changed |= p.propagate({{&retSlots[i], &retRules[i].result}, {f.returns[i], &retRules[i].operand[0]}},
-                                       retRules[i]);
+                changed |= p.propagate(
+                    {{&retSlots[i], &retRules[i].result}, {f.returns[i], &retRules[i].operand[0]}},
+                    retRules[i]);
+            markChanged();
           }
           any |= changed;
         }
@@ -176,12 +209,15 @@ public:
       }
 
       for (Value *a : f.args)
-        if (!a->sharding) a->sharding = Sharding::replicatedOf(mesh->name, a->type.rank()), res.changed = true;
+        if (!a->sharding)
+          a->sharding = Sharding::replicatedOf(mesh->name, a->type.rank()), res.changed = true;
       for (auto &op : f.ops)
         if (!op->result->sharding)
-          op->result->sharding = Sharding::replicatedOf(mesh->name, op->type().rank()), res.changed = true;
+          op->result->sharding = Sharding::replicatedOf(mesh->name, op->type().rank()),
+          res.changed = true;
       for (size_t i = 0; i < f.returns.size(); ++i)
-        if (!f.results[i].sharding) f.results[i].sharding = f.returns[i]->sharding, res.changed = true;
+        if (!f.results[i].sharding)
+          f.results[i].sharding = f.returns[i]->sharding, res.changed = true;
     }
     return res;
   }
@@ -196,17 +232,22 @@ const Mesh *functionMesh(const Module &m, const Func &f, Diagnostics &diags) {
     const Mesh *mm = m.mesh(s->mesh);
     if (mm && mesh && mm != mesh)
       diags.error(s->loc.known() ? s->loc : loc,
-                  "function @" + f.name + " uses shardings over two meshes (@" + mesh->name + " and @" + mm->name +
-                      "); a function is partitioned over one mesh");
+                  "function @" + f.name + " uses shardings over two meshes (@" + mesh->name +
+                      " and @" + mm->name + "); a function is partitioned over one mesh");
     if (mm) mesh = mm;
   };
-  for (Value *a : f.args) use(a->sharding, a->loc);
-  for (auto &op : f.ops) use(op->result->sharding, op->loc);
-  for (auto &r : f.results) use(r.sharding, r.loc);
+  for (Value *a : f.args)
+    use(a->sharding, a->loc);
+  for (auto &op : f.ops)
+    use(op->result->sharding, op->loc);
+  for (auto &r : f.results)
+    use(r.sharding, r.loc);
   if (!mesh && m.meshes.size() == 1) mesh = &m.meshes[0];
   return mesh;
 }
 
-std::unique_ptr<Pass> createPropagateShardingPass() { return std::make_unique<PropagateShardingPass>(); }
+std::unique_ptr<Pass> createPropagateShardingPass() {
+  return std::make_unique<PropagateShardingPass>();
+}
 
 } // namespace partita
