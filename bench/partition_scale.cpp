@@ -20,7 +20,9 @@ using namespace partita;
 
 // One MoE layer over [G,S,M] tokens (G groups on data, experts on data, hidden on model).
 static std::string layer(int l, const std::string &in) {
-  std::string p = "l" + std::to_string(l) + ".";
+  std::string p = "l";
+  p += std::to_string(l);
+  p += '.';
   std::string s;
   auto op = [&](const std::string &line) { s += "  " + line + "\n"; };
   op("%" + p + "logits = einsum(" + in + ", %" + p +

@@ -34,8 +34,7 @@ struct Plan {
 
 class Partitioner {
 public:
-  Partitioner(Module &m, Func &f, const Mesh &mesh, Diagnostics &diags)
-      : m_(m), f_(f), mesh_(mesh), diags_(diags) {}
+  Partitioner(Func &f, const Mesh &mesh, Diagnostics &diags) : f_(f), mesh_(mesh), diags_(diags) {}
 
   std::unique_ptr<Func> run() {
     nf_ = std::make_unique<Func>();
@@ -84,7 +83,6 @@ private:
     ShardState st;
   };
 
-  Module &m_;
   Func &f_;
   const Mesh &mesh_;
   Diagnostics &diags_;
@@ -655,7 +653,7 @@ public:
       const Mesh *mesh = functionMesh(m, *fp, diags);
       if (diags.hasErrors()) return {false, false};
       if (!mesh) continue;
-      Partitioner p(m, *fp, *mesh, diags);
+      Partitioner p(*fp, *mesh, diags);
       auto nf = p.run();
       if (!nf) return {false, false};
       fp = std::move(nf);

@@ -120,7 +120,7 @@ public:
       const Mesh *mesh = functionMesh(m, f, diags);
       if (diags.hasErrors()) return {false, false};
       if (!mesh) continue;
-      Propagator p{*mesh, {}};
+      Propagator p{*mesh, {}, {}};
       for (Value *a : f.args)
         if (a->sharding) p.fixed.insert(a);
       for (auto &op : f.ops)

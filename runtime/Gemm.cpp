@@ -7,6 +7,8 @@
 // that gap. Compiled with -march=native -O3 (runtime/CMakeLists.txt).
 #include "runtime/Gemm.h"
 
+#include "runtime/Parallel.h"
+
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -247,8 +249,36 @@ bool unitInner(const MatView &v) { return v.rs == 1 || v.cs == 1; }
 
 namespace {
 
-// The m rows `rows` names of C = A * B.
-void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m) {
+// One MC block of rows [ic, ic + mc) of the product against a packed KC x NC block of B
+// (columns [jc, jc + nc), k block [pc, pc + kc)): packs A into this thread's buffer and
+// runs the micro-kernel over it.
+void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
+                  int64_t pc, int64_t kc, const float *Bp) {
+  PackBuffers &buf = tlBuffers;
+  float *Ap = PackBuffers::grow(buf.a, buf.aCap, (size_t)(MC * KC));
+  int64_t span[2 * (MC / MR + 1)];
+  packA(a.p + pc * a.cs, a.rs, a.cs, rows, ic, mc, kc, Ap, span);
+  // C's row starts for this block; tile rows past mc repeat the last row, which the kernel
+  // does not write.
+  float *crow[MC + MR];
+  for (int64_t i = 0; i < mc + MR; ++i)
+    crow[i] = c.p + rows[ic + std::min(i, mc - 1)] * c.rs + jc * c.cs;
+  for (int64_t jr = 0; jr < nc; jr += NR)
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      float *tile[MR];
+      for (int64_t i = 0; i < MR; ++i)
+        tile[i] = crow[ir + i] + jr * c.cs;
+      // An all-zero strip runs no k steps: it stores zeros, or adds nothing.
+      int64_t lo = span[2 * (ir / MR)], hi = span[2 * (ir / MR) + 1];
+      microKernel(hi - lo, Ap + ir * kc + lo * MR, Bp + jr * kc + lo * NR, tile, c.cs,
+                  std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0);
+    }
+}
+
+// The m rows `rows` names of C = A * B. With `parallel`, each packed block of B is shared by
+// the runtime's threads, which take the MC blocks of rows in turn (BLIS's parallel ic loop),
+// and the packing of B is split between them too.
+void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m, bool parallel) {
   int64_t n = c.cols, k = a.cols;
   if (m == 0 || n == 0) return;
   if (k == 0) {
@@ -259,45 +289,52 @@ void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m) {
   }
   PackBuffers &buf = tlBuffers;
   int64_t kcMax = std::min(KC, k), ncMax = std::min(NC, (n + NR - 1) / NR * NR);
-  int64_t mcMax = std::min(MC, (m + MR - 1) / MR * MR);
-  float *Ap = PackBuffers::grow(buf.a, buf.aCap, (size_t)(mcMax * kcMax));
+  // The shared block lives in the calling thread's B buffer; workers only read it.
   float *Bp = PackBuffers::grow(buf.b, buf.bCap, (size_t)(ncMax * kcMax));
-  int64_t span[2 * (MC / MR + 1)];
   for (int64_t jc = 0; jc < n; jc += NC) {
     int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
       int64_t kc = std::min(KC, k - pc);
-      packB(b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, kc, nc, Bp);
-      for (int64_t ic = 0; ic < m; ic += MC) {
-        int64_t mc = std::min(MC, m - ic);
-        packA(a.p + pc * a.cs, a.rs, a.cs, rows, ic, mc, kc, Ap, span);
-        // C's row starts for this block; tile rows past mc repeat the last row, which the
-        // kernel does not write.
-        float *crow[MC + MR];
-        for (int64_t i = 0; i < mc + MR; ++i)
-          crow[i] = c.p + rows[ic + std::min(i, mc - 1)] * c.rs + jc * c.cs;
-        for (int64_t jr = 0; jr < nc; jr += NR)
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            float *tile[MR];
-            for (int64_t i = 0; i < MR; ++i)
-              tile[i] = crow[ir + i] + jr * c.cs;
-            // An all-zero strip runs no k steps: it stores zeros, or adds nothing.
-            int64_t lo = span[2 * (ir / MR)], hi = span[2 * (ir / MR) + 1];
-            microKernel(hi - lo, Ap + ir * kc + lo * MR, Bp + jr * kc + lo * NR, tile, c.cs,
-                        std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0);
-          }
+      const float *bBlock = b.p + pc * b.rs + jc * b.cs;
+      if (!parallel) {
+        packB(bBlock, b.rs, b.cs, kc, nc, Bp);
+        for (int64_t ic = 0; ic < m; ic += MC)
+          computeBlock(c, a, rows, ic, std::min(MC, m - ic), jc, nc, pc, kc, Bp);
+        continue;
       }
+      int64_t strips = (nc + NR - 1) / NR;
+      parallelFor(strips, 16, [&](int64_t s0, int64_t s1) {
+        packB(bBlock + s0 * NR * b.cs, b.rs, b.cs, kc, std::min(nc, s1 * NR) - s0 * NR,
+              Bp + s0 * NR * kc);
+      });
+      // Equal shares of MR-row strips (whole MC blocks would leave one thread a block more
+      // than the other), each run in blocks of at most MC rows.
+      parallelFor((m + MR - 1) / MR, MC / MR / 2, [&](int64_t s0, int64_t s1) {
+        for (int64_t i0 = s0 * MR, end = std::min(m, s1 * MR); i0 < end; i0 += MC)
+          computeBlock(c, a, rows, i0, std::min(MC, end - i0), jc, nc, pc, kc, Bp);
+      });
     }
   }
 }
-
 } // namespace
 
-void sgemmPacked(MatView c, MatView a, MatView b) { packedCore(c, a, b, RowMap{nullptr}, c.rows); }
+void sgemmPacked(MatView c, MatView a, MatView b) {
+  packedCore(c, a, b, RowMap{nullptr}, c.rows, false);
+}
+
+void sgemmRowsParallel(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows) {
+#ifdef PARTITA_GEMM_FMA
+  if (c.cols > NR / 2) return packedCore(c, a, b, RowMap{rows}, nrows, true);
+#endif
+  // Eigen: each part packs its own B.
+  parallelFor(nrows, MC, [&](int64_t r0, int64_t r1) { sgemmRows(c, a, b, rows + r0, r1 - r0); });
+}
+
+int64_t sgemmRowBlock() { return MC; }
 
 void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows) {
 #ifdef PARTITA_GEMM_FMA
-  if (c.cols > NR / 2) return packedCore(c, a, b, RowMap{rows}, nrows);
+  if (c.cols > NR / 2) return packedCore(c, a, b, RowMap{rows}, nrows, false);
 #endif
   // Eigen: one product per run of consecutive rows.
   for (int64_t i = 0; i < nrows;) {

@@ -1,7 +1,7 @@
 // Single-threaded f32 GEMM on strided matrices, the core of the einsum kernel. Where the
 // build targets AVX2 and FMA it is a packed, cache-blocked kernel in the style of BLIS
 // (Goto's algorithm); elsewhere it is Eigen's GEMM. The einsum kernel splits work over
-// threads itself, so this routine never starts any.
+// threads itself; only sgemmRowsParallel uses the runtime's threads (runtime/Parallel.h).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,13 @@ void sgemm(MatView c, MatView a, MatView b);
 // c; other rows of c are left alone. One packing of b serves all of them,
 // which matters for MoE expert inputs, where only the filled capacity slots are nonzero.
 void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
+
+// sgemmRows on the runtime's threads, which share each packed block of b and take blocks of
+// sgemmRowBlock() rows in turn: for a few large products, where giving each thread its own
+// rows would pack all of b once per thread (or per part). Worth it from about two row
+// blocks per thread.
+void sgemmRowsParallel(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
+int64_t sgemmRowBlock();
 
 // The two implementations, both always built so that tests can compare them.
 void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA

@@ -21,6 +21,7 @@ namespace {
 
 using partita::parallelFor;
 using partita::parallelParts;
+using partita::parallelWays;
 
 // One operand's packing plan: `rank` dims (the first `canon` are kept, the rest summed) with
 // their sizes and source strides, in elements.
@@ -243,6 +244,21 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
   };
   double flops = 2.0 * rows * nN * nK;
   const int64_t minRows = 48, minCols = 64;
+  // Few, tall products (a projection of all tokens): the threads share each packed block of
+  // B and take blocks of rows in turn, rather than each packing all of B for its rows.
+  int threads = flops < 4e6 ? 1 : parallelWays(rows, minRows);
+  int64_t tall = 2 * threads * partita::sgemmRowBlock(), shortest = -1;
+  for (size_t b = 0; b < as.size(); ++b) {
+    int64_t n = spans[b + 1] - spans[b];
+    if (n > 0 && nN > 8) shortest = shortest < 0 ? n : std::min(shortest, n);
+  }
+  if (threads > 1 && shortest >= tall) {
+    for (size_t b = 0; b < as.size(); ++b)
+      if (spans[b + 1] > spans[b])
+        partita::sgemmRowsParallel(cs[b], as[b], bs[b], rowIdx.data() + spans[b],
+                                   spans[b + 1] - spans[b]);
+    return;
+  }
   // Each part packs its own share of B: split the longer side, so a wide B (a vocabulary
   // projection) is not packed once per row block.
   bool byRows = rows >= 2 * minRows && (rows >= nN || nN < 2 * minCols);

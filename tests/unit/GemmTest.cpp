@@ -3,6 +3,7 @@
 // (partial micro-tiles, several K, M and N blocks) and every stride pattern an einsum
 // can hand it (row-major, column-major, neither, size-1 dimensions).
 #include "runtime/Gemm.h"
+#include "runtime/Parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -157,6 +158,45 @@ TEST(Gemm, StructuredZerosInA) {
               << "pattern " << pattern << " (" << i << ", " << j << ")";
         }
     }
+}
+
+// The threads share each packed block of B: every listed row is computed once, whatever
+// the thread count, across several N and K blocks and with rows left out.
+TEST(Gemm, RowsParallelMatchesReference) {
+  int saved = runtimeThreads();
+  for (int threads : {1, 2, 3})
+    for (int64_t n : {5, 37, 4200}) {
+      setRuntimeThreads(threads);
+      int64_t m = 1000, k = n == 4200 ? 40 : 300;
+      std::mt19937 rng((uint32_t)(threads * 7 + n));
+      std::uniform_real_distribution<float> u(-1, 1);
+      std::vector<float> sa, sb, sc;
+      MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Col),
+              c = place(sc, m, n, Order::Row);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p)
+          at(a, i, p) = u(rng);
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < n; ++j)
+          at(b, p, j) = u(rng);
+      std::vector<int64_t> rows;
+      for (int64_t i = 0; i < m; ++i)
+        if (i % 11 != 3) rows.push_back(i);
+      sgemmRowsParallel(c, a, b, rows.data(), (int64_t)rows.size());
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          if (i % 11 == 3) {
+            ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
+            continue;
+          }
+          double ref = 0;
+          for (int64_t p = 0; p < k; ++p)
+            ref += (double)at(a, i, p) * at(b, p, j);
+          ASSERT_NEAR(at(c, i, j), ref, 1e-4)
+              << threads << " threads, n=" << n << " at (" << i << ", " << j << ")";
+        }
+    }
+  setRuntimeThreads(saved);
 }
 
 TEST(Gemm, EmptyKZeroesAndEmptyMNDoNothing) {

@@ -111,8 +111,10 @@ void checkProgram(const std::string &text, double tol = 2e-6, uint64_t seed = 1)
 
 std::string shapeStr(const std::vector<int64_t> &s) {
   std::string o = "[";
-  for (size_t i = 0; i < s.size(); ++i)
-    o += (i ? "," : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) o += ",";
+    o += std::to_string(s[i]);
+  }
   return o + "]";
 }
 
@@ -238,7 +240,8 @@ TEST(Jit, ShapeOps) {
     std::string dims;
     for (int i = 0; i < rank; ++i) {
       bs.push_back(s[i] == 1 ? r.uniform(1, 5) : s[i]);
-      dims += (i ? ", " : "") + std::to_string(i + 1);
+      if (i) dims += ", ";
+      dims += std::to_string(i + 1);
     }
     // transpose by a random permutation
     std::vector<int64_t> perm(rank);
@@ -249,7 +252,8 @@ TEST(Jit, ShapeOps) {
     std::string ps;
     for (int i = 0; i < rank; ++i) {
       ts.push_back(s[perm[i]]);
-      ps += (i ? ", " : "") + std::to_string(perm[i]);
+      if (i) ps += ", ";
+      ps += std::to_string(perm[i]);
     }
     // slice with strides, pad, concatenate, reshape to flat
     std::vector<int64_t> st, li, sd, ss, lo, hi, pads, cs = s;
@@ -259,11 +263,16 @@ TEST(Jit, ShapeOps) {
       ss.push_back((b - a + k - 1) / k);
       int64_t l = r.uniform(0, 2), h = r.uniform(0, 2);
       pads.push_back(s[i] + l + h);
-      sts += (i ? ", " : "") + std::to_string(a);
-      lis += (i ? ", " : "") + std::to_string(b);
-      sds += (i ? ", " : "") + std::to_string(k);
-      los += (i ? ", " : "") + std::to_string(l);
-      his += (i ? ", " : "") + std::to_string(h);
+      if (i) sts += ", ";
+      sts += std::to_string(a);
+      if (i) lis += ", ";
+      lis += std::to_string(b);
+      if (i) sds += ", ";
+      sds += std::to_string(k);
+      if (i) los += ", ";
+      los += std::to_string(l);
+      if (i) his += ", ";
+      his += std::to_string(h);
     }
     int64_t cd = r.uniform(0, rank - 1);
     cs[cd] = s[cd] * 2 + 1;
@@ -804,6 +813,9 @@ TEST(JitFast, StridedGemmOperandsAndThreadSplits) {
       {"bsnk,nkm->bsm", "[3,67,5,33]", "[5,33,65]", "[3,67,65]"},
       {"bsm,vm->bsv", "[2,65,67]", "[301,67]", "[2,65,301]"},
       {"xay,yb->bx", "[67,5,33]", "[33,1031]", "[1031,67]"},
+      // Tall enough (>= 2 x threads x 144 rows per batch) for the threads to share B.
+      {"bsm,mh->bsh", "[2,451,70]", "[70,300]", "[2,451,300]"},
+      {"bmk,bkn->bmn", "[2,900,40]", "[2,40,37]", "[2,900,37]"},
   };
   for (int threads : {1, 2, 3}) {
     WithThreads with(threads);
