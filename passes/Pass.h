@@ -37,6 +37,25 @@ std::unique_ptr<Pass> createPass(const std::string &name); // nullptr when unkno
 // The passes `partita-opt --partition` runs.
 extern const char *const kPartitionPipeline;
 
+// Wall and CPU time of one step of a run, in milliseconds.
+struct PassTiming {
+  std::string name;
+  double wallMs = 0, cpuMs = 0;
+};
+
+// The `--time-passes` report: one line per step and their total.
+std::string timingReport(const std::vector<PassTiming> &steps);
+
+// Starts a clock on construction; elapsed() is the time since then as a step.
+class StepTimer {
+public:
+  StepTimer();
+  PassTiming elapsed(const std::string &name) const;
+
+private:
+  double wall0_, cpu0_;
+};
+
 class PassManager {
 public:
   // Builds from "a,b,c"; unknown names are reported in `diags` and yield nullptr.
@@ -45,6 +64,9 @@ public:
   // Dump "// -----// IR Dump After <name> //----- //" and the module after each pass.
   void setPrintIrAfterAll(std::ostream *os) { dump_ = os; }
   void setVerifyEach(bool v) { verifyEach_ = v; }
+  // Time every pass, and the verifier runs between passes as one "verifier" step, into
+  // `steps` (appended when run() returns, also on failure).
+  void setTiming(std::vector<PassTiming> *steps) { timing_ = steps; }
   // Runs every pass, verifying after each; false on the first error.
   bool run(Module &m, Diagnostics &diags);
 
@@ -52,6 +74,7 @@ private:
   std::vector<std::unique_ptr<Pass>> passes_;
   std::ostream *dump_ = nullptr;
   bool verifyEach_ = true;
+  std::vector<PassTiming> *timing_ = nullptr;
 };
 
 } // namespace partita

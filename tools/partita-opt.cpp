@@ -29,6 +29,7 @@ void usage(std::ostream &os) {
   os << "usage: partita-opt [FILE|-] [-o FILE] [--propagate-sharding | --partition | "
         "--pipeline=a,b,c]\n"
         "                   [--print-ir-after-all] [--stats-json=FILE|-] [--no-verify-each]\n"
+        "                   [--time-passes]\n"
         "                   [--dot FILE|- [--dot-filter=PREFIX,...] [--dot-compact]]\n"
         "\n"
         "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the passes\n"
@@ -52,6 +53,8 @@ void usage(std::ostream &os) {
         "  --dot-compact         graph only contractions, reductions, gathers, collectives\n"
         "                        and values used twice; dashed edges skip the ops between\n"
         "  --no-verify-each      do not verify the module after every pass\n"
+        "  --time-passes         print the wall and CPU time of parsing, each pass, the\n"
+        "                        verifier between passes and printing to stderr\n"
         "  -h, --help            show this help\n"
         "\n"
         "passes:\n";
@@ -66,6 +69,7 @@ void usage(std::ostream &os) {
         "  partita-opt model.pir --partition -o part.pir  # the per-device program\n"
         "  partita-opt model.pir --partition --stats-json=-\n"
         "  partita-opt model.pir --pipeline=cse,dce --print-ir-after-all\n"
+        "  partita-opt big.pir --partition --time-passes -o /dev/null\n"
         "  partita-opt model.pir --partition --dot part.dot && dot -Tsvg part.dot -o part.svg\n"
         "  partita-opt glam.pir --partition --dot=- --dot-filter=layer1.moe. --dot-compact\n"
         "  cat model.pir | partita-opt - --propagate-sharding\n";
@@ -132,7 +136,7 @@ int main(int argc, char **argv) {
   DotOptions dotOptions;
   bool dotOnlyOptions = false;
   int pipelineFlags = 0;
-  bool printAfterAll = false, verifyEach = true, haveInput = false;
+  bool printAfterAll = false, verifyEach = true, haveInput = false, timePasses = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const std::string &flag) { return a.substr(flag.size()); };
@@ -155,6 +159,8 @@ int main(int argc, char **argv) {
       printAfterAll = true;
     } else if (a == "--no-verify-each") {
       verifyEach = false;
+    } else if (a == "--time-passes") {
+      timePasses = true;
     } else if (a.rfind("--stats-json=", 0) == 0) {
       statsPath = value("--stats-json=");
       if (statsPath.empty()) return toolError("--stats-json= needs a file name (or '-')");
@@ -222,6 +228,16 @@ int main(int argc, char **argv) {
     pm->setVerifyEach(verifyEach);
     if (printAfterAll) pm->setPrintIrAfterAll(&std::cerr);
   }
+  // --time-passes: the steps below, reported on stderr when main returns.
+  std::vector<PassTiming> steps;
+  struct Report {
+    const std::vector<PassTiming> *steps;
+    bool on;
+    ~Report() {
+      if (on && !steps->empty()) std::cerr << timingReport(*steps);
+    }
+  } report{&steps, timePasses};
+  if (pm && timePasses) pm->setTiming(&steps);
 
   std::string text, name = input == "-" ? "<stdin>" : input;
   if (input == "-") {
@@ -236,8 +252,10 @@ int main(int argc, char **argv) {
     text.assign(std::istreambuf_iterator<char>(is), {});
   }
 
+  StepTimer parseTimer;
   auto module = parseModule(text, name, diags);
   bool ok = module && verifyModule(*module, diags);
+  steps.push_back(parseTimer.elapsed("parse and verify the input"));
   // A partitioned graph labels values with their global sharding: keep the input for that.
   std::unique_ptr<Module> before = ok && !dotPath.empty() ? module->clone() : nullptr;
   if (ok && pm) ok = pm->run(*module, diags);
@@ -246,7 +264,10 @@ int main(int argc, char **argv) {
 
   std::string err;
   Output out(output), stats(statsPath.empty() ? "" : statsPath), dot(dotPath);
-  if (!out.write(printModule(*module), &err)) return std::cerr << err << "\n", 1;
+  StepTimer printTimer;
+  std::string printed = printModule(*module);
+  steps.push_back(printTimer.elapsed("print"));
+  if (!out.write(printed, &err)) return std::cerr << err << "\n", 1;
   if (!statsPath.empty() && !stats.write(statsJson(*module), &err))
     return std::cerr << err << "\n", 1;
   if (!dotPath.empty()) {
