@@ -201,12 +201,6 @@ void microKernel(int64_t kc, const float *A, const float *B, float *const *C, in
     }
 }
 
-void zeroFill(MatView c) {
-  for (int64_t i = 0; i < c.rows; ++i)
-    for (int64_t j = 0; j < c.cols; ++j)
-      c.p[i * c.rs + j * c.cs] = 0.0f;
-}
-
 // Makes a view Eigen-mappable: a size-1 dimension may have any stride, so pick one that
 // makes the inner stride 1 and the outer stride at least the inner size.
 MatView normalized(MatView v) {
@@ -352,12 +346,18 @@ void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nro
   }
 }
 
+void fillZero(MatView c) {
+  for (int64_t i = 0; i < c.rows; ++i)
+    for (int64_t j = 0; j < c.cols; ++j)
+      c.p[i * c.rs + j * c.cs] = 0.0f;
+}
+
 void sgemmEigen(MatView c, MatView a, MatView b) {
   c = normalized(c);
   a = normalized(a);
   b = normalized(b);
   if (c.rows == 0 || c.cols == 0) return;
-  if (a.cols == 0) return zeroFill(c);
+  if (a.cols == 0) return fillZero(c);
   if (!unitInner(c) || !unitInner(a) || !unitInner(b)) {
     GMap(c.p, c.rows, c.cols, Strided(c.cs, c.rs)).noalias() =
         GMapC(a.p, a.rows, a.cols, Strided(a.cs, a.rs)) *

@@ -30,6 +30,9 @@ void sgemmRows(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nro
 void sgemmRowsParallel(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
 int64_t sgemmRowBlock();
 
+// Zeroes every element of c (the einsum kernel's zero rows).
+void fillZero(MatView c);
+
 // The two implementations, both always built so that tests can compare them.
 void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA
 void sgemmEigen(MatView c, MatView a, MatView b);

@@ -142,12 +142,6 @@ template <class T> void unpack(const T *src, const Layout &l, void *out, int dty
 
 using View = partita::MatView;
 
-void zeroView(View v) {
-  for (int64_t i = 0; i < v.rows; ++i)
-    for (int64_t j = 0; j < v.cols; ++j)
-      v.p[i * v.rs + j * v.cs] = 0;
-}
-
 View rowsOf(View v, int64_t r0, int64_t r1) {
   v.p += r0 * v.rs;
   v.rows = r1 - r0;
@@ -230,7 +224,7 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
   int64_t zeroGrain = zeroElems < (1 << 18) ? (int64_t)zeros.size() + 1 : 1;
   parallelFor((int64_t)zeros.size(), zeroGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
-      zeroView(rowsOf(cs[zeros[i]->batch], zeros[i]->r0, zeros[i]->r1));
+      partita::fillZero(rowsOf(cs[zeros[i]->batch], zeros[i]->r0, zeros[i]->r1));
   });
   int64_t rows = (int64_t)rowIdx.size();
   // Rows [lo, hi) of the concatenation, columns [c0, c1).
