@@ -199,7 +199,9 @@ std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<i
   std::vector<size_t> order(std::min(ops.size(), ns.size()));
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns[a] > ns[b]; });
+  // Slowest first, ties in program order.
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return ns[a] != ns[b] ? ns[a] > ns[b] : a < b; });
   if (top > 0 && !order.empty()) os << "profile: slowest ops:\n";
   for (int i = 0; i < top && i < (int)order.size(); ++i) {
     const LoweredOp &op = ops[order[i]];
