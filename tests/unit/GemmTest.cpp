@@ -39,26 +39,35 @@ MatView place(std::vector<float> &store, int64_t rows, int64_t cols, Order o) {
 
 float &at(const MatView &v, int64_t i, int64_t j) { return v.p[i * v.rs + j * v.cs]; }
 
+// Every element of v uniform in [-1, 1), row by row.
+void fillRandom(const MatView &v, std::mt19937 &rng) {
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int64_t i = 0; i < v.rows; ++i)
+    for (int64_t j = 0; j < v.cols; ++j)
+      at(v, i, j) = u(rng);
+}
+
+// (a * b)(i, j) in double precision, the independent reference.
+double product(const MatView &a, const MatView &b, int64_t i, int64_t j) {
+  double ref = 0;
+  for (int64_t p = 0; p < a.cols; ++p)
+    ref += (double)at(a, i, p) * at(b, p, j);
+  return ref;
+}
+
 using Gemm = std::function<void(MatView, MatView, MatView)>;
 
 void check(const Gemm &gemm, int64_t m, int64_t n, int64_t k, Order oa, Order ob, Order oc) {
   std::mt19937 rng((uint32_t)(m * 131 + n * 17 + k));
-  std::uniform_real_distribution<float> u(-1, 1);
   std::vector<float> sa, sb, sc;
   MatView a = place(sa, m, k, oa), b = place(sb, k, n, ob), c = place(sc, m, n, oc);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t p = 0; p < k; ++p)
-      at(a, i, p) = u(rng);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j)
-      at(b, p, j) = u(rng);
+  fillRandom(a, rng);
+  fillRandom(b, rng);
   std::vector<float> before = sc;
   gemm(c, a, b);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      double ref = 0;
-      for (int64_t p = 0; p < k; ++p)
-        ref += (double)at(a, i, p) * at(b, p, j);
+      double ref = product(a, b, i, j);
       ASSERT_NEAR(at(c, i, j), ref, 1e-5 * (1 + std::sqrt((double)k)))
           << m << "x" << n << "x" << k << " at (" << i << ", " << j << ")";
     }
@@ -95,15 +104,10 @@ TEST(Gemm, RowsComputesOnlyListedRows) {
       for (Order oc : {Order::Row, Order::Col}) {
         int64_t m = 400, k = 70;
         std::mt19937 rng((uint32_t)n);
-        std::uniform_real_distribution<float> u(-1, 1);
         std::vector<float> sa, sb, sc;
         MatView a = place(sa, m, k, oa), b = place(sb, k, n, Order::Row), c = place(sc, m, n, oc);
-        for (int64_t i = 0; i < m; ++i)
-          for (int64_t p = 0; p < k; ++p)
-            at(a, i, p) = u(rng);
-        for (int64_t p = 0; p < k; ++p)
-          for (int64_t j = 0; j < n; ++j)
-            at(b, p, j) = u(rng);
+        fillRandom(a, rng);
+        fillRandom(b, rng);
         std::vector<int64_t> rows;
         for (int64_t i = 0; i < m; ++i)
           if (i % 7 < 3 || (i > 150 && i < 310)) rows.push_back(i);
@@ -117,9 +121,7 @@ TEST(Gemm, RowsComputesOnlyListedRows) {
               ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
               continue;
             }
-            double ref = 0;
-            for (int64_t p = 0; p < k; ++p)
-              ref += (double)at(a, i, p) * at(b, p, j);
+            double ref = product(a, b, i, j);
             ASSERT_NEAR(at(c, i, j), ref, 1e-4) << "n=" << n << " at (" << i << ", " << j << ")";
           }
       }
@@ -144,16 +146,12 @@ TEST(Gemm, StructuredZerosInA) {
                                      : p > 100 + i % 7 && p < 500 - i % 5; // zero ends
           at(a, i, p) = keep ? u(rng) : (p % 2 ? 0.0f : -0.0f);
         }
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t j = 0; j < n; ++j)
-          at(b, p, j) = u(rng);
+      fillRandom(b, rng);
       std::fill(sc.begin(), sc.end(), 7.0f); // stale values must not survive
       g(c, a, b);
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
-          double ref = 0;
-          for (int64_t p = 0; p < k; ++p)
-            ref += (double)at(a, i, p) * at(b, p, j);
+          double ref = product(a, b, i, j);
           ASSERT_NEAR(at(c, i, j), ref, 1e-4)
               << "pattern " << pattern << " (" << i << ", " << j << ")";
         }
@@ -169,16 +167,11 @@ TEST(Gemm, RowsParallelMatchesReference) {
       setRuntimeThreads(threads);
       int64_t m = 1000, k = n == 4200 ? 40 : 300;
       std::mt19937 rng((uint32_t)(threads * 7 + n));
-      std::uniform_real_distribution<float> u(-1, 1);
       std::vector<float> sa, sb, sc;
       MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Col),
               c = place(sc, m, n, Order::Row);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t p = 0; p < k; ++p)
-          at(a, i, p) = u(rng);
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t j = 0; j < n; ++j)
-          at(b, p, j) = u(rng);
+      fillRandom(a, rng);
+      fillRandom(b, rng);
       std::vector<int64_t> rows;
       for (int64_t i = 0; i < m; ++i)
         if (i % 11 != 3) rows.push_back(i);
@@ -189,9 +182,7 @@ TEST(Gemm, RowsParallelMatchesReference) {
             ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
             continue;
           }
-          double ref = 0;
-          for (int64_t p = 0; p < k; ++p)
-            ref += (double)at(a, i, p) * at(b, p, j);
+          double ref = product(a, b, i, j);
           ASSERT_NEAR(at(c, i, j), ref, 1e-4)
               << threads << " threads, n=" << n << " at (" << i << ", " << j << ")";
         }
