@@ -7,6 +7,7 @@
 //   take, scatter_add and one_hot are out of range.
 #include "ir/Interpreter.h"
 
+#include "ir/CollectivePlan.h"
 #include "ir/Einsum.h"
 
 #include <algorithm>
@@ -547,42 +548,21 @@ void checkOperands(const Op &op, const std::vector<const Tensor *> &operands) {
             " is not a tensor of type " + op.operands[i]->type.str());
 }
 
-// The devices of `device`'s group along `axes`, in group order (major axis first).
-std::vector<int64_t> groupMembers(const Mesh &m, int64_t device,
-                                  const std::vector<std::string> &axes) {
-  int64_t n = m.groupSize(axes);
-  std::vector<int64_t> out;
-  auto c = m.coords(device);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t rest = k;
-    for (int j = (int)axes.size() - 1; j >= 0; --j) {
-      int a = m.axisIndex(axes[j]);
-      if (a < 0) error("collective: mesh @" + m.name + " has no axis \"" + axes[j] + "\"");
-      c[a] = rest % m.axes[a].size;
-      rest /= m.axes[a].size;
-    }
-    out.push_back(m.deviceOf(c));
-  }
-  return out;
-}
-
 // Elementwise sum/max/min of the members' tensors, in member order.
-Tensor reduceGroup(const std::string &reduction, const std::vector<const Tensor *> &xs) {
+Tensor reduceGroup(Reduction reduction, const std::vector<const Tensor *> &xs) {
   const TensorType &t = xs[0]->type;
   Tensor r(t);
   for (int64_t k = 0; k < r.size(); ++k) {
-    if (reduction == "sum") {
+    if (reduction == Reduction::Sum) {
       Sum acc(t.dtype);
       for (const Tensor *x : xs)
         acc.add(x->data[k]);
       r.data[k] = acc.value();
-    } else if (reduction == "max" || reduction == "min") {
+    } else {
       double v = xs[0]->data[k];
       for (const Tensor *x : xs)
-        v = reduction == "max" ? maxOf(v, x->data[k]) : minOf(v, x->data[k]);
+        v = reduction == Reduction::Max ? maxOf(v, x->data[k]) : minOf(v, x->data[k]);
       r.data[k] = v;
-    } else {
-      error("collective: unknown reduction \"" + reduction + "\"");
     }
   }
   return r;
@@ -624,23 +604,26 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
           " device operand(s) for mesh @" + mesh.name + " of " + std::to_string(nd) + " devices");
   for (const Tensor *t : perDevice)
     checkOperands(op, {t});
-  auto axes = op.getStrings("axes");
-  int64_t n = mesh.groupSize(axes);
+  // The plan decodes the op (group, reduction) and rejects malformed ones; the data
+  // movement below stays the definition of spec section 3, independent of the plan's block
+  // swaps, so this remains the oracle the executors are checked against.
+  CollectivePlan plan = planCollective(op, mesh);
+  int64_t n = plan.groupSize;
   std::vector<Tensor> out;
   out.reserve(nd);
   for (int64_t d = 0; d < nd; ++d) {
-    auto members = groupMembers(mesh, d, axes);
-    int64_t me = mesh.groupIndex(d, axes);
+    auto members = plan.members(mesh, d);
+    int64_t me = plan.memberIndex(mesh, d);
     std::vector<const Tensor *> xs;
     for (int64_t m : members)
       xs.push_back(perDevice[m]);
     const TensorType &xt = xs[0]->type;
     Tensor r;
-    switch (op.opcode) {
-    case Opcode::AllReduce:
-      r = reduceGroup(op.getString("reduction"), xs);
+    switch (plan.kind) {
+    case CollectiveKind::AllReduce:
+      r = reduceGroup(plan.reduction, xs);
       break;
-    case Opcode::AllGather: {
+    case CollectiveKind::AllGather: {
       int dim = (int)op.getInt("dim");
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
@@ -650,17 +633,13 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       }
       break;
     }
-    case Opcode::ReduceScatter: {
+    case CollectiveKind::ReduceScatter: {
       int dim = (int)op.getInt("dim");
-      if (xt.shape[dim] % n)
-        error("'reduce_scatter': dimension is not divisible by the group size");
-      r = piece(reduceGroup(op.getString("reduction"), xs), dim, me, n);
+      r = piece(reduceGroup(plan.reduction, xs), dim, me, n);
       break;
     }
-    case Opcode::AllToAll: {
+    case CollectiveKind::AllToAll: {
       int split = (int)op.getInt("split_dim"), concat = (int)op.getInt("concat_dim");
-      if (xt.shape[split] % n)
-        error("'all_to_all': split dimension is not divisible by the group size");
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) { // member j's piece `me` goes to slot j
@@ -670,7 +649,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       }
       break;
     }
-    case Opcode::CollectivePermute: {
+    case CollectiveKind::Permute: {
       int64_t shift = op.getInt("shift");
       int64_t from = ((me - shift) % n + n) % n;
       r = *xs[from];

@@ -26,8 +26,15 @@ struct PartitaCtx {
 // The signature of every compiled function.
 typedef void (*PartitaEntryFn)(void **args, void **results, PartitaCtx *ctx);
 
-// Collectives over the group spanned by mesh axes `axes[0..naxes)` (major first). dtype is
-// (int)partita::DType; reduction 0 sum, 1 max, 2 min. Buffers never overlap.
+// One whole collective op: `desc` is CollectivePlan::encode() of the op's plan
+// (ir/CollectivePlan.h), `scratch` holds the plan's scratchBytes (64-byte aligned offsets;
+// may be null when that is 0). Block swaps and the flat exchange below happen inside.
+void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
+                           void *scratch);
+
+// The flat exchanges of a plan, over the group spanned by mesh axes `axes[0..naxes)` (major
+// first). dtype is (int)partita::DType; reduction is (int)partita::Reduction. Buffers never
+// overlap.
 void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
                            void *out, int64_t count, int32_t dtype, int32_t reduction);
 // out = the members' `bytes`-sized inputs, concatenated in group order.

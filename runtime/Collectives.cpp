@@ -8,26 +8,44 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace partita {
 
 std::vector<int64_t> groupMembers(const Mesh &mesh, int64_t device, GroupAxes g) {
-  std::vector<int64_t> coords = mesh.coords(device);
-  int64_t size = 1;
-  for (int64_t i = 0; i < g.n; ++i)
-    size *= mesh.axes[g.axes[i]].size;
-  std::vector<int64_t> members(size);
-  for (int64_t m = 0; m < size; ++m) {
-    int64_t rem = m;
-    for (int64_t i = g.n - 1; i >= 0; --i) {
-      int64_t s = mesh.axes[g.axes[i]].size;
-      coords[g.axes[i]] = rem % s;
-      rem /= s;
-    }
-    members[m] = mesh.deviceOf(coords);
+  return groupMembers(mesh, device, std::vector<int64_t>(g.axes, g.axes + g.n));
+}
+
+void runCollectivePlan(const CollectivePlan &p, Collectives &coll, const void *in, void *out,
+                       void *scratch) {
+  const void *send = in;
+  if (!p.pre.isCopy()) {
+    void *packed = (char *)scratch + p.sendOffset;
+    partita_kernel_swap01(in, packed, p.pre.a, p.pre.b, p.pre.blockBytes);
+    send = packed;
   }
-  return members;
+  void *recv = p.post.isCopy() ? out : (char *)scratch + p.recvOffset;
+  GroupAxes g{p.axes.data(), (int64_t)p.axes.size()};
+  switch (p.kind) {
+  case CollectiveKind::AllReduce:
+    coll.allReduce(send, recv, p.count, p.dtype, p.reduction, g);
+    break;
+  case CollectiveKind::AllGather:
+    coll.allGather(send, recv, p.bytes, g);
+    break;
+  case CollectiveKind::ReduceScatter:
+    coll.reduceScatter(send, recv, p.count, p.dtype, p.reduction, g);
+    break;
+  case CollectiveKind::AllToAll:
+    coll.allToAll(send, recv, p.bytes, g);
+    break;
+  case CollectiveKind::Permute:
+    coll.permute(send, recv, p.bytes, p.shift, g);
+    break;
+  }
+  if (!p.post.isCopy()) partita_kernel_swap01(recv, out, p.post.a, p.post.b, p.post.blockBytes);
 }
 
 static float bf16ToF32(uint16_t h) { return std::bit_cast<float>((uint32_t)h << 16); }
@@ -215,6 +233,7 @@ std::unique_ptr<Collectives> InMemoryWorld::device(int64_t d) {
 
 } // namespace partita
 
+using partita::CollectivePlan;
 using partita::Collectives;
 using partita::DType;
 using partita::GroupAxes;
@@ -243,5 +262,17 @@ void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, 
 void partita_rt_collective_permute(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
                                    const void *in, void *out, int64_t bytes, int64_t shift) {
   coll(ctx).permute(in, out, bytes, shift, {axes, naxes});
+}
+void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
+                           void *scratch) {
+  CollectivePlan p;
+  try {
+    p = CollectivePlan::decode(desc);
+  } catch (const std::exception &e) {
+    // Only a code generator bug gets here, and exceptions must not unwind through JIT frames.
+    std::fprintf(stderr, "partita: %s\n", e.what());
+    std::abort();
+  }
+  partita::runCollectivePlan(p, coll(ctx), in, out, scratch);
 }
 }

@@ -7,6 +7,7 @@
 // same program, so they issue the same collectives in the same order.
 #pragma once
 
+#include "ir/CollectivePlan.h"
 #include "ir/Sharding.h"
 #include "ir/Types.h"
 
@@ -19,8 +20,6 @@
 #include <vector>
 
 namespace partita {
-
-enum class Reduction : int32_t { Sum = 0, Max = 1, Min = 2 };
 
 struct GroupAxes {
   const int64_t *axes;
@@ -41,6 +40,14 @@ public:
 
 // The device numbers of `device`'s group along `axes` (major first), in group order.
 std::vector<int64_t> groupMembers(const Mesh &mesh, int64_t device, GroupAxes g);
+
+// Executes collective plan `p` (ir/CollectivePlan.h) on this device: the pre block swap
+// into `scratch`, the flat exchange through `coll`, the post block swap into `out`.
+// `scratch` holds at least p.scratchBytes bytes (may be null when that is 0); `in`, `out`
+// and `scratch` do not overlap. The one implementation behind runCollective (the device
+// interpreter) and partita_rt_collective (generated code).
+void runCollectivePlan(const CollectivePlan &p, Collectives &coll, const void *in, void *out,
+                       void *scratch);
 
 // Reduces `n` arrays of `count` elements of type `t` into `out`, in array order (bf16 is
 // summed in f32 and rounded once, like the interpreter's single rounding per op).
