@@ -121,7 +121,10 @@ CollectivePlan planCollective(const Op &op, const Mesh &mesh) {
   }
   const int64_t n = p.groupSize;
   if (p.kind == CollectiveKind::AllReduce || p.kind == CollectiveKind::ReduceScatter) {
-    std::string rs = op.getString("reduction", "sum");
+    // No default: spec section 3 requires the attribute, and guessing "sum" would hide a
+    // dropped attribute in hand-written IR.
+    if (!op.hasAttr("reduction")) fail(what + ": missing attribute 'reduction'");
+    std::string rs = op.getString("reduction");
     if (!parseReduction(rs, &p.reduction)) fail(what + ": unknown reduction \"" + rs + "\"");
   }
   p.dtype = in.dtype;

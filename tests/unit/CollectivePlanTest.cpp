@@ -363,6 +363,7 @@ TEST(CollectivePlan, RejectsMalformedOps) {
   check("all_reduce", "axes = [\"c\"], reduction = \"sum\"", {2}, {2}, "has no axis \"c\"");
   check("all_reduce", "axes = [\"a\", \"a\"], reduction = \"sum\"", {2}, {2}, "appears twice");
   check("all_reduce", "axes = [\"a\"], reduction = \"prod\"", {2}, {2}, "unknown reduction");
+  check("reduce_scatter", "axes = [\"b\"], dim = 0", {3}, {1}, "missing attribute 'reduction'");
   check("reduce_scatter", "axes = [\"b\"], dim = 0, reduction = \"sum\"", {4}, {1},
         "not divisible by the group size 3");
   check("all_to_all", "axes = [\"b\"], split_dim = 1, concat_dim = 0", {3, 4}, {9, 1},
