@@ -1,5 +1,6 @@
 // In-memory collectives for simulated devices (threads of one process), the group helpers
-// shared with the MPI implementation, and the extern "C" entry points generated code calls.
+// shared with the MPI implementation, the executor of collective plans (runCollectivePlan),
+// and the extern "C" entry points generated code calls.
 #include "runtime/Collectives.h"
 
 #include "ir/Tensor.h"
