@@ -55,10 +55,13 @@ public:
       r.ok = false;
       return r;
     }
-    if (f->returns.empty() || f->returns[0]->type != TensorType(DType::F32, {})) {
+    // The loss is a float scalar: f32, or bf16 when a mixed-precision program returns it in
+    // its activation dtype (the cotangents then start in bf16, as the forward ran).
+    if (f->returns.empty() || f->returns[0]->type.rank() != 0 ||
+        !isFloat(f->returns[0]->type.dtype)) {
       Loc at = f->results.empty() ? f->returnLoc : f->results[0].loc;
       if (!at.known()) at = f->returnLoc;
-      diags.error(at, "autodiff: the first result of @main must be the loss, a scalar f32; got " +
+      diags.error(at, "autodiff: the first result of @main must be the loss, a float scalar; got " +
                           (f->returns.empty() ? std::string("no result")
                                               : f->returns[0]->type.str()));
       r.ok = false;

@@ -296,8 +296,8 @@ TEST(Autodiff, Errors) {
             std::string::npos);
   EXPECT_NE(autodiffError("func @main(%x: f32[4] {trainable = true}) -> (f32[4]) {\n"
                           "  %y = exp(%x) : f32[4]\n  return %y\n}\n")
-                .find("error: autodiff: the first result of @main must be the loss, a scalar "
-                      "f32; got f32[4]"),
+                .find("error: autodiff: the first result of @main must be the loss, a float "
+                      "scalar; got f32[4]"),
             std::string::npos);
   EXPECT_NE(autodiffError("func @main(%x: f32[4]) -> (f32[]) {\n"
                           "  %y = reduce_sum(%x) {dims = [0]} : f32[]\n  return %y\n}\n")
