@@ -590,7 +590,7 @@ Tensor evalOp(const Op &op, const std::vector<const Tensor *> &operands, const D
   if (r.type != op.type() || r.size() != op.type().numElements())
     error(std::string("internal error: '") + opcodeName(op.opcode) + "' produced " + r.type.str() +
           ", expected " + op.type().str());
-  roundAll(r);
+  if (!ctx || !ctx->exact) roundAll(r);
   return r;
 }
 

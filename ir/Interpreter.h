@@ -14,6 +14,9 @@ namespace partita {
 struct DeviceContext {
   const Mesh *mesh = nullptr;
   int64_t device = 0;
+  // Keep every value in double precision instead of rounding each op's result to its
+  // dtype: finite-difference gradient checks need the function without f32 noise.
+  bool exact = false;
 };
 
 // Evaluates one non-collective op. Collectives (all_reduce, all_gather, ...) need every

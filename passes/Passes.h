@@ -13,5 +13,7 @@ std::unique_ptr<Pass> createDcePass();
 // Common-subexpression elimination: merges ops with the same opcode, operands, attributes,
 // result type and sharding into the first of them.
 std::unique_ptr<Pass> createCsePass();
+// Reverse-mode autodiff of @main: appends d(result 0)/d(arg) for every `trainable` argument.
+std::unique_ptr<Pass> createAutodiffPass();
 
 } // namespace partita

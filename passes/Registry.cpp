@@ -10,6 +10,9 @@ const char *const kPartitionPipeline = "propagate-sharding,spmd-partition,cse,me
 
 const std::vector<PassInfo> &registeredPasses() {
   static const std::vector<PassInfo> passes = {
+      {"autodiff",
+       "reverse-mode autodiff of @main: append d(result 0)/d(arg) for each trainable argument",
+       createAutodiffPass},
       {"propagate-sharding",
        "give every value a sharding, from annotations forward and backward to a fixpoint",
        createPropagateShardingPass},

@@ -238,6 +238,13 @@ public:
     return v;
   }
 
+  // A model parameter: an argument the autodiff pass differentiates (`trainable = true`).
+  Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles) {
+    Value *v = arg(name, std::move(t), roles);
+    f_.argAttrs.back()["trainable"] = Attr::ofBool(true);
+    return v;
+  }
+
   // A sharding_constraint for a key intermediate; skipped when it would split nothing (a
   // replicated constraint would only force replication).
   Value *constrain(Value *v, const std::vector<Role> &roles) {
@@ -378,14 +385,14 @@ public:
     std::string p = "layer" + std::to_string(l) + ".attn";
     int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
-    Value *wq = convert(arg(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wk = convert(arg(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wv = convert(arg(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
+    Value *wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
     Value *wo = convert(
-        arg(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
+        param(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
         act_);
     Value *rel =
-        arg(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None});
+        param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None});
     Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
     q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
     Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
@@ -405,11 +412,11 @@ public:
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
     Value *wi0 =
-        convert(arg(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+        convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
     Value *wi1 =
-        convert(arg(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+        convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
     Value *wo =
-        convert(arg(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
+        convert(param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
     Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
     Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
@@ -424,12 +431,12 @@ public:
   MoeOut moe(const std::string &p, Value *x) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts, cap = c_.capacity();
-    Value *wg = arg(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
     Value *wi = convert(
-        arg(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model}),
+        param(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model}),
         act_);
     Value *wo = convert(
-        arg(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None}),
+        param(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None}),
         act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
@@ -501,7 +508,7 @@ public:
     int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *embed = arg("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None});
+    Value *embed = param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None});
     std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
     Value *x = convert(take(embed, ids, 0, "embedded"), act_);
     x = constrain(x, bsm);
@@ -509,10 +516,10 @@ public:
     Value *auxTotal = nullptr;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
-      Value *scale = arg(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      Value *scale = param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
       x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
-      scale = arg(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
       xn = rmsNorm(x, scale, p + ".ffn_norm");
       Value *y;
       if (c_.isMoeLayer(l)) {
@@ -526,7 +533,7 @@ public:
       }
       x = bin(Opcode::Add, x, y, p + ".ffn_res");
     }
-    Value *scale = arg("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+    Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
     hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");

@@ -13,12 +13,12 @@
 
 // ANNOT: mesh @mesh = <["data"=2, "model"=2]>
 // ANNOT: %ids: i32[4,8] {bound = 64, sharding = <@mesh, [{"data"}, {}]>}
-// ANNOT-SAME: %embed: f32[64,16] {sharding = <@mesh, [{"model"}, {}]>}
-// ANNOT-SAME: %layer0.attn.wq: f32[16,4,4] {sharding = <@mesh, [{}, {"model"}, {}]>}
-// ANNOT-SAME: %layer0.mlp.wi_0: f32[16,32] {sharding = <@mesh, [{}, {"model"}]>}
-// ANNOT-SAME: %layer1.moe.gate: f32[16,4] {sharding = <@mesh, [{}, {}]>}
-// ANNOT-SAME: %layer1.moe.wi: f32[4,16,32] {sharding = <@mesh, [{"data"}, {}, {"model"}]>}
-// ANNOT-SAME: %layer1.moe.wo: f32[4,32,16] {sharding = <@mesh, [{"data"}, {"model"}, {}]>}
+// ANNOT-SAME: %embed: f32[64,16] {sharding = <@mesh, [{"model"}, {}]>, trainable = true}
+// ANNOT-SAME: %layer0.attn.wq: f32[16,4,4] {sharding = <@mesh, [{}, {"model"}, {}]>, trainable = true}
+// ANNOT-SAME: %layer0.mlp.wi_0: f32[16,32] {sharding = <@mesh, [{}, {"model"}]>, trainable = true}
+// ANNOT-SAME: %layer1.moe.gate: f32[16,4] {sharding = <@mesh, [{}, {}]>, trainable = true}
+// ANNOT-SAME: %layer1.moe.wi: f32[4,16,32] {sharding = <@mesh, [{"data"}, {}, {"model"}]>, trainable = true}
+// ANNOT-SAME: %layer1.moe.wo: f32[4,32,16] {sharding = <@mesh, [{"data"}, {"model"}, {}]>, trainable = true}
 // ANNOT: sharding_constraint(%embedded) {sharding = <@mesh, [{"data"}, {}, {"model"}]>}
 // ANNOT: sharding_constraint(%layer1.moe.expert_in) {sharding = <@mesh, [{"data"}, {}, {}, {"model"}]>} : f32[4,4,8,16]
 // ANNOT: sharding_constraint(%layer1.moe.out) {sharding = <@mesh, [{"data"}, {}, {"model"}]>}
@@ -43,7 +43,7 @@
 
 // NONE-NOT: mesh
 // NONE-NOT: sharding
-// NONE: func @main(%ids: i32[4,8] {bound = 64}, %labels: i32[4,8] {bound = 64}, %embed: f32[64,16],
+// NONE: func @main(%ids: i32[4,8] {bound = 64}, %labels: i32[4,8] {bound = 64}, %embed: f32[64,16] {trainable = true},
 
 // BIG: "devices": 32,
 // BIG: "kind": "all_to_all", "axes": ["data"]
