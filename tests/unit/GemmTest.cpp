@@ -281,8 +281,8 @@ TEST(Gemm, NonFiniteBMeetsZerosOfA) {
           nans += std::isnan(ref);
           if (std::isnan(ref) || std::isinf(ref))
             ASSERT_TRUE(std::isnan(got) ? std::isnan(ref) : got == ref)
-                << "pattern " << pattern << " way " << way << " (" << i << ", " << j
-                << "): got " << got << " want " << ref;
+                << "pattern " << pattern << " way " << way << " (" << i << ", " << j << "): got "
+                << got << " want " << ref;
           else
             ASSERT_NEAR(got, ref, 1e-4) << "pattern " << pattern << " (" << i << ", " << j << ")";
         }

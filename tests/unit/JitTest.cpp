@@ -848,8 +848,7 @@ TEST(JitFast, ZeroSkipsKeepNonFiniteValues) {
   const int64_t Ex = 3, Gx = 2, Cx = 37, Mx = 41, H = 29;
   Tensor a = generateTensor(6, "a", TensorType(DType::F32, {Ex, Gx, Cx, Mx}));
   for (int64_t row = 0; row < Ex * Gx * Cx; ++row)
-    if (row % Cx >= (row / Cx * 7) % Cx)
-      std::fill_n(a.data.begin() + row * Mx, Mx, 0.0);
+    if (row % Cx >= (row / Cx * 7) % Cx) std::fill_n(a.data.begin() + row * Mx, Mx, 0.0);
   Tensor w = generateTensor(5, "w", TensorType(DType::F32, {Ex, Mx, H}));
   w.data[(0 * Mx + 3) * H + 5] = NAN;
   w.data[(2 * Mx + 40) * H + 28] = INFINITY;
