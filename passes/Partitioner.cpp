@@ -627,8 +627,17 @@ private:
           c.b.create(Opcode::AllReduce, {lmax},
                      {{"axes", Attr::ofStrings(axes)}, {"reduction", Attr::ofString("max")}}, vt,
                      name + ".max");
+      TensorType pt(DType::I1, outT.shape);
       Value *won = c.b.create(Opcode::Compare, {lmax, gmax}, {{"direction", Attr::ofString("eq")}},
-                              TensorType(DType::I1, outT.shape), name + ".won");
+                              pt, name + ".won");
+      if (isFloat(vt.dtype)) {
+        // NaN is the maximum (the first NaN wins): both maxima propagate it, but NaN == NaN
+        // is false, so a shard whose maximum is NaN wins by that alone, and no other shard
+        // can then (the global maximum is NaN too).
+        Value *nan = c.b.create(Opcode::Compare, {lmax, lmax},
+                                {{"direction", Attr::ofString("ne")}}, pt, name + ".nan");
+        won = c.b.create(Opcode::Or, {won, nan}, {}, pt, name + ".won");
+      }
       Value *big =
           c.b.create(Opcode::Constant, {},
                      {{"value", Attr::ofInt(std::numeric_limits<int32_t>::max())}}, outT, "cst");

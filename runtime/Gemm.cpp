@@ -14,6 +14,8 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -144,6 +146,27 @@ void packB(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float
   }
 }
 
+// Whether each packed B strip holds only finite values (1), or NaN/inf (0), or is not
+// checked yet (-1). The micro-kernel may skip an A strip's zero k range only against a
+// finite B strip (0 * inf is NaN); asked only when a strip of A has such a range, so dense
+// products never pay for the check. Threads sharing a packed block may race to fill an
+// entry, harmlessly: all compute the same answer from the same read-only strip.
+struct StripFinite {
+  std::atomic<int8_t> s[NC / NR];
+  void reset(int64_t strips) {
+    for (int64_t i = 0; i < strips; ++i)
+      s[i].store(-1, std::memory_order_relaxed);
+  }
+  bool operator()(const float *Bp, int64_t kc, int64_t strip) {
+    int8_t v = s[strip].load(std::memory_order_relaxed);
+    if (v < 0) {
+      v = allFinite(Bp + strip * NR * kc, NR * kc);
+      s[strip].store(v, std::memory_order_relaxed);
+    }
+    return v;
+  }
+};
+
 // C[0:mr, 0:nr] (+)= A-strip * B-strip over kc, row i of the tile at C[i]. `add` keeps C's
 // value (a later K block).
 void microKernel(int64_t kc, const float *A, const float *B, float *const *C, int64_t cs,
@@ -249,7 +272,7 @@ namespace {
 // (columns [jc, jc + nc), k block [pc, pc + kc)): packs A into this thread's buffer and
 // runs the micro-kernel over it.
 void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
-                  int64_t pc, int64_t kc, const float *Bp) {
+                  int64_t pc, int64_t kc, const float *Bp, StripFinite &bFinite) {
   PackBuffers &buf = tlBuffers;
   float *Ap = PackBuffers::grow(buf.a, buf.aCap, (size_t)(MC * KC));
   int64_t span[2 * (MC / MR + 1)];
@@ -264,8 +287,10 @@ void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int
       float *tile[MR];
       for (int64_t i = 0; i < MR; ++i)
         tile[i] = crow[ir + i] + jr * c.cs;
-      // An all-zero strip runs no k steps: it stores zeros, or adds nothing.
+      // An all-zero strip runs no k steps: it stores zeros, or adds nothing. Against a B
+      // strip holding NaN or inf it runs them all, so that 0 * inf gives NaN as it should.
       int64_t lo = span[2 * (ir / MR)], hi = span[2 * (ir / MR) + 1];
+      if ((lo > 0 || hi < kc) && !bFinite(Bp, kc, jr / NR)) lo = 0, hi = kc;
       microKernel(hi - lo, Ap + ir * kc + lo * MR, Bp + jr * kc + lo * NR, tile, c.cs,
                   std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0);
     }
@@ -287,15 +312,17 @@ void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m, bool pa
   int64_t kcMax = std::min(KC, k), ncMax = std::min(NC, (n + NR - 1) / NR * NR);
   // The shared block lives in the calling thread's B buffer; workers only read it.
   float *Bp = PackBuffers::grow(buf.b, buf.bCap, (size_t)(ncMax * kcMax));
+  StripFinite bFinite;
   for (int64_t jc = 0; jc < n; jc += NC) {
     int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
       int64_t kc = std::min(KC, k - pc);
       const float *bBlock = b.p + pc * b.rs + jc * b.cs;
+      bFinite.reset((nc + NR - 1) / NR);
       if (!parallel) {
         packB(bBlock, b.rs, b.cs, kc, nc, Bp);
         for (int64_t ic = 0; ic < m; ic += MC)
-          computeBlock(c, a, rows, ic, std::min(MC, m - ic), jc, nc, pc, kc, Bp);
+          computeBlock(c, a, rows, ic, std::min(MC, m - ic), jc, nc, pc, kc, Bp, bFinite);
         continue;
       }
       int64_t strips = (nc + NR - 1) / NR;
@@ -307,7 +334,7 @@ void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m, bool pa
       // than the other), each run in blocks of at most MC rows.
       parallelFor((m + MR - 1) / MR, MC / MR / 2, [&](int64_t s0, int64_t s1) {
         for (int64_t i0 = s0 * MR, end = std::min(m, s1 * MR); i0 < end; i0 += MC)
-          computeBlock(c, a, rows, i0, std::min(MC, end - i0), jc, nc, pc, kc, Bp);
+          computeBlock(c, a, rows, i0, std::min(MC, end - i0), jc, nc, pc, kc, Bp, bFinite);
       });
     }
   }
@@ -350,6 +377,42 @@ void fillZero(MatView c) {
   for (int64_t i = 0; i < c.rows; ++i)
     for (int64_t j = 0; j < c.cols; ++j)
       c.p[i * c.rs + j * c.cs] = 0.0f;
+}
+
+bool allFinite(const float *p, int64_t n) {
+  // The largest exponent field, in chunks so that a NaN early on ends the scan early; an
+  // unsigned max over integers vectorises, where a float test would not (without
+  // -ffast-math the compiler keeps NaN-aware compares scalar-ordered).
+  const uint32_t expMask = 0x7f800000u;
+  for (int64_t i = 0; i < n; i += 4096) {
+    int64_t e = std::min(n, i + 4096);
+    uint32_t m = 0;
+    for (int64_t k = i; k < e; ++k) {
+      uint32_t u;
+      std::memcpy(&u, p + k, sizeof u);
+      m = std::max(m, u & expMask);
+    }
+    if (m == expMask) return false;
+  }
+  return true;
+}
+
+bool allFinite(MatView v) {
+  v = normalized(v);
+  if (v.cs == 1) {
+    for (int64_t i = 0; i < v.rows; ++i)
+      if (!allFinite(v.p + i * v.rs, v.cols)) return false;
+    return true;
+  }
+  if (v.rs == 1) {
+    for (int64_t j = 0; j < v.cols; ++j)
+      if (!allFinite(v.p + j * v.cs, v.rows)) return false;
+    return true;
+  }
+  for (int64_t i = 0; i < v.rows; ++i)
+    for (int64_t j = 0; j < v.cols; ++j)
+      if (!std::isfinite(v.p[i * v.rs + j * v.cs])) return false;
+  return true;
 }
 
 void sgemmEigen(MatView c, MatView a, MatView b) {

@@ -33,6 +33,12 @@ int64_t sgemmRowBlock();
 // Zeroes every element of c (the einsum kernel's zero rows).
 void fillZero(MatView c);
 
+// Whether no element is NaN or +-inf. Skipping work because one operand is zero is exact
+// only when the other operand is finite (0 * inf and 0 * NaN are NaN), so every zero skip
+// asks this first. Vectorised; cheap next to the product it guards.
+bool allFinite(const float *p, int64_t n);
+bool allFinite(MatView v);
+
 // The two implementations, both always built so that tests can compare them.
 void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA
 void sgemmEigen(MatView c, MatView a, MatView b);

@@ -170,8 +170,10 @@ struct Piece {
 
 // Runs of zero and nonzero rows of A in every batch. Skipping zero rows is exact for
 // finite B (0 * x = 0) and pays off for MoE expert inputs, whose unfilled capacity slots
-// are zero rows. Dense A (or a small problem) gives one nonzero piece per batch.
-std::vector<Piece> rowPieces(const std::vector<View> &as, int64_t nM, int64_t nN) {
+// are zero rows. Dense A (or a small problem) gives one nonzero piece per batch, and so
+// does a B holding NaN or inf, whose columns make the zero rows' results NaN.
+std::vector<Piece> rowPieces(const std::vector<View> &as, const std::vector<View> &bs, int64_t nM,
+                             int64_t nN) {
   std::vector<Piece> pieces;
   bool scan = nM >= 32 && nN >= 16;
   for (size_t b = 0; b < as.size(); ++b) {
@@ -190,7 +192,7 @@ std::vector<Piece> rowPieces(const std::vector<View> &as, int64_t nM, int64_t nN
         runs.push_back({(int64_t)b, i, i + 1, z});
     }
     // Worth it only when many rows are zero and the nonzero runs are not tiny GEMMs.
-    if (zeros * 8 < nM || (int64_t)runs.size() * 8 > nM)
+    if (zeros * 8 < nM || (int64_t)runs.size() * 8 > nM || !partita::allFinite(bs[b]))
       pieces.push_back({(int64_t)b, 0, nM, false});
     else
       pieces.insert(pieces.end(), runs.begin(), runs.end());
@@ -272,7 +274,8 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
 // When one operand S is mostly zeros (MoE dispatch and combine masks: at most two nonzeros
 // per token out of experts x capacity), the einsum is computed as a scatter: for every
 // nonzero S[...], C[c-offset + f] += s * D[d-offset + f] over the free letters f of the
-// other operand D. Equal to the dense GEMM for finite D (up to the order of the sum).
+// other operand D. Equal to the dense GEMM for finite D (up to the order of the sum), so
+// the kernel takes this path only after checking D.
 struct SparsePlan {
   int64_t nL = 0;             // S's letters, in S's dimension order
   const int64_t *L = nullptr; // nL x {size, strideS, strideD, strideC}
@@ -318,6 +321,29 @@ int64_t countNonzero(const void *s, int dtype, int64_t n, int64_t limit) {
     }
   }
   return nz;
+}
+
+// Whether D holds only finite values where the einsum reads it (the span of offsets its
+// letters reach; D is a whole tensor, so that is all of it). The scatter never multiplies
+// S's zeros, so it equals the dense product only then.
+bool denseSideFinite(const SparsePlan &sp, int dtype, const void *D) {
+  int64_t lo = 0, hi = 0;
+  bool empty = false;
+  auto reach = [&](int64_t size, int64_t stride) {
+    empty |= size == 0;
+    (stride < 0 ? lo : hi) += (size - 1) * stride;
+  };
+  for (int64_t i = 0; i < sp.nL; ++i)
+    reach(sp.L[4 * i], sp.L[4 * i + 2]);
+  for (int64_t i = 0; i < sp.nF; ++i)
+    reach(sp.F[3 * i], sp.F[3 * i + 1]);
+  if (empty) return true;
+  if (dtype != 1) return partita::allFinite((const float *)D + lo, hi - lo + 1);
+  const uint16_t *p = (const uint16_t *)D + lo;
+  uint16_t m = 0;
+  for (int64_t k = 0; k <= hi - lo; ++k)
+    m = std::max<uint16_t>(m, p[k] & 0x7f80);
+  return m != 0x7f80;
 }
 
 // acc[c + f-offsets] += v * D[d + f-offsets] over the free letters (the last one innermost).
@@ -516,7 +542,7 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
       const SparsePlan &sp = side == 0 ? spA : spB;
       const void *S = side == 0 ? a : b, *D = side == 0 ? b : a;
       int64_t total = sparseTotal(sp), limit = total / 16;
-      if (countNonzero(S, dtype, total, limit) > limit) continue;
+      if (countNonzero(S, dtype, total, limit) > limit || !denseSideFinite(sp, dtype, D)) continue;
       sparseEinsum(sp, dtype, S, D, out, nB * nM * nN, (float *)(s + desc[10]));
       return;
     }
@@ -543,7 +569,7 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
     bs.push_back({const_cast<float *>(Bp) + offB[bi], nK, nN, ops[1].rs, ops[1].cs});
     cs.push_back({Cp + offC[bi], nM, nN, ops[2].rs, ops[2].cs});
   }
-  runPieces(rowPieces(as, nM, nN), as, bs, cs, nN, nK);
+  runPieces(rowPieces(as, bs, nM, nN), as, bs, cs, nN, nK);
   if (cMode == 2) unpack(Cp, lc, out, dtype);
 }
 

@@ -209,3 +209,85 @@ TEST(Gemm, DispatchedKernelMatchesReference) {
   check(sgemm, 145, 47, 600, Order::Row, Order::Col, Order::Row);
   check(sgemm, 13, 33, 257, Order::Strided, Order::Row, Order::Col);
 }
+
+// allFinite finds a NaN or an infinity anywhere (either end, both sides of its 4096-element
+// chunks, in any stride pattern) and passes the extreme finite values.
+TEST(Gemm, AllFiniteFindsEveryNonFiniteValue) {
+  std::vector<float> v(9000, 1.0f);
+  v[1] = -0.0f, v[2] = 3.4e38f, v[3] = -3.4e38f, v[4] = 1e-45f; // largest, denormal
+  EXPECT_TRUE(allFinite(v.data(), (int64_t)v.size()));
+  EXPECT_TRUE(allFinite(v.data(), 0));
+  for (float bad : {NAN, -NAN, INFINITY, -INFINITY})
+    for (size_t at : {0, 4095, 4096, 8999}) {
+      std::vector<float> w = v;
+      w[at] = bad;
+      EXPECT_FALSE(allFinite(w.data(), (int64_t)w.size())) << bad << " at " << at;
+      EXPECT_EQ(allFinite(w.data(), (int64_t)at), true) << "the prefix before " << at;
+    }
+  for (Order o : {Order::Row, Order::Col, Order::Strided}) {
+    std::vector<float> s;
+    MatView m = place(s, 7, 5, o); // the gaps of a strided view hold NaN and are not read
+    for (int64_t i = 0; i < 7; ++i)
+      for (int64_t j = 0; j < 5; ++j)
+        at(m, i, j) = (float)(i - j);
+    EXPECT_TRUE(allFinite(m));
+    at(m, 6, 4) = -INFINITY;
+    EXPECT_FALSE(allFinite(m));
+  }
+}
+
+// The packed kernel skips A's zero k ranges, and sgemmRows lets the einsum kernel skip
+// zero rows; neither may drop a NaN or an infinity of B: 0 * inf and 0 * NaN are NaN in
+// the reference. B's non-finite values sit only where A is zero (a causal mask's upper
+// triangle, all-zero strips, zero ends of the k range), across K and N blocks.
+TEST(Gemm, NonFiniteBMeetsZerosOfA) {
+  int saved = runtimeThreads();
+  for (int pattern = 0; pattern < 3; ++pattern)
+    for (int way = 0; way < 4; ++way) {
+      int64_t m = 300, n = way == 3 ? 70 : 37, k = 600;
+      std::mt19937 rng(pattern);
+      std::uniform_real_distribution<float> u(-1, 1);
+      std::vector<float> sa, sb, sc;
+      MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Row),
+              c = place(sc, m, n, Order::Row);
+      auto keep = [&](int64_t i, int64_t p) {
+        return pattern == 0   ? p <= 2 * i                          // causal
+               : pattern == 1 ? (i / 6) % 3 != 1                    // zero strips
+                              : p > 100 + i % 7 && p < 500 - i % 5; // zero ends
+      };
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p)
+          at(a, i, p) = keep(i, p) ? u(rng) : 0.0f;
+      fillRandom(b, rng);
+      // Rows of B past what the causal rows reach, or in the zero ends; one column each.
+      at(b, 599, 3) = NAN;
+      at(b, 598, 20) = INFINITY;
+      at(b, 2, 30) = -INFINITY;
+      at(b, 50, 36) = NAN;
+      std::vector<int64_t> rows;
+      for (int64_t i = 0; i < m; ++i)
+        if (i % 5 != 2) rows.push_back(i);
+      setRuntimeThreads(2);
+      if (way == 0) sgemmPacked(c, a, b);
+      if (way == 1) sgemm(c, a, b);
+      if (way == 2) sgemmRows(c, a, b, rows.data(), (int64_t)rows.size());
+      if (way == 3) sgemmRowsParallel(c, a, b, rows.data(), (int64_t)rows.size());
+      setRuntimeThreads(saved);
+      int64_t nans = 0;
+      for (int64_t i = 0; i < m; ++i) {
+        if (way >= 2 && i % 5 == 2) continue;
+        for (int64_t j = 0; j < n; ++j) {
+          double ref = product(a, b, i, j), got = at(c, i, j);
+          nans += std::isnan(ref);
+          if (std::isnan(ref) || std::isinf(ref))
+            ASSERT_TRUE(std::isnan(got) ? std::isnan(ref) : got == ref)
+                << "pattern " << pattern << " way " << way << " (" << i << ", " << j << "): got "
+                << got << " want " << ref;
+          else
+            ASSERT_NEAR(got, ref, 1e-4) << "pattern " << pattern << " (" << i << ", " << j << ")";
+        }
+      }
+      // Every row meets the NaN column with a zero somewhere: the test has teeth.
+      EXPECT_GT(nans, 0) << "pattern " << pattern;
+    }
+}

@@ -796,6 +796,82 @@ TEST(JitFast, ZeroRowsOfExpertInputsAreSkippedExactly) {
   }
 }
 
+// The einsum kernel's zero skips (the scatter of a sparse operand, zero rows of A, the
+// GEMM's zero k ranges) meet NaN and +-inf that only ever multiply zeros: MoE dispatch with
+// a NaN at a dropped token, combine with a NaN in an unfilled capacity slot, expert inputs
+// whose unfilled rows meet a NaN or inf weight, causal attention whose masked positions meet
+// a NaN value. The reference gives NaN there (0 * NaN, 0 * inf); so must the JIT.
+TEST(JitFast, ZeroSkipsKeepNonFiniteValues) {
+  WithThreads threads(2);
+  // The reference must hold NaN (the case has teeth) and the JIT must agree everywhere.
+  auto check = [](const std::string &text, const std::vector<Tensor> &args) {
+    SCOPED_TRACE(text);
+    auto m = parse(text);
+    ASSERT_TRUE(m);
+    std::vector<Tensor> want = runFunction(*m->main(), args);
+    int64_t nans = 0;
+    for (double v : want[0].data)
+      nans += std::isnan(v);
+    EXPECT_GT(nans, 0) << text;
+    checkWithArgs(text, args, 1e-4);
+  };
+  const int64_t G = 3, S = 61, E = 7, C = 13, M = 83;
+  for (DType dt : {DType::F32, DType::BF16}) {
+    std::string d = dt == DType::F32 ? "f32" : "bf16";
+    SCOPED_TRACE(d);
+    auto ty = [&](std::vector<int64_t> s) { return d + shapeStr(s); };
+    auto einsum = [&](const char *spec, std::vector<int64_t> a, std::vector<int64_t> b,
+                      std::vector<int64_t> out) {
+      return "func @main(%a: " + ty(a) + ", %b: " + ty(b) + ") -> (" + ty(out) +
+             ") {\n  %y = einsum(%a, %b) {spec = \"" + spec + "\"} : " + ty(out) +
+             "\n  return %y\n}\n";
+    };
+    Tensor mask = maskTensor(dt, G, S, E, C, 1, {1.0, 0.5}, 11);
+    // Tokens (1, 5) and (2, 7) are dropped: their mask rows are zero.
+    for (int64_t tok : {1 * S + 5, 2 * S + 7})
+      std::fill_n(mask.data.begin() + tok * E * C, E * C, 0.0);
+    Tensor x = generateTensor(3, "x", TensorType(dt, {G, S, M}));
+    x.data[(1 * S + 5) * M + 10] = NAN;
+    x.data[(2 * S + 7) * M + 20] = INFINITY;
+    check(einsum("gsec,gsm->egcm", {G, S, E, C}, {G, S, M}, {E, G, C, M}), {mask, x});
+    check(einsum("gsm,gsec->egcm", {G, S, M}, {G, S, E, C}, {E, G, C, M}), {x, mask});
+    // Slot (e=2, g=0, c=4) is unfilled: no token's mask selects it.
+    for (int64_t s = 0; s < S; ++s)
+      mask.data[((0 * S + s) * E + 2) * C + 4] = 0;
+    Tensor xe = generateTensor(4, "x", TensorType(dt, {E, G, C, M}));
+    xe.data[((2 * G + 0) * C + 4) * M + 30] = NAN;
+    check(einsum("gsec,egcm->gsm", {G, S, E, C}, {E, G, C, M}, {G, S, M}), {mask, xe});
+    check(einsum("egcm,gsec->gsm", {E, G, C, M}, {G, S, E, C}, {G, S, M}), {xe, mask});
+  }
+  // Expert inputs filling a prefix of their capacity (zero rows skipped) against weights
+  // with a NaN and an inf.
+  const int64_t Ex = 3, Gx = 2, Cx = 37, Mx = 41, H = 29;
+  Tensor a = generateTensor(6, "a", TensorType(DType::F32, {Ex, Gx, Cx, Mx}));
+  for (int64_t row = 0; row < Ex * Gx * Cx; ++row)
+    if (row % Cx >= (row / Cx * 7) % Cx) std::fill_n(a.data.begin() + row * Mx, Mx, 0.0);
+  Tensor w = generateTensor(5, "w", TensorType(DType::F32, {Ex, Mx, H}));
+  w.data[(0 * Mx + 3) * H + 5] = NAN;
+  w.data[(2 * Mx + 40) * H + 28] = INFINITY;
+  check("func @main(%a: f32[3,2,37,41], %w: f32[3,41,29]) -> (f32[3,2,37,29]) {\n"
+        "  %h = einsum(%a, %w) {spec = \"egcm,emh->egch\"} : f32[3,2,37,29]\n"
+        "  return %h\n}\n",
+        {a, w});
+  // Causal attention: probabilities zero past the diagonal; the last value position holds
+  // a NaN that only the last query row weights nonzero.
+  const int64_t B = 2, N = 3, T = 130, K = 33;
+  Tensor p = generateTensor(7, "p", TensorType(DType::F32, {B, N, T, T}));
+  for (int64_t r = 0; r < B * N * T; ++r)
+    for (int64_t t = r % T + 1; t < T; ++t)
+      p.data[r * T + t] = 0;
+  Tensor v = generateTensor(8, "v", TensorType(DType::F32, {B, T, N, K}));
+  v.data[((1 * T + T - 1) * N + 2) * K + 7] = NAN;
+  v.data[((0 * T + T - 2) * N + 0) * K + 3] = -INFINITY;
+  check("func @main(%p: f32[2,3,130,130], %v: f32[2,130,3,33]) -> (f32[2,130,3,33]) {\n"
+        "  %o = einsum(%p, %v) {spec = \"bnst,btnk->bsnk\"} : f32[2,130,3,33]\n"
+        "  return %o\n}\n",
+        {p, v});
+}
+
 TEST(JitFast, StridedGemmOperandsAndThreadSplits) {
   // Operands used in place through strides (transposed, batch letters between matrix
   // letters), packed ones (bf16, summed letters), results written strided or unpacked; sizes
