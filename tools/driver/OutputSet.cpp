@@ -17,16 +17,20 @@ const char *const kStagingPrefix = ".partita-outputs.";
 
 namespace {
 
-// What the signal handler removes. Everything it reads is prepared before it is armed, so
-// the handler itself only calls async-signal-safe functions (unlinkat, rmdir, raise).
+// What the signal handler cleans up. Everything it reads is prepared before it is armed, so
+// the handler itself only calls async-signal-safe functions (unlinkat, renameat, rmdir,
+// raise). A signal may be delivered to any thread (kernel or MPI threads), so nothing here
+// relies on a signal mask.
 struct Staging {
-  int fd = -1;                        // the staging directory
-  std::string path;                   // its path, for rmdir
+  int fd = -1, dirFd = -1;            // the staging and the output directory
+  std::string path;                   // the staging directory's path, for rmdir
   std::vector<std::string> names;     // files that may exist in it
   std::vector<const char *> namePtrs; // names' c_str(), read by the handler
 };
 Staging gStaging;
-volatile sig_atomic_t gArmed = 0;
+// 0: nothing staged; 1: writing (a signal removes the staged files); 2: moving the complete
+// set into place (a signal finishes the moves, so the set is never left half moved).
+volatile sig_atomic_t gState = 0;
 const int kSignals[] = {SIGTERM, SIGINT, SIGHUP};
 struct sigaction gOld[3];
 
@@ -36,8 +40,16 @@ void removeStaged() {
   rmdir(gStaging.path.c_str());
 }
 
+void moveStaged() {
+  // Files already moved fail with ENOENT, harmlessly.
+  for (const char *n : gStaging.namePtrs)
+    renameat(gStaging.fd, n, gStaging.dirFd, n);
+  rmdir(gStaging.path.c_str());
+}
+
 void onSignal(int sig) {
-  if (gArmed) removeStaged();
+  if (gState == 1) removeStaged();
+  if (gState == 2) moveStaged();
   // Die of the same signal, so the parent (a shell, mpirun) sees how the run ended.
   signal(sig, SIG_DFL);
   raise(sig);
@@ -49,21 +61,14 @@ void arm() {
   sigemptyset(&sa.sa_mask);
   for (int i = 0; i < 3; ++i)
     sigaction(kSignals[i], &sa, &gOld[i]);
-  gArmed = 1;
 }
 
 void disarm() {
-  gArmed = 0;
+  gState = 0;
   for (int i = 0; i < 3; ++i)
     sigaction(kSignals[i], &gOld[i], nullptr);
-}
-
-sigset_t blockedSignals() {
-  sigset_t s;
-  sigemptyset(&s);
-  for (int sig : kSignals)
-    sigaddset(&s, sig);
-  return s;
+  for (int *fd : {&gStaging.fd, &gStaging.dirFd})
+    if (*fd >= 0) close(*fd), *fd = -1;
 }
 
 std::string hostName() {
@@ -115,57 +120,59 @@ bool writeOutputSet(const std::string &dir, const std::vector<std::string> &name
                     const std::function<bool(size_t, std::string *, std::string *)> &make,
                     std::string *err) {
   sweepStaleStaging(dir);
-  std::string templ = (fs::path(dir) / (std::string(kStagingPrefix) + hostName() + "." +
-                                        std::to_string(getpid()) + ".XXXXXX"))
-                          .string();
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) {
-    *err = dir + ": error: cannot create a staging directory: " + std::strerror(errno);
-    return false;
-  }
   gStaging = Staging();
-  gStaging.path = buf.data();
-  gStaging.fd = open(gStaging.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int dirFd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   gStaging.names = names;
   for (const std::string &n : gStaging.names)
     gStaging.namePtrs.push_back(n.c_str());
-  auto cleanup = [&] {
-    removeStaged();
-    if (gStaging.fd >= 0) close(gStaging.fd);
-    if (dirFd >= 0) close(dirFd);
-  };
-  if (gStaging.fd < 0 || dirFd < 0) {
+  // The name is chosen, and the handler armed, before the directory exists: a signal
+  // arriving at any point after mkdir finds it named.
+  std::string stem = (fs::path(dir) / (std::string(kStagingPrefix) + hostName() + "." +
+                                       std::to_string(getpid()) + "."))
+                         .string();
+  gStaging.dirFd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (gStaging.dirFd < 0) {
     *err = dir + ": error: cannot open the output directory: " + std::strerror(errno);
-    cleanup();
     return false;
   }
   arm();
+  bool made = false;
+  for (int k = 0; k < 1000 && !made; ++k) {
+    gStaging.path = stem + std::to_string(k);
+    gState = 1;
+    made = mkdir(gStaging.path.c_str(), 0700) == 0;
+    if (!made) gState = 0;
+    if (!made && errno != EEXIST) break;
+  }
+  if (made) gStaging.fd = open(gStaging.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (gStaging.fd < 0) {
+    *err = dir + ": error: cannot create a staging directory: " + std::strerror(errno);
+    if (made) rmdir(gStaging.path.c_str());
+    disarm();
+    return false;
+  }
   for (size_t i = 0; i < names.size(); ++i) {
     std::string bytes, why;
-    if (!make(i, &bytes, err) ||
-        (!writeNew(gStaging.fd, names[i], bytes, &why) &&
-         (*err = (fs::path(dir) / names[i]).string() + ": error: cannot write: " + why, true))) {
+    bool ok = make(i, &bytes, err);
+    if (ok && !writeNew(gStaging.fd, names[i], bytes, &why)) {
+      *err = (fs::path(dir) / names[i]).string() + ": error: cannot write: " + why;
+      ok = false;
+    }
+    if (!ok) {
+      removeStaged();
       disarm();
-      cleanup();
       return false;
     }
   }
-  // Moving the files into place takes microseconds: defer a termination signal until the
-  // set is complete, so it is never left half moved.
-  sigset_t block = blockedSignals(), old;
-  sigprocmask(SIG_BLOCK, &block, &old);
+  gState = 2;
   bool ok = true;
   for (const std::string &n : names)
-    if (renameat(gStaging.fd, n.c_str(), dirFd, n.c_str()) != 0 && ok) {
+    if (renameat(gStaging.fd, n.c_str(), gStaging.dirFd, n.c_str()) != 0 && ok) {
       *err = (fs::path(dir) / n).string() +
              ": error: cannot move the result into place: " + std::strerror(errno);
       ok = false;
     }
+  rmdir(gStaging.path.c_str());
   disarm();
-  cleanup();
-  sigprocmask(SIG_SETMASK, &old, nullptr);
   return ok;
 }
 

@@ -10,7 +10,7 @@
 
 namespace partita::driver {
 
-// Staging directories are named ".partita-outputs.<host>.<pid>.XXXXXX".
+// Staging directories are named ".partita-outputs.<host>.<pid>.<n>".
 extern const char *const kStagingPrefix;
 
 // Writes the files `names` into `dir` (which exists) all or nothing; false with "PATH: error: ..."
