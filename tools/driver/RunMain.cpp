@@ -759,8 +759,9 @@ int runMain(int argc, char **argv) {
     }
     if (!msg.empty()) writeLines(std::cerr, msg + "\n");
   }
-  // A result that could not be written (stdout on a full disk, a closed pipe) is an error.
-  if (!flushStdout(cl)) return 1;
+  // A result that could not be written (stdout on a full disk, a closed pipe) is an error;
+  // a run that failed already said so.
+  if (code != 1 && !flushStdout(cl)) return 1;
   return code;
 }
 

@@ -21,6 +21,9 @@
 // RUN: not partita-run %s > /dev/full 2> %t/full.err
 // RUN: FileCheck %s --check-prefix=FULL --input-file=%t/full.err
 // FULL: partita-run: error: write to stdout failed
+// FULL-NOT: error
+// RUN: not partita-run %s --no-cache --emit-llvm /dev/full 2>&1 | FileCheck %s --check-prefix=EMIT-FULL
+// EMIT-FULL: error: /dev/full: write failed
 // --outputs: the results and nothing else (no staging directory, no temporary file).
 // RUN: partita-run %s --outputs %t/out --save-inputs
 // RUN: ls -A %t/out | FileCheck %s --check-prefix=OUT
