@@ -47,9 +47,11 @@ bool PendingFile::write(const std::string &bytes, std::string *why) {
 
 bool PendingFile::commit(std::string *why) {
   if (isDirect_) {
+    // Errors such as ENOSPC on /dev/full surface only when the buffer is flushed.
     std::ofstream os(path_, std::ios::binary);
     os << direct_;
-    return os.good() || (*why = "write failed", false);
+    os.close();
+    return !os.fail() || (*why = "write failed", false);
   }
   if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
     return *why = "cannot rename the temporary file", false;

@@ -240,6 +240,13 @@ bool open(const std::string &path, std::ifstream &in, std::string *error) {
     *error = "cannot open: is a directory";
     return false;
   }
+  // Opening a FIFO blocks until a writer appears, and a device has no end: only regular
+  // files hold arrays.
+  auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    *error = "cannot open: not a regular file";
+    return false;
+  }
   in.open(path, std::ios::binary);
   if (!in) {
     *error = std::string("cannot open: ") + std::strerror(errno);
@@ -392,7 +399,7 @@ bool readNpySlice(const std::string &path, const TensorType &global,
   return true;
 }
 
-bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
+bool encodeNpy(const Tensor &t, std::string *bytes, std::string *error) {
   if (t.size() != t.type.numElements()) {
     *error = "internal error: tensor data does not match its type " + t.type.str();
     return false;
@@ -422,7 +429,13 @@ bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
       buf += (char)(v != 0);
     }
   }
-  std::string why;
+  *bytes = std::move(buf);
+  return true;
+}
+
+bool writeNpy(const std::string &path, const Tensor &t, std::string *error) {
+  std::string buf, why;
+  if (!encodeNpy(t, &buf, error)) return false;
   if (!writeFileAtomically(path, buf, &why)) {
     *error = "cannot write: " + why;
     return false;

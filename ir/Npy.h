@@ -22,5 +22,7 @@ bool readNpySlice(const std::string &path, const TensorType &global,
                   Tensor *out, std::string *error);
 // Writes atomically (temporary file, then rename). f32 and bf16 as <f4, i32 as <i4, i1 as |b1.
 bool writeNpy(const std::string &path, const Tensor &t, std::string *error);
+// The bytes writeNpy writes, for callers that place the file themselves.
+bool encodeNpy(const Tensor &t, std::string *bytes, std::string *error);
 
 } // namespace partita

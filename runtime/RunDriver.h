@@ -1,5 +1,6 @@
-// partita-run's logic (spec section 5), kept out of the tool's main so the MPI path can
-// reuse its pieces: where inputs come from, how results are compared, printed and written.
+// The execution pieces of partita-run (spec section 5) that need no passes, shared by the
+// driver (tools/driver/RunMain.cpp), the benchmarks and the random checkers: where inputs
+// come from, how results are compared and printed.
 #pragma once
 
 #include "ir/IR.h"
@@ -18,27 +19,11 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct RunOptions {
-  std::string file = "-"; // the module; "-" is stdin
-  uint64_t seed = 0;
-  std::string inputsDir, outputsDir;
-  bool saveInputs = false, check = false, simulate = false;
-  // Execution engine: "jit" (LLVM code, runtime/Executable.h) or "interp" (the reference
-  // interpreter on each device).
-  std::string engine = "jit";
-  bool useCache = true;
-  std::string cacheDir;          // JIT object cache; empty: defaultCacheDir()
-  std::string emitLlvm, emitObj; // debugging dumps of the compiled program
-  double timeout = 0;            // seconds; > 0 ends a run (or a collective) that takes longer
-  bool verbose = false;          // JIT compile/cache lines, phase times and memory on stderr
-  bool profile = false;          // JIT: time every op, print a per-op-kind table on stderr
-  int threads = 0;               // kernel threads per process; 0: defaultRuntimeThreads()
-};
-
-// Where @main's arguments come from: DIR/<arg name>.npy when that file exists, else the
-// seeded generator with the argument's `bound` attribute (default 16). Names, global types
-// and bounds are taken from the function given at construction (the unpartitioned one
-// when there is one), so every execution path sees identical inputs.
+// Where @main's arguments come from: DIR/<arg name>.npy when that name exists (a dangling
+// link or a FIFO there is an error when read), else the seeded generator with the argument's
+// `bound` attribute (default 16). Names, global types and bounds are taken from the
+// function given at construction (the unpartitioned one when there is one), so every
+// execution path sees identical inputs.
 class InputSource {
 public:
   InputSource(const Func &f, uint64_t seed, const std::string &inputsDir);
@@ -55,6 +40,7 @@ public:
 private:
   struct Arg {
     std::string name, path;
+    std::string error; // why `path` cannot be read (a dangling link, a FIFO), else empty
     TensorType type;
     int64_t bound = 16;
   };
@@ -75,10 +61,6 @@ CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Ten
 
 // "result0: f32[8,32] [0.123, -0.5, ...] sum=1.25"
 void printResult(std::ostream &os, size_t index, const Tensor &t);
-
-// Runs partita-run with these options; returns the exit code (0 ok, 1 error, 2 check FAIL).
-// Results and the check line go to `out`, diagnostics to `err`.
-int runDriver(const RunOptions &opts, std::ostream &out, std::ostream &err);
 
 // True when this process was started by mpirun/mpiexec (Open MPI, MPICH or PMIx).
 bool underMpiLauncher();
