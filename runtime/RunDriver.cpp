@@ -94,7 +94,8 @@ std::string CheckResult::line() const {
          (pass ? " PASS" : " FAIL");
 }
 
-CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref) {
+CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref,
+                           const std::vector<DType> *accuracy) {
   CheckResult c;
   const double inf = std::numeric_limits<double>::infinity();
   if (got.size() != ref.size()) {
@@ -109,7 +110,7 @@ CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Ten
       c.maxAbs = c.maxRel = inf;
       continue;
     }
-    DType t = b.type.dtype;
+    DType t = accuracy && r < accuracy->size() ? (*accuracy)[r] : b.type.dtype;
     double tol = t == DType::BF16 ? 1e-2 : t == DType::F32 ? 1e-4 : 0;
     for (int64_t k = 0; k < a.size(); ++k) {
       double x = a.data[k], y = b.data[k];

@@ -57,7 +57,10 @@ struct CheckResult {
 // Compares results with reference results element by element: f32 within
 // 1e-4 + 1e-4*|ref|, bf16 within 1e-2 + 1e-2*|ref|, i32 and i1 exactly; NaN matches NaN.
 // The relative error is taken over elements whose reference is nonzero.
-CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref);
+// `accuracy`, when given, names per result the dtype whose tolerance applies (ir/Accuracy.h:
+// an f32 result computed through bf16 values is compared with bf16's tolerance).
+CheckResult compareResults(const std::vector<Tensor> &got, const std::vector<Tensor> &ref,
+                           const std::vector<DType> *accuracy = nullptr);
 
 // "result0: f32[8,32] [0.123, -0.5, ...] sum=1.25"
 void printResult(std::ostream &os, size_t index, const Tensor &t);

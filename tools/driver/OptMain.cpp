@@ -37,6 +37,7 @@ struct OptOptions {
   bool dotOnlyOptions = false, printAfterAll = false, verifyEach = true, haveInput = false,
        timePasses = false;
   int pipelineFlags = 0;
+  bool differentiate = false; // run "autodiff" before the pipeline
 };
 
 CommandLine optCommandLine(OptOptions &o) {
@@ -66,6 +67,10 @@ CommandLine optCommandLine(OptOptions &o) {
       .flag({"--partition"}, "--partition",
             std::string("make the per-device program (pipeline \"") + kPartitionPipeline + "\")",
             [=] { pipeline(kPartitionPipeline); })
+      .flag({"--differentiate"}, "--differentiate",
+            "append d(loss)/d(arg) for every `trainable` argument (pass\n"
+            "\"autodiff\", docs/training.md); runs before the other passes",
+            [&o] { o.differentiate = true; })
       .value({"--pipeline"}, Arity::Joined, "--pipeline=a,b,c", "run the named passes in order",
              "--pipeline needs a value: --pipeline=a,b,c",
              [=](const std::string &v) {
@@ -128,7 +133,9 @@ CommandLine optCommandLine(OptOptions &o) {
           "  partita-opt big.pir --partition --time-passes -o /dev/null\n"
           "  partita-opt model.pir --partition --dot part.dot && dot -Tsvg part.dot -o part.svg\n"
           "  partita-opt glam.pir --partition --dot=- --dot-filter=layer1.moe. --dot-compact\n"
-          "  cat model.pir | partita-opt - --propagate-sharding\n");
+          "  cat model.pir | partita-opt - --propagate-sharding\n"
+          "  partita-glam --config 0.1B --layers 1 --vocab 64 --seq 16 --batch 2 | \\\n"
+          "      partita-opt - --differentiate --partition   # GLaM's partitioned gradients\n");
   return cl;
 }
 
@@ -198,6 +205,7 @@ int optMain(int argc, char **argv) {
   // Build the pipeline first: a misspelt pass is a command-line error, reported before I/O.
   Diagnostics diags;
   std::unique_ptr<PassManager> pm;
+  if (o.differentiate) o.pipeline = o.pipeline.empty() ? "autodiff" : "autodiff," + o.pipeline;
   if (!o.pipeline.empty()) {
     pm = PassManager::fromPipeline(o.pipeline, diags);
     if (!pm) {

@@ -3,6 +3,7 @@
 // devices simulated in this process, or one MPI rank per device), feed identical inputs to
 // every path, then print, write and check the results. runtime/ provides the execution
 // pieces; this file owns the flow, the command line and the tool's diagnostics.
+#include "ir/Accuracy.h"
 #include "ir/Interpreter.h"
 #include "ir/Npy.h"
 #include "ir/Parser.h"
@@ -310,9 +311,11 @@ public:
     }
 
     CheckResult check;
-    if (o_.check)
-      check = compareResults(results,
-                             runReference(original ? *original : *module, *ref, globals(inputs)));
+    if (o_.check) {
+      std::vector<DType> accuracy = resultAccuracy(*ref);
+      check = compareResults(
+          results, runReference(original ? *original : *module, *ref, globals(inputs)), &accuracy);
+    }
 
     if (!o_.outputsDir.empty())
       writeOutputs(results, inputs);
@@ -613,7 +616,10 @@ private:
         std::vector<Tensor> results =
             mesh ? assembleResults(f, *mesh, std::move(perDevice)) : perDevice[0];
         CheckResult check;
-        if (o_.check) check = compareResults(results, runReference(refModule, *ref, globals(in)));
+        if (o_.check) {
+          std::vector<DType> accuracy = resultAccuracy(*ref);
+          check = compareResults(results, runReference(refModule, *ref, globals(in)), &accuracy);
+        }
         if (!o_.outputsDir.empty())
           writeOutputs(results, in);
         else
