@@ -466,7 +466,7 @@ private:
 
   std::vector<Tensor> runPartitioned(const Module &m, const Func &f, const Mesh &mesh,
                                      const InputSource &in) {
-    checkSimulationSize(f, mesh); // before any device's inputs are made
+    checkSimulation(f, mesh); // before any device's inputs are made
     // --timeout covers the whole simulation: inputs, compilation, the run, assembly.
     Watchdog watchdog(o_.timeout, "the simulation");
     const int64_t nd = mesh.numDevices();

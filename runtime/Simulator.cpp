@@ -95,7 +95,35 @@ int64_t availableMemoryBytes() {
   return avail;
 }
 
-void checkSimulationSize(const Func &f, const Mesh &mesh) {
+// Each argument's and result's local type must be its global type's shard under its
+// sharding on `mesh` (a wrong or missing `global` attribute breaks that), else sharding
+// the inputs and assembling the results fail deep inside, far from the cause.
+static void checkBoundary(const char *what, const std::string &name, const Loc &loc,
+                          const TensorType &local, const Boundary &b, const Mesh &mesh) {
+  std::string why = b.sharding.mesh != mesh.name
+                        ? "its sharding is over @" + b.sharding.mesh + ", not @" + mesh.name
+                        : b.sharding.validate(b.global, mesh);
+  if (why.empty() && b.global.dtype != local.dtype)
+    why = "its global type " + b.global.str() + " has another element type";
+  if (why.empty()) {
+    TensorType want = b.sharding.localType(b.global, mesh);
+    if (want != local)
+      why = "global type " + b.global.str() + " sharded as " + b.sharding.str() + " gives " +
+            want.str() + " per device";
+  }
+  if (!why.empty())
+    throw std::runtime_error(loc.str() + ": error: " + what + name + " is " + local.str() +
+                             " on each device of mesh @" + mesh.name + ", but " + why +
+                             " (is its `global` attribute right?)");
+}
+
+void checkSimulation(const Func &f, const Mesh &mesh) {
+  for (size_t i = 0; i < f.args.size(); ++i)
+    checkBoundary("argument %", f.args[i]->name, f.args[i]->loc, f.args[i]->type,
+                  argBoundary(f, i, mesh), mesh);
+  for (size_t r = 0; r < f.results.size(); ++r)
+    checkBoundary("result ", std::to_string(r), f.results[r].loc.known() ? f.results[r].loc : f.loc,
+                  f.results[r].type, resultBoundary(f, r, mesh), mesh);
   const int64_t nd = mesh.numDevices();
   const std::string where = (mesh.loc.known() ? mesh.loc : f.loc).str() + ": error: ";
   if (nd > kMaxSimulatedDevices)
@@ -142,7 +170,7 @@ void checkSimulationSize(const Func &f, const Mesh &mesh) {
 std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
                                                std::vector<std::vector<Tensor>> args) {
   const int64_t nd = mesh.numDevices();
-  checkSimulationSize(f, mesh);
+  checkSimulation(f, mesh);
   if ((int64_t)args.size() != nd)
     throw std::runtime_error(f.loc.str() + ": error: got arguments for " +
                              std::to_string(args.size()) + " devices, mesh @" + mesh.name +
@@ -221,7 +249,7 @@ std::vector<Tensor> simulate(const Func &f, const Mesh &mesh,
     throw std::runtime_error(f.loc.str() + ": error: @" + f.name + " takes " +
                              std::to_string(f.args.size()) + " argument(s), got " +
                              std::to_string(globalArgs.size()));
-  checkSimulationSize(f, mesh);
+  checkSimulation(f, mesh);
   const int64_t nd = mesh.numDevices();
   std::vector<std::vector<Tensor>> local(nd);
   for (size_t i = 0; i < f.args.size(); ++i) {

@@ -33,11 +33,13 @@ constexpr int64_t kMaxSimulatedThreads = 4096;
 // by the cgroup's limit); -1 when unknown.
 int64_t availableMemoryBytes();
 
-// Throws std::runtime_error (located at the mesh) when simulating `f` on every device of
-// `mesh` would exceed kMaxSimulatedDevices, or when the lockstep simulation's peak (each
-// device's live values at the busiest op, times the devices) would not fit in
-// availableMemoryBytes(). Cheap: call it before making any device's inputs.
-void checkSimulationSize(const Func &f, const Mesh &mesh);
+// Throws std::runtime_error with a located message when an argument's or result's local
+// type is not the shard of its global type under its sharding (a wrong `global`
+// attribute), when simulating `f` on every device of `mesh` would exceed
+// kMaxSimulatedDevices, or when the lockstep simulation's peak (each device's live values
+// at the busiest op, times the devices) would not fit in availableMemoryBytes(). Cheap:
+// call it before making any device's inputs.
+void checkSimulation(const Func &f, const Mesh &mesh);
 
 // Runs `f` on every device: args[d][i] is device d's local argument i. Returns each
 // device's local results. Throws std::runtime_error with a located message.
