@@ -263,8 +263,9 @@ std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
   int64_t avail = availableMemoryBytes();
   if (avail >= 0 && need > (double)avail) {
     *error = "simulating the " + std::to_string(n) + " devices of mesh @" + mesh.name +
-             " needs about " + std::to_string((int64_t)(need / (1 << 20))) + " MiB, more than the " +
-             std::to_string(avail >> 20) + " MiB available (run it under mpirun)";
+             " needs about " + std::to_string((int64_t)(need / (1 << 20))) +
+             " MiB, more than the " + std::to_string(avail >> 20) +
+             " MiB available (run it under mpirun)";
     return {};
   }
 

@@ -220,9 +220,8 @@ static std::string cacheEntry(llvm::StringRef key, llvm::StringRef object) {
 
 // The verified object of the entry at `path`, or nullptr: silently when there is no
 // readable file, with the reason in *damage when the file exists but fails verification.
-static std::unique_ptr<llvm::MemoryBuffer> readCacheEntry(const std::string &path,
-                                                          llvm::StringRef key,
-                                                          std::string *damage) {
+static std::unique_ptr<llvm::MemoryBuffer>
+readCacheEntry(const std::string &path, llvm::StringRef key, std::string *damage) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!buf) return nullptr;

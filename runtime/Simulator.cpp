@@ -128,9 +128,9 @@ void checkSimulation(const Func &f, const Mesh &mesh) {
   const std::string where = (mesh.loc.known() ? mesh.loc : f.loc).str() + ": error: ";
   if (nd > kMaxSimulatedDevices)
     throw std::runtime_error(where + "--simulate runs at most " +
-                             std::to_string(kMaxSimulatedDevices) + " devices in one process; mesh @" +
-                             mesh.name + " has " + std::to_string(nd) +
-                             " (run it under mpirun, one rank per device)");
+                             std::to_string(kMaxSimulatedDevices) +
+                             " devices in one process; mesh @" + mesh.name + " has " +
+                             std::to_string(nd) + " (run it under mpirun, one rank per device)");
   // The lockstep peak: arguments, plus each op's result, minus values past their last use.
   std::unordered_map<const Value *, size_t> lastUse;
   for (size_t i = 0; i < f.ops.size(); ++i)

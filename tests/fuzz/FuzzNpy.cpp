@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static int fd = -1;
   if (fd < 0) fd = memfd_create("partita-fuzz-npy", 0);
   if (fd < 0) die("memfd_create failed");
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size) die("memfd write failed");
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+    die("memfd write failed");
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
 
   Tensor whole;
