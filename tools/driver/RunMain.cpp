@@ -516,6 +516,9 @@ private:
 
   std::vector<Tensor> runPartitioned(const Module &m, const Func &f, const Mesh &mesh,
                                      const InputSource &in) {
+    checkSimulation(f, mesh); // before any device's inputs are made
+    // --timeout covers the whole simulation: inputs, compilation, the run, assembly.
+    Watchdog watchdog(o_.timeout, "the simulation");
     const int64_t nd = mesh.numDevices();
     std::vector<std::vector<Tensor>> local(nd);
     for (int64_t d = 0; d < nd; ++d)
