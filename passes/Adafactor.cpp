@@ -48,7 +48,8 @@ public:
       r.ok = false;
       return r;
     };
-    if (!f) return fail(m.funcs.empty() ? Loc() : m.funcs.front()->loc, "module has no @main function");
+    if (!f)
+      return fail(m.funcs.empty() ? Loc() : m.funcs.front()->loc, "module has no @main function");
     if (f->partitionedMesh())
       return fail(f->loc, "@main is already partitioned; build the step before --partition");
 
@@ -71,7 +72,9 @@ public:
       Loc at = f->results.empty() ? f->returnLoc : f->results.back().loc;
       if (!at.known()) at = f->returnLoc;
       if (!at.known()) at = f->loc;
-      return fail(at, "@main has " + std::to_string(nr) + " result(s), but a differentiated "
+      return fail(at,
+                  "@main has " + std::to_string(nr) +
+                      " result(s), but a differentiated "
                       "program returns its loss and then one gradient per trainable argument (" +
                       std::to_string(np) + "); run autodiff first (partita-opt --differentiate)");
     }
@@ -101,7 +104,8 @@ public:
       const Attr &a = it->second;
       Loc at = a.loc.known() ? a.loc : f->loc;
       bool ok = h.integer ? a.kind == Attr::Kind::Int : a.isNumber();
-      if (!ok || !std::isfinite(a.asDouble()) || (h.positive ? a.asDouble() <= 0 : a.asDouble() < 0))
+      if (!ok || !std::isfinite(a.asDouble()) ||
+          (h.positive ? a.asDouble() <= 0 : a.asDouble() < 0))
         return fail(at, std::string("attribute '") + h.name + "' must be a " +
                             (h.positive ? "positive " : "non-negative ") +
                             (h.integer ? "integer" : "number"));
@@ -243,17 +247,18 @@ public:
     Value *count = b.create(Opcode::Convert, {step}, {}, scalar, "adafactor.count");
     Value *one = cst(1, scalar, "adafactor.one");
     Value *t = bin(Opcode::Add, count, one, "adafactor.t");
-    Value *decay =
-        bin(Opcode::Sub, one,
-            bin(Opcode::Pow, t, cst(-decayRate, scalar, "adafactor.neg_decay_rate"), "adafactor.t_pow"),
-            "adafactor.decay");
+    Value *decay = bin(
+        Opcode::Sub, one,
+        bin(Opcode::Pow, t, cst(-decayRate, scalar, "adafactor.neg_decay_rate"), "adafactor.t_pow"),
+        "adafactor.decay");
     Value *keep = bin(Opcode::Sub, one, decay, "adafactor.one_minus_decay");
     // lr * sqrt(w / max(count, w)): constant up to step w, then inverse square root.
     double w = std::max(warmup, 1.0);
     Value *wv = cst(w, scalar, "adafactor.warmup");
     Value *lrT = bin(Opcode::Mul, cst(lr, scalar, "adafactor.peak_lr"),
-                     un(Opcode::Sqrt, bin(Opcode::Div, wv, bin(Opcode::Max, count, wv, "adafactor.after_warmup"),
-                                          "adafactor.decay_ratio"),
+                     un(Opcode::Sqrt,
+                        bin(Opcode::Div, wv, bin(Opcode::Max, count, wv, "adafactor.after_warmup"),
+                            "adafactor.decay_ratio"),
                         "adafactor.lr_factor"),
                      "adafactor.lr");
 
@@ -267,8 +272,9 @@ public:
       b.setLoc(p->loc.known() ? p->loc : f->loc);
       // EMA of squared gradients: decay * v + (1 - decay) * stat.
       auto ema = [&](Value *v, Value *stat, const std::string &name) {
-        return bin(Opcode::Add, bin(Opcode::Mul, splat(decay, v->type, name + ".decay"), v, name + ".old"),
-                   bin(Opcode::Mul, splat(keep, v->type, name + ".keep"), stat, name + ".new"), name);
+        return bin(
+            Opcode::Add, bin(Opcode::Mul, splat(decay, v->type, name + ".decay"), v, name + ".old"),
+            bin(Opcode::Mul, splat(keep, v->type, name + ".keep"), stat, name + ".new"), name);
       };
       Value *gsq = bin(Opcode::Add, bin(Opcode::Mul, g, g, n + ".g2"), cst(eps1, pt, n + ".eps1"),
                        n + ".g2_eps");
@@ -284,7 +290,8 @@ public:
         int reducedD1 = st.d1 > st.d0 ? st.d1 - 1 : st.d1;
         Value *rcm = mean(vr, {reducedD1}, n + ".row_col_mean");
         Value *rcmB = bcast(rcm, vr->type, allDimsBut(rank - 1, reducedD1), n + ".row_col_mean.b");
-        Value *rowF = un(Opcode::Rsqrt, bin(Opcode::Div, vr, rcmB, n + ".row_norm"), n + ".row_factor");
+        Value *rowF =
+            un(Opcode::Rsqrt, bin(Opcode::Div, vr, rcmB, n + ".row_norm"), n + ".row_factor");
         Value *colF = un(Opcode::Rsqrt, vc, n + ".col_factor");
         u = bin(Opcode::Mul, g, bcast(rowF, pt, allDimsBut(rank, st.d0), n + ".row_factor.b"),
                 n + ".u_row");
@@ -296,14 +303,15 @@ public:
         u = bin(Opcode::Mul, g, un(Opcode::Rsqrt, v, n + ".factor"), n + ".u");
       }
       // clip_by_block_rms: u / max(1, rms(u) / clip).
-      Value *denom = bin(Opcode::Max, one,
-                         bin(Opcode::Div, rms(u, n + ".u_rms"), cst(clip, scalar, n + ".clip"),
-                             n + ".u_rms_rel"),
-                         n + ".clip_denom");
+      Value *denom = bin(
+          Opcode::Max, one,
+          bin(Opcode::Div, rms(u, n + ".u_rms"), cst(clip, scalar, n + ".clip"), n + ".u_rms_rel"),
+          n + ".clip_denom");
       u = bin(Opcode::Div, u, splat(denom, pt, n + ".clip_denom.b"), n + ".u_clipped");
       u = bin(Opcode::Mul, u, splat(lrT, pt, n + ".lr.b"), n + ".u_lr");
       // scale_by_param_block_rms: relative step size, at least eps2.
-      Value *pscale = bin(Opcode::Max, rms(p, n + ".rms"), cst(eps2, scalar, n + ".eps2"), n + ".scale");
+      Value *pscale =
+          bin(Opcode::Max, rms(p, n + ".rms"), cst(eps2, scalar, n + ".eps2"), n + ".scale");
       u = bin(Opcode::Mul, u, splat(pscale, pt, n + ".scale.b"), n + ".u_scaled");
       newParams[k] = bin(Opcode::Add, p, un(Opcode::Neg, u, n + ".delta"), n + ".next");
     }

@@ -395,16 +395,17 @@ public:
     std::string p = "layer" + std::to_string(l) + ".attn";
     int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
-    Value *wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None},
-              uniformInit(n * k)),
-        act_);
-    Value *rel =
-        param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None},
-              "zeros");
+    Value *wq =
+        convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wk =
+        convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wv =
+        convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {n, k, m}),
+                              {Role::Model, Role::None, Role::None}, uniformInit(n * k)),
+                        act_);
+    Value *rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
+                       {Role::Model, Role::None}, "zeros");
     Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
     q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
     Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
@@ -423,12 +424,15 @@ public:
   Value *denseFfn(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
-    Value *wi0 =
-        convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}, uniformInit(m)), act_);
-    Value *wi1 =
-        convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}, uniformInit(m)), act_);
-    Value *wo =
-        convert(param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}, uniformInit(h)), act_);
+    Value *wi0 = convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wi1 = convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wo = convert(
+        param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}, uniformInit(h)),
+        act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
     Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
     Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
@@ -443,15 +447,14 @@ public:
   MoeOut moe(const std::string &p, Value *x) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts, cap = c_.capacity();
-    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None}, uniformInit(m));
-    Value *wi = convert(
-        param(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model},
-              uniformInit(m)),
-        act_);
-    Value *wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None},
-              uniformInit(h)),
-        act_);
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
+                      uniformInit(m));
+    Value *wi = convert(param(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                              {Role::Expert, Role::None, Role::Model}, uniformInit(m)),
+                        act_);
+    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                              {Role::Expert, Role::Model, Role::None}, uniformInit(h)),
+                        act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
     Value *probs = softmax(logits, 2, p + ".probs");
@@ -522,7 +525,8 @@ public:
     int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *embed = param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None}, "uniform:1");
+    Value *embed =
+        param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None}, "uniform:1");
     std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
     Value *x = convert(take(embed, ids, 0, "embedded"), act_);
     x = constrain(x, bsm);
@@ -530,7 +534,8 @@ public:
     Value *auxTotal = nullptr;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
-      Value *scale = param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
+      Value *scale =
+          param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
       x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
       scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");

@@ -3,15 +3,15 @@
 // its parameter and FLOP figures as JSON; with --train, the Adafactor training step instead
 // (docs/training.md). Outputs go through a temporary file and a rename.
 #include "frontends/glam/Glam.h"
-#include "passes/Passes.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/Passes.h"
 #include "tools/driver/CommandLine.h"
 #include "tools/driver/Mains.h"
 
 #include <cctype>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -264,8 +264,7 @@ int glamMain(int argc, char **argv) {
   if (!output.empty() && output == o.statsPath && output != "-")
     return cl.error("-o and --stats-json name the same file '" + output + "'");
   if (!output.empty() && !writeOutput(cl, output, printModule(*m))) return 1;
-  if (!o.statsPath.empty() && !writeOutput(cl, o.statsPath, glamStatsJson(c, stats)))
-    return 1;
+  if (!o.statsPath.empty() && !writeOutput(cl, o.statsPath, glamStatsJson(c, stats))) return 1;
   return 0;
 }
 
