@@ -239,10 +239,20 @@ public:
   }
 
   // A model parameter: an argument the autodiff pass differentiates (`trainable = true`).
-  Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles) {
+  // A training step also records how to initialise it (`train.init`, docs/training.md).
+  Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles,
+               const std::string &init) {
     Value *v = arg(name, std::move(t), roles);
     f_.argAttrs.back()["trainable"] = Attr::ofBool(true);
+    if (c_.train) f_.argAttrs.back()["train.init"] = Attr::ofString(init);
     return v;
+  }
+
+  // Uniform in [-1/sqrt(fanIn), 1/sqrt(fanIn)): unit-variance inputs keep their scale.
+  static std::string uniformInit(int64_t fanIn) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "uniform:%.9g", 1.0 / std::sqrt((double)fanIn));
+    return buf;
   }
 
   // A sharding_constraint for a key intermediate; skipped when it would split nothing (a
@@ -385,14 +395,17 @@ public:
     std::string p = "layer" + std::to_string(l) + ".attn";
     int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
-    Value *wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
-        act_);
-    Value *rel =
-        param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None});
+    Value *wq =
+        convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wk =
+        convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wv =
+        convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {n, k, m}),
+                              {Role::Model, Role::None, Role::None}, uniformInit(n * k)),
+                        act_);
+    Value *rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
+                       {Role::Model, Role::None}, "zeros");
     Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
     q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
     Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
@@ -411,12 +424,15 @@ public:
   Value *denseFfn(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
-    Value *wi0 =
-        convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
-    Value *wi1 =
-        convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
-    Value *wo =
-        convert(param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
+    Value *wi0 = convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wi1 = convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wo = convert(
+        param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}, uniformInit(h)),
+        act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
     Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
     Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
@@ -431,13 +447,14 @@ public:
   MoeOut moe(const std::string &p, Value *x) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts, cap = c_.capacity();
-    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
-    Value *wi = convert(
-        param(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model}),
-        act_);
-    Value *wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None}),
-        act_);
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
+                      uniformInit(m));
+    Value *wi = convert(param(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                              {Role::Expert, Role::None, Role::Model}, uniformInit(m)),
+                        act_);
+    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                              {Role::Expert, Role::Model, Role::None}, uniformInit(h)),
+                        act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
     Value *probs = softmax(logits, 2, p + ".probs");
@@ -508,7 +525,8 @@ public:
     int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *embed = param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None});
+    Value *embed =
+        param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None}, "uniform:1");
     std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
     Value *x = convert(take(embed, ids, 0, "embedded"), act_);
     x = constrain(x, bsm);
@@ -516,10 +534,11 @@ public:
     Value *auxTotal = nullptr;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
-      Value *scale = param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      Value *scale =
+          param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
       x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
-      scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       xn = rmsNorm(x, scale, p + ".ffn_norm");
       Value *y;
       if (c_.isMoeLayer(l)) {
@@ -533,7 +552,7 @@ public:
       }
       x = bin(Opcode::Add, x, y, p + ".ffn_res");
     }
-    Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+    Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
     hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");
@@ -559,8 +578,10 @@ public:
         bin(Opcode::Add, ce,
             bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"), "loss");
     // Computed in f32, returned in the activation dtype: a bf16 program's results carry
-    // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them.
-    ret({convert(loss, act_), convert(auxTotal, act_)});
+    // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them. A
+    // training step keeps them in f32: its loss seeds f32 gradients for the optimizer.
+    DType out = c_.train ? DType::F32 : act_;
+    ret({convert(loss, out), convert(auxTotal, out)});
   }
 
   void buildMoeLayer() {

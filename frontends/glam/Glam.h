@@ -33,6 +33,9 @@ struct GlamConfig {
   int64_t relMaxDistance = 128;
   double normEps = 1e-6;
   double auxLossWeight = 0.01;
+  // Building a training step (partita-glam --train): loss and aux loss are returned in f32
+  // whatever the activations, and every parameter carries its `train.init` rule.
+  bool train = false;
 
   bool isMoeLayer(int64_t layer) const { return experts > 0 && layer % moeEvery == moeEvery - 1; }
   int64_t numGroups() const { return groups > 0 ? groups : batch; }
