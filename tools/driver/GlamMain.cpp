@@ -20,7 +20,7 @@ using Arity = Option::Arity;
 
 struct GlamOptions {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false, moeLayerOnly = false;
+  bool haveOutput = false, moeLayerOnly = false, packed = false;
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
 };
@@ -47,7 +47,8 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--layers N] [--d-model N] [--ffn N] [--heads N] [--head-dim N]\n"
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
-      "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]",
+      "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
+      "                    [--packed]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -84,6 +85,11 @@ CommandLine glamCommandLine(GlamOptions &o) {
           "build one MoE layer alone: x[G,S,M] -> (y, aux loss,\n"
           "combine weights), the exact code of the model's MoE layers",
           [&o] { o.moeLayerOnly = true; });
+  cl.flag({"--packed"}, "--packed",
+          "packed rows: also take segments and positions [batch, seq];\n"
+          "attention within a segment, padding (segment 0) out of the\n"
+          "loss and the expert buffers (docs/training.md)",
+          [&o] { o.packed = true; });
   valued("-o", "-o FILE", "write the module to FILE (default stdout)", [&o](const std::string &v) {
     o.output = v;
     o.haveOutput = true;
@@ -129,6 +135,7 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
     *field = v;
   }
   if (!o.overrides.empty()) c->name += " (overridden)";
+  c->packed = o.packed;
   if (o.activations == "f32")
     c->activations = DType::F32;
   else if (o.activations == "bf16")
@@ -139,6 +146,7 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
   if (!err.empty()) return err;
   if (o.moeLayerOnly && c->experts <= 0)
     return "--moe-layer needs experts (a config with E, or --experts N)";
+  if (o.moeLayerOnly && o.packed) return "--packed builds the whole model; not with --moe-layer";
   return "";
 }
 
