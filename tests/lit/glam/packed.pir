@@ -1,7 +1,7 @@
 // partita-glam --packed: the batch arguments and their attributes, and tiny packed GLaMs
 // (several documents per row, padding, a row of padding alone; batches written by
 // Inputs/packed_batch.py) partitioned on 2x2 and 4x2 meshes, even and uneven, f32 and
-// bf16, matching the unpartitioned reference under --simulate.
+// bf16, matching the unpartitioned reference under --simulate; and its gradients.
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --mesh data=2,model=2 --packed -o %t.even22.pir
 // RUN: FileCheck %s --check-prefix=ARGS < %t.even22.pir
 // RUN: rm -rf %t.in48 && python3 %S/Inputs/packed_batch.py %t.in48 4 8 64 1
@@ -20,6 +20,9 @@
 // RUN: partita-run %t.bf22.pir --inputs %t.in816 --simulate --check | FileCheck %s --check-prefix=BF16
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 8 --seq 16 --activations=bf16 --mesh data=4,model=2 --packed -o %t.bf42.pir
 // RUN: partita-run %t.bf42.pir --inputs %t.in816 --simulate --check | FileCheck %s --check-prefix=BF16
+// The gradients of the packed model (through the masks and the per-row bias) partition too.
+// RUN: partita-opt %t.even22.pir --differentiate -o %t.grad22.pir
+// RUN: partita-run %t.grad22.pir --inputs %t.in48 --simulate --check | FileCheck %s
 // Generated (unstructured) segments and positions are valid inputs too.
 // RUN: partita-run %t.even22.pir --simulate --check | FileCheck %s
 // RUN: %not partita-glam --config 1.7B/64E --moe-layer --packed 2>&1 | FileCheck %s --check-prefix=ERR
