@@ -391,9 +391,52 @@ public:
     causal_ = compare(qpos, kpos, "ge", "causal");
   }
 
+  // Packed rows: the [B,S,S] buckets of positions[q] - positions[k] (clamped to the table)
+  // and where a query may attend: causal, same segment, and the key not padding (a padding
+  // query then sees no key; its output never reaches the loss).
+  void buildPackedTables(Value *segments, Value *positions) {
+    int64_t s = c_.seq, b = c_.batch;
+    std::vector<int64_t> table(s);
+    for (int64_t n = 0; n < s; ++n)
+      table[n] = relativePositionBucket(n, c_.relBuckets, c_.relMaxDistance);
+    AttrDict a;
+    a["value"] = Attr::ofInts(table);
+    Value *t = b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
+                         "relpos.bucket_of_distance");
+    std::vector<int64_t> bss = {b, s, s};
+    Value *dist = bin(Opcode::Sub, bcast(positions, bss, {0, 1}), bcast(positions, bss, {0, 2}),
+                      "relpos.dist");
+    Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
+    clamped = bin(Opcode::Min, clamped, cstLike((double)(s - 1), clamped), "relpos.dist_in_table");
+    buckets_ = take(t, clamped, 0, "relpos.bucket");
+    Value *causal = compare(iota(bss, 1, "relpos.q"), iota(bss, 2, "relpos.k"), "ge", "causal");
+    Value *segK = bcast(segments, bss, {0, 2});
+    Value *same = compare(bcast(segments, bss, {0, 1}), segK, "eq", "same_segment");
+    Value *keyReal = compare(segK, cstLike(0, segK), "ne", "key_not_padding");
+    causal_ =
+        bin(Opcode::And, bin(Opcode::And, causal, same, "causal_in_segment"), keyReal, "attend");
+  }
+
+  // The [B,N,S,S] score bias of one layer: the learned relative position bias where the
+  // query may see the key, -1e9 elsewhere.
+  Value *attentionBias(const std::string &p, Value *rel) {
+    int64_t n = c_.heads, b = c_.batch, s = c_.seq;
+    Value *bias = take(rel, buckets_, 1, p + ".bias");
+    if (!c_.packed) {
+      Value *mask = bcast(causal_, {n, s, s}, {1, 2});
+      bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
+      return bcast(bias, {b, n, s, s}, {1, 2, 3});
+    }
+    AttrDict perm;
+    perm["perm"] = Attr::ofInts({1, 0, 2, 3});
+    bias = op(Opcode::Transpose, {bias}, p + ".bias_bnst", std::move(perm)); // from [N,B,S,S]
+    Value *mask = bcast(causal_, {b, n, s, s}, {0, 2, 3});
+    return op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
+  }
+
   Value *attention(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".attn";
-    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
+    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
     Value *wq =
         convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
@@ -411,11 +454,7 @@ public:
     Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
     Value *v = einsum("bsm,mnk->bsnk", xn, wv, p + ".v");
     Value *logits = convert(einsum("bsnk,btnk->bnst", q, kk, p + ".logits"), DType::F32);
-    // Bias [N,S,S]: the learned per-head bucket values, with -1e9 on future keys.
-    Value *bias = take(rel, buckets_, 1, p + ".bias");
-    Value *mask = bcast(causal_, {n, s, s}, {1, 2});
-    bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
-    logits = bin(Opcode::Add, logits, bcast(bias, {b, n, s, s}, {1, 2, 3}), p + ".biased");
+    logits = bin(Opcode::Add, logits, attentionBias(p, rel), p + ".biased");
     Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
     Value *o = einsum("bnst,btnk->bsnk", probs, v, p + ".o");
     return einsum("bsnk,nkm->bsm", o, wo, p + ".out");
@@ -444,7 +483,9 @@ public:
   };
 
   // GShard top-2 MoE on tokens [G,S,M]; see docs/glam.md for the exact routing rules.
-  MoeOut moe(const std::string &p, Value *x) {
+  // `real` (f32 [G,S], 1 for a token, 0 for padding; null: every token is real) keeps
+  // padding out of the expert buffers and the load-balancing loss, as GShard's token mask.
+  MoeOut moe(const std::string &p, Value *x, Value *real = nullptr) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts, cap = c_.capacity();
     Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
@@ -472,13 +513,33 @@ public:
     gate1 = bin(Opcode::Div, gate1, denom, p + ".gate1");
     gate2 = bin(Opcode::Div, gate2, denom, p + ".gate2");
 
-    // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
-    Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
-    Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
-    Value *aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"), {0, 1},
-                        p + ".aux_sum");
-    aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
-              p + ".aux");
+    Value *aux;
+    if (!real) {
+      // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
+      Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
+      Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
+      aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"), {0, 1},
+                   p + ".aux_sum");
+      aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
+                p + ".aux");
+    } else {
+      // Padding chooses no expert (the gates above stay finite: they are only ever
+      // multiplied by these masks) and the means run over each group's real tokens
+      // (at least 1, so an all-padding group adds 0).
+      Value *realE = bcast(real, {g, s, e}, {0, 1});
+      mask1 = bin(Opcode::Mul, mask1, realE, p + ".mask1_real");
+      mask2 = bin(Opcode::Mul, mask2, realE, p + ".mask2_real");
+      Value *sumProbs = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, realE, p + ".probs_real"),
+                               {1}, p + ".density_proxy");
+      Value *sumMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
+      Value *dd = reduce(Opcode::ReduceSum, bin(Opcode::Mul, sumProbs, sumMask, p + ".dd"), {1},
+                         p + ".dd_sum");
+      Value *n = reduce(Opcode::ReduceSum, real, {1}, p + ".real_tokens");
+      n = bin(Opcode::Max, n, cstLike(1, n), p + ".real_tokens1");
+      dd = bin(Opcode::Div, dd, bin(Opcode::Mul, n, n, p + ".real_tokens_sq"), p + ".dd_mean");
+      aux = reduce(Opcode::ReduceSum, dd, {0}, p + ".aux_sum");
+      aux = bin(Opcode::Mul, aux, cstLike((double)e / (double)g, aux), p + ".aux");
+    }
 
     // Slots: first choices fill each expert's buffer in token order, then second choices
     // continue after the kept first choices; whatever lands at or past the capacity drops.
@@ -525,12 +586,24 @@ public:
     int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *embed =
+    Value *segments = nullptr, *real = nullptr, *realF = nullptr;
+    if (c_.packed) {
+      // Segment ids go up to one per token; positions stay inside the row.
+      segments = arg("segments", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s + 1);
+      Value *positions =
+          arg("positions", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s);
+      for (size_t i = 0; i < 4; ++i)
+        f_.argAttrs[i]["train.batch"] = Attr::ofString(f_.args[i]->name);
+      real = compare(segments, cstLike(0, segments), "ne", "real");
+      realF = convert(real, DType::F32);
+      buildPackedTables(segments, positions);
+    }
+        Value *embed =
         param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None}, "uniform:1");
     std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
     Value *x = convert(take(embed, ids, 0, "embedded"), act_);
     x = constrain(x, bsm);
-    buildPositionTables();
+    if (!c_.packed) buildPositionTables();
     Value *auxTotal = nullptr;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
@@ -544,7 +617,8 @@ public:
       if (c_.isMoeLayer(l)) {
         int64_t g = c_.numGroups();
         Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
-        MoeOut r = moe(p + ".moe", xg);
+        MoeOut r =
+            moe(p + ".moe", xg, realF ? reshape(realF, {g, b * s / g}, p + ".moe.real") : nullptr);
         y = reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
         auxTotal = auxTotal ? bin(Opcode::Add, auxTotal, r.aux, p + ".aux_total") : r.aux;
       } else {
@@ -571,8 +645,18 @@ public:
     Value *picked =
         reduce(Opcode::ReduceSum, bin(Opcode::Mul, logits, target, "picked.all"), {2}, "picked");
     Value *nll = bin(Opcode::Sub, lse, picked, "nll");
-    Value *ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
-    ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
+    Value *ce;
+    if (!c_.packed) {
+      ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
+      ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
+    } else {
+      // The mean over real tokens; a batch of padding alone has loss 0, not 0/0.
+      nll = op(Opcode::Select, {real, nll, cstLike(0, nll)}, "nll.real");
+      ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
+      Value *n = reduce(Opcode::ReduceSum, realF, {0, 1}, "real_tokens");
+      n = bin(Opcode::Max, n, cstLike(1, n), "real_tokens1");
+      ce = bin(Opcode::Div, ce, n, "cross_entropy");
+    }
     if (!auxTotal) auxTotal = cst(0, DType::F32, {}, "aux_total");
     Value *loss =
         bin(Opcode::Add, ce,
@@ -666,7 +750,7 @@ GlamStats countGlamStats(const Module &m) {
       st.tokens = n;
       continue;
     }
-    if (a->name == "labels") continue;
+    if (a->name == "labels" || a->name == "segments" || a->name == "positions") continue;
     int64_t activated = n;
     if ((endsWith(a->name, ".moe.wi") || endsWith(a->name, ".moe.wo")) && a->type.rank() > 0) {
       int64_t e = a->type.shape[0];

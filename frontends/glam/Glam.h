@@ -36,6 +36,10 @@ struct GlamConfig {
   // Building a training step (partita-glam --train): loss and aux loss are returned in f32
   // whatever the activations, and every parameter carries its `train.init` rule.
   bool train = false;
+  // Packed rows (docs/glam.md, "Packed batches"): @main also takes `segments` and
+  // `positions`; attention stays within a segment, the relative position bias uses the
+  // per-segment positions, and padding (segment 0) is out of the loss and the MoE routing.
+  bool packed = false;
 
   bool isMoeLayer(int64_t layer) const { return experts > 0 && layer % moeEvery == moeEvery - 1; }
   int64_t numGroups() const { return groups > 0 ? groups : batch; }
@@ -61,7 +65,8 @@ std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s);
 std::optional<std::vector<MeshAxis>> parseMeshSpec(const std::string &s, std::string *error);
 
 // Builds @main(ids, labels, parameters...) -> (loss, aux_loss), scalars of the activation
-// dtype (computed in f32). Returns nullptr after adding an error to `diags` when the
+// dtype (computed in f32); with `packed`, @main(ids, labels, segments, positions,
+// parameters...). Returns nullptr after adding an error to `diags` when the
 // configuration or preset is invalid.
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags);
 
@@ -75,8 +80,9 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
 int64_t relativePositionBucket(int64_t distance, int64_t buckets, int64_t maxDistance);
 
 // Figures counted on a module built by buildGlam: parameter counts from the argument types
-// (every argument but ids and labels is a parameter; `*.moe.wi` / `*.moe.wo` hold one slice
-// per expert, of which top-2 are activated per token) and forward flops from its einsums.
+// (every argument but ids, labels, segments and positions is a parameter; `*.moe.wi` /
+// `*.moe.wo` hold one slice per expert, of which top-2 are activated per token) and forward
+// flops from its einsums.
 struct GlamStats {
   int64_t tokens = 0;
   int64_t params = 0;

@@ -23,7 +23,8 @@ using Arity = Option::Arity;
 
 struct GlamOptions {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false, moeLayerOnly = false, train = false;
+  bool haveOutput = false, moeLayerOnly = false, train = false,
+       packed = false;
   std::string lr, warmupSteps; // --train hyperparameters; empty: the pass's defaults
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
@@ -52,7 +53,7 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
       "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
-      "                    [--train [--lr X] [--warmup-steps N]]",
+      "                    [--packed] [--train [--lr X] [--warmup-steps N]]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -89,10 +90,16 @@ CommandLine glamCommandLine(GlamOptions &o) {
           "build one MoE layer alone: x[G,S,M] -> (y, aux loss,\n"
           "combine weights), the exact code of the model's MoE layers",
           [&o] { o.moeLayerOnly = true; });
+  cl.flag({"--packed"}, "--packed",
+          "packed rows: also take segments and positions [batch, seq];\n"
+          "attention within a segment, padding (segment 0) out of the\n"
+          "loss and the expert buffers (docs/training.md)",
+          [&o] { o.packed = true; });
   cl.flag({"--train"}, "--train",
           "write the Adafactor training step instead (docs/training.md):\n"
           "(params, optimizer state, step, batch) -> (loss, aux loss,\n"
-          "next params, next state); loss and aux loss in f32",
+          "next params, next state); loss and aux loss in f32;\n"
+          "implies --packed",
           [&o] { o.train = true; });
   valued("--lr", "--lr X", "with --train: peak learning rate (default 0.01)",
          [&o](const std::string &v) { o.lr = v; });
@@ -148,6 +155,7 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
     *field = v;
   }
   if (!o.overrides.empty()) c->name += " (overridden)";
+  c->packed = o.packed;
   if (o.activations == "f32")
     c->activations = DType::F32;
   else if (o.activations == "bf16")
@@ -158,10 +166,12 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
   if (!err.empty()) return err;
   if (o.moeLayerOnly && c->experts <= 0)
     return "--moe-layer needs experts (a config with E, or --experts N)";
+  if (o.moeLayerOnly && o.packed) return "--packed builds the whole model; not with --moe-layer";
   if ((!o.lr.empty() || !o.warmupSteps.empty()) && !o.train)
     return std::string(o.lr.empty() ? "--warmup-steps" : "--lr") + " needs --train";
   if (o.train && o.moeLayerOnly) return "--train builds the whole model; drop --moe-layer";
   c->train = o.train;
+  c->packed = o.packed || o.train; // the training step takes packed rows
   return "";
 }
 

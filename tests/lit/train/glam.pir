@@ -27,7 +27,9 @@
 // STEP-SAME: %final_norm.scale.v: f32[16] {sharding = <@mesh, [{"model"}]>, train.init = "zeros", train.state = "final_norm.scale"},
 // STEP-SAME: %step: i32[] {sharding = <@mesh, []>, train.step = true},
 // STEP-SAME: %ids: i32[4,8] {bound = 64, sharding = <@mesh, [{"data"}, {}]>, train.batch = "ids"},
-// STEP-SAME: %labels: i32[4,8] {bound = 64, sharding = <@mesh, [{"data"}, {}]>, train.batch = "labels"})
+// STEP-SAME: %labels: i32[4,8] {bound = 64, sharding = <@mesh, [{"data"}, {}]>, train.batch = "labels"},
+// STEP-SAME: %segments: i32[4,8] {bound = 9, sharding = <@mesh, [{"data"}, {}]>, train.batch = "segments"},
+// STEP-SAME: %positions: i32[4,8] {bound = 8, sharding = <@mesh, [{"data"}, {}]>, train.batch = "positions"})
 // STEP-SAME: -> (f32[], f32[], f32[64,16] {sharding = <@mesh, [{"model"}, {}]>, train.next = "embed"},
 // STEP-SAME: f32[16] {sharding = <@mesh, [{"model"}]>, train.next = "final_norm.scale.v"})
 // STEP-SAME: adafactor.lr = 0.05, adafactor.min_dim_to_factor = 1, adafactor.warmup_steps = 1}
