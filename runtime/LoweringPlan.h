@@ -20,9 +20,10 @@ namespace partita {
 enum class ValueKind { Dead, Arg, Global, Alias, Fused, Root };
 
 // The most ops one root's fusion group may hold (the root included). Longer groups are cut:
-// the largest fused operand becomes a root of its own. Real programs fuse far fewer ops
-// (GLaM's longest group has about 30), but a chain of 20,000 elementwise ops would
-// otherwise be one loop body, recursed into op by op and optimized as one huge block.
+// the largest fused operand becomes a root of its own. Real programs stay below it (the
+// GLaM programs lower to the same IR with or without the cap), but a chain of 20,000
+// elementwise ops would otherwise be one loop body, recursed into op by op by the element
+// emitter and optimized by LLVM as one huge block.
 constexpr int kMaxFusionGroup = 128;
 
 // Buffers and scratch in the workspace are aligned to this many bytes.
