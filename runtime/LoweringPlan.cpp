@@ -406,8 +406,11 @@ int64_t placeItems(std::vector<Item> &items) {
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return items[a].size > items[b].size; });
+  // Largest first, ties in creation order (std::sort with the tie-break: libstdc++'s
+  // stable_sort warns under clang about its deprecated get_temporary_buffer).
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return items[a].size != items[b].size ? items[a].size > items[b].size : a < b;
+  });
   std::vector<size_t> placed;
   int64_t total = 0;
   for (size_t idx : order) {
