@@ -77,7 +77,6 @@ struct Jit::Impl {
   std::vector<orc::JITDylib *> dylibs;
   std::mutex mu;
   std::atomic<int> compiled{0}, cached{0};
-  double seconds = 0;
 };
 
 Jit::Jit(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -352,7 +351,6 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
   }
   I.dylibs.push_back(&*jd);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  I.seconds += secs;
   if (I.opts.verbose)
     std::cerr << "jit: " << (fromCache ? "cached" : "compiled") << " module " << key.substr(0, 16)
               << " in " << secs * 1e3 << " ms (cpu " << I.cpu << ")\n";
@@ -375,6 +373,5 @@ void *Jit::lookup(int handle, const std::string &symbol, std::string *error) {
 
 int Jit::compiledCount() const { return impl_->compiled; }
 int Jit::cachedCount() const { return impl_->cached; }
-double Jit::compileSeconds() const { return impl_->seconds; }
 
 } // namespace partita
