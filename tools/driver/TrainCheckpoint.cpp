@@ -455,12 +455,9 @@ std::string Checkpoints::latest(std::string *error) const {
   error->clear();
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) return "";
-  std::ifstream in(dir_ + "/latest");
-  std::string name;
-  if (in >> name && stepOfName(name) >= 0 && fs::exists(dir_ + "/" + name + "/meta.json", ec))
-    return dir_ + "/" + name;
-  // No (readable) pointer: the newest published directory is as good, since a directory
-  // named step-<k> only ever appears whole.
+  // The newest step-<k> directory: one only ever appears whole (renamed from its staging
+  // directory after its last byte was written), while DIR/latest may lag it by one when a
+  // run was killed between the two renames.
   int64_t best = -1;
   for (const auto &e : fs::directory_iterator(dir_, ec)) {
     int64_t k = stepOfName(e.path().filename().string());

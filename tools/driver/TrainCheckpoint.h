@@ -43,8 +43,7 @@ public:
   std::string save(int64_t step, const std::vector<int64_t> &devices,
                    const std::vector<std::vector<NativeBuffer>> &local);
 
-  // The newest published checkpoint: its directory, or "" with *error set (or with *error
-  // empty when DIR has none).
+  // The newest published checkpoint's directory, or "" when DIR has none.
   std::string latest(std::string *error) const;
   // Checks the checkpoint's meta.json and every .npy header and size against the program.
   // Returns its step, or -1 with *error set.

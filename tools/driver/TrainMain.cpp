@@ -741,7 +741,9 @@ private:
       if (root()) out_ << "nothing to do: the checkpoint already has " << start << " steps\n";
       return 0;
     }
-    const bool bar = root() && o_.progress && isatty(STDOUT_FILENO);
+    // mpirun hands its ranks a pseudo-terminal even when its own output is a file: no bar
+    // under MPI.
+    const bool bar = root() && !mpi_ && o_.progress && isatty(STDOUT_FILENO);
     std::unique_ptr<Collectives> coll;
     if (mpi_ && mesh_) coll = makeMpiCollectives(*mesh_, rank_, exe_->groups());
     int code = 0;
