@@ -35,7 +35,9 @@ namespace {
 std::string npyHeader(const TensorType &t) {
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i)
-    shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : i + 1 < t.shape.size() ? ", " : "");
+    shape += std::to_string(t.shape[i]) + (t.shape.size() == 1      ? ","
+                                           : i + 1 < t.shape.size() ? ", "
+                                                                    : "");
   shape += ")";
   std::string dict = std::string("{'descr': '") + (isFloat(t.dtype) ? "<f4" : "<i4") +
                      "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -397,7 +399,8 @@ std::string Checkpoints::save(int64_t step, const std::vector<int64_t> &devices,
     }
     if (ok) ok = ::fsync(fd) == 0;
     if (fd >= 0 && ::close(fd) != 0) ok = false;
-    if (!ok && error.empty()) error = path + ": error: cannot write the checkpoint file: " + errnoText();
+    if (!ok && error.empty())
+      error = path + ": error: cannot write the checkpoint file: " + errnoText();
   }
 
   bool ok = error.empty();
@@ -507,8 +510,8 @@ int64_t Checkpoints::validate(const std::string &ckpt, std::string *error) const
       return bad("tensor " + std::to_string(t) + " is %" + name->text + ", the program's is %" +
                  ct.name + " (a checkpoint of another model?)");
     if (type->text != ct.global.str())
-      return bad("%" + ct.name + " is " + type->text + " in the checkpoint but " +
-                 ct.global.str() + " in the program");
+      return bad("%" + ct.name + " is " + type->text + " in the checkpoint but " + ct.global.str() +
+                 " in the program");
     if (sh->text != ct.sharding.str())
       return bad("%" + ct.name + " is sharded " + sh->text + " in the checkpoint but " +
                  ct.sharding.str() + " in the program");
@@ -526,8 +529,8 @@ int64_t Checkpoints::validate(const std::string &ckpt, std::string *error) const
     uintmax_t size = fs::file_size(path, ec);
     uintmax_t need = npyHeader(tensors_[t].global).size() + tensors_[t].global.numElements() * 4;
     if (ec || size < need) {
-      *error = path + ": error: truncated checkpoint file: " + std::to_string(size) +
-               " bytes, " + tensors_[t].global.str() + " needs " + std::to_string(need);
+      *error = path + ": error: truncated checkpoint file: " + std::to_string(size) + " bytes, " +
+               tensors_[t].global.str() + " needs " + std::to_string(need);
       return -1;
     }
   }

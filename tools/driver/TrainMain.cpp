@@ -24,9 +24,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -99,8 +99,8 @@ CommandLine trainCommandLine(TrainOptions &o) {
       .value({"--seq"}, Arity::Either, "--seq S",
              "tokens per row; must match the program's (default: the program's)",
              "--seq needs a number", integer("--seq", 1, &o.seq))
-      .value({"--seed"}, Arity::Either, "--seed N", "seed of the parameter initialisation (default 0)",
-             "--seed needs a value",
+      .value({"--seed"}, Arity::Either, "--seed N",
+             "seed of the parameter initialisation (default 0)", "--seed needs a value",
              [&o](const std::string &v) {
                char *end = nullptr;
                errno = 0;
@@ -353,16 +353,16 @@ private:
       const Attr *tr = attrOf(a, "trainable"), *st = attrOf(a, "train.state"),
                  *sp = attrOf(a, "train.step"), *bt = attrOf(a, "train.batch"),
                  *in = attrOf(a, "train.init");
-      int role = tr && tr->kind == Attr::Kind::Bool && tr->b        ? 0
-                 : st                                               ? 1
-                 : sp && sp->kind == Attr::Kind::Bool && sp->b      ? 2
-                 : bt                                               ? 3
-                                                                    : -1;
+      int role = tr && tr->kind == Attr::Kind::Bool && tr->b   ? 0
+                 : st                                          ? 1
+                 : sp && sp->kind == Attr::Kind::Bool && sp->b ? 2
+                 : bt                                          ? 3
+                                                               : -1;
       if (role < 0)
         throw RunError(at + " has no training role (trainable = true, train.state, "
                             "train.step = true or train.batch)");
-      static const char *const roleName[4] = {"a parameter", "an optimizer state",
-                                              "the step count", "a batch input"};
+      static const char *const roleName[4] = {"a parameter", "an optimizer state", "the step count",
+                                              "a batch input"};
       if (role < lastRole)
         throw RunError(at + " is " + roleName[role] +
                        " but follows an argument of a later kind: the contract orders the "
@@ -411,8 +411,9 @@ private:
         for (int j = 0; j < 4; ++j)
           if (kind == kBatchKinds[j]) k = j;
         if (k < 0)
-          throw RunError(at + ": train.batch must be \"ids\", \"labels\", \"segments\" or "
-                              "\"positions\", got \"" +
+          throw RunError(at +
+                         ": train.batch must be \"ids\", \"labels\", \"segments\" or "
+                         "\"positions\", got \"" +
                          kind + "\"");
         if (haveBatch[k]) throw RunError(at + ": a second batch argument \"" + kind + "\"");
         if (g.dtype != DType::I32 || g.rank() != 2)
@@ -427,26 +428,26 @@ private:
       }
     }
     if (!haveStep)
-      throw RunError(located(f.loc) +
-                     ": error: @main has no step argument (an i32[] argument with "
-                     "train.step = true)");
+      throw RunError(located(f.loc) + ": error: @main has no step argument (an i32[] argument with "
+                                      "train.step = true)");
     for (int k = 0; k < 4; ++k)
       if (!haveBatch[k])
-        throw RunError(located(f.loc) + ": error: @main has no batch argument with train.batch = \"" +
+        throw RunError(located(f.loc) +
+                       ": error: @main has no batch argument with train.batch = \"" +
                        kBatchKinds[k] + "\"");
     if (c.numParams == 0)
       throw RunError(located(f.loc) + ": error: @main has no parameter (trainable = true)");
     const size_t want = 2 + c.numTrained;
     if (f.results.size() != want)
-      throw RunError(located(f.returnLoc.known() ? f.returnLoc : f.loc) + ": error: @main returns " +
-                     std::to_string(f.results.size()) + " results but the contract needs " +
-                     std::to_string(want) +
+      throw RunError(located(f.returnLoc.known() ? f.returnLoc : f.loc) +
+                     ": error: @main returns " + std::to_string(f.results.size()) +
+                     " results but the contract needs " + std::to_string(want) +
                      ": the loss, the aux loss, then the next value of each of the " +
                      std::to_string(c.numTrained) + " parameters and optimizer states");
     for (size_t r = 0; r < want; ++r) {
       const FuncResult &fr = f.results[r];
-      std::string at = located(fr.loc.known() ? fr.loc : f.loc) + ": error: result " +
-                       std::to_string(r);
+      std::string at =
+          located(fr.loc.known() ? fr.loc : f.loc) + ": error: result " + std::to_string(r);
       if (r < 2) {
         if (fr.type != TensorType(DType::F32, {}))
           throw RunError(at + std::string(r == 0 ? " (the loss)" : " (the aux loss)") +
@@ -495,8 +496,8 @@ private:
         const FuncResult &fr = ref_->results[2 + i];
         throw RunError(located(fr.loc.known() ? fr.loc : ref_->loc) + ": error: result " +
                        std::to_string(2 + i) + " is " + r.global.str() + " sharded " +
-                       r.sharding.str() + " but it feeds argument %" + main_->args[i]->name +
-                       ", " + a.global.str() + " sharded " + a.sharding.str());
+                       r.sharding.str() + " but it feeds argument %" + main_->args[i]->name + ", " +
+                       a.global.str() + " sharded " + a.sharding.str());
       }
     }
   }
@@ -570,7 +571,8 @@ private:
       return 0;
     }
     if (latest.empty())
-      throw RunError(o_.ckptDir + ": error: " + (err.empty() ? "no checkpoint to resume from" : err));
+      throw RunError(o_.ckptDir +
+                     ": error: " + (err.empty() ? "no checkpoint to resume from" : err));
     // Rank 0 checks the meta file and every file's header and size, so a bad checkpoint
     // is one message; then each rank reads only its own shard regions.
     int64_t step = 0;
@@ -650,8 +652,7 @@ private:
     }
     a[contract_.step] = Tensor(TensorType(DType::I32, {}), {(double)k});
     BatchRows rows = data_->rows(k * contract_.rows, (k + 1) * contract_.rows);
-    const std::vector<int32_t> *src[4] = {&rows.ids, &rows.labels, &rows.segments,
-                                          &rows.positions};
+    const std::vector<int32_t> *src[4] = {&rows.ids, &rows.labels, &rows.segments, &rows.positions};
     for (int q = 0; q < 4; ++q) {
       Tensor t(TensorType(DType::I32, {contract_.rows, contract_.seq}));
       for (size_t e = 0; e < src[q]->size(); ++e)
@@ -777,8 +778,8 @@ private:
           args_[j][i] = std::move(out[j][2 + i]);
       if (root()) {
         if (bar) out_ << "\r\033[K";
-        out_ << "step " << k + 1 << "/" << total << " loss " << fmt("%.4f", loss.data[0])
-             << " aux " << fmt("%.4f", aux.data[0]) << " tokens/s "
+        out_ << "step " << k + 1 << "/" << total << " loss " << fmt("%.4f", loss.data[0]) << " aux "
+             << fmt("%.4f", aux.data[0]) << " tokens/s "
              << fmt("%.0f", secs > 0 ? tokens / secs : 0.0) << " time " << fmt("%.3f", secs)
              << "s\n";
         if (log)
@@ -791,8 +792,8 @@ private:
           int64_t done = k + 1 - start, left = total - k - 1;
           int fill = (int)(width * (k + 1) / total);
           double eta = (nowSeconds() - t0) / done * left;
-          out_ << "[" << std::string(fill, '#') << std::string(width - fill, '.') << "] "
-               << k + 1 << "/" << total << " eta " << fmt("%.0f", eta) << "s";
+          out_ << "[" << std::string(fill, '#') << std::string(width - fill, '.') << "] " << k + 1
+               << "/" << total << " eta " << fmt("%.0f", eta) << "s";
         }
         out_.flush();
       }
