@@ -7,7 +7,7 @@
 # Usage: bash examples/train.sh [BIN_DIR]     (default: build/bin)
 #   PARTITA_TRAIN_STEPS=N   steps (default 60)
 #   PARTITA_TRAIN_DATA=FILE the text (default /usr/share/common-licenses/GPL-3)
-#   PARTITA_TRAIN_KEEP=DIR  keep the step program, log and checkpoints in DIR
+#   PARTITA_TRAIN_KEEP=DIR  keep the step program, log, checkpoints and loss.svg in DIR
 # Until partita-glam has --train, the hand-written step program of the tests
 # (tests/train/mlp_step.pir, a bigram model with momentum SGD) stands in for GLaM.
 set -euo pipefail
@@ -54,13 +54,30 @@ fi
 "${mpirun[@]}" -np 4 "$bin/partita-train" "$work/step.pir" --data "$data" --steps "$steps" \
   --checkpoint-dir "$work/ckpt" --save-every 20 --log "$work/log.jsonl"
 
-# The curve: mean loss of the first and the last quarter of the steps.
-python3 - "$work/log.jsonl" <<'PY'
+# The curve: mean loss of the first and the last quarter of the steps, and DIR/loss.svg (the
+# plot in docs/training.md).
+python3 - "$work/log.jsonl" "$work/loss.svg" <<'PY'
 import json, sys
 loss = [json.loads(l)["loss"] for l in open(sys.argv[1])]
 q = max(1, len(loss) // 4)
 first, last = sum(loss[:q]) / q, sum(loss[-q:]) / q
 print("mean loss: first %d steps %.3f, last %d steps %.3f" % (q, first, q, last))
+W, H, P = 640, 320, 48
+top, n = max(loss), len(loss)
+x = lambda i: P + (W - 2 * P) * i / max(1, n - 1)
+y = lambda v: H - P - (H - 2 * P) * v / top
+pts = " ".join("%.1f,%.1f" % (x(i), y(v)) for i, v in enumerate(loss))
+ticks = "".join('<text x="%d" y="%.1f" font-size="11" text-anchor="end">%.1f</text>'
+                % (P - 6, y(v) + 4, v) for v in (0, top / 2, top))
+with open(sys.argv[2], "w") as f:
+    f.write('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif">'
+            '<rect width="100%%" height="100%%" fill="white"/>'
+            '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'
+            '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>%s'
+            '<text x="%d" y="%d" font-size="12" text-anchor="middle">step (1 to %d)</text>'
+            '<text x="%d" y="%d" font-size="12">training loss</text>'
+            '<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="%s"/></svg>\n'
+            % (W, H, P, H - P, W - P, H - P, P, P, P, H - P, ticks, W // 2, H - 12, n, P, P - 12, pts))
 if not last < first:
     sys.exit("train: error: the loss did not fall")
 PY
