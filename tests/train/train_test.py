@@ -168,6 +168,16 @@ def mode_loop(bin_dir, work, mpirun):
             b = npyio.read(os.path.join(ckpt, "step-%d" % k, n + ".npy"))[2]
             if a != b:
                 raise AssertionError("step %d: %%%s differs from partita-run's result %d" % (k, n, 2 + i))
+    # The same documents as an int32 .npy token stream (each ending with 256) pack alike.
+    tokens = []
+    with open(data, "rb") as f:
+        for para in f.read().decode().split("\n\n\n"):
+            tokens += list(para.strip("\n").encode()) + [256]
+    npy = os.path.join(work, "tokens.npy")
+    npyio.write(npy, "<i4", (len(tokens),), tokens)
+    train(bin_dir, npy, os.path.join(work, "ckpt-npy"), 3, log=log + ".npy")
+    if [x["loss"] for x in losses(log + ".npy")] != [x["loss"] for x in got]:
+        raise AssertionError("the .npy token stream trains differently from the text")
     print("loop: 3 steps equal partita-run's, losses", [round(g["loss"], 4) for g in got])
 
 

@@ -469,7 +469,8 @@ std::string Checkpoints::latest(std::string *error) const {
   return best < 0 ? "" : dir_ + "/step-" + std::to_string(best);
 }
 
-int64_t Checkpoints::validate(const std::string &ckpt, std::string *error) const {
+int64_t Checkpoints::validate(const std::string &ckpt, std::string *data,
+                              std::string *error) const {
   const std::string metaPath = ckpt + "/meta.json";
   std::ifstream in(metaPath, std::ios::binary);
   if (!in) {
@@ -534,6 +535,7 @@ int64_t Checkpoints::validate(const std::string &ckpt, std::string *error) const
       return -1;
     }
   }
+  if (const Json *d = j.get("data")) *data = d->text;
   return (int64_t)step->number;
 }
 

@@ -46,8 +46,8 @@ public:
   // The newest published checkpoint's directory, or "" when DIR has none.
   std::string latest(std::string *error) const;
   // Checks the checkpoint's meta.json and every .npy header and size against the program.
-  // Returns its step, or -1 with *error set.
-  int64_t validate(const std::string &ckpt, std::string *error) const;
+  // Returns its step, or -1 with *error set; *data gets the data file it was trained on.
+  int64_t validate(const std::string &ckpt, std::string *data, std::string *error) const;
   // Device `device`'s shard of tensor t, read from its region of the file.
   bool readShard(const std::string &ckpt, size_t t, int64_t device, Tensor *out,
                  std::string *error) const;

@@ -80,7 +80,7 @@ CommandLine trainCommandLine(TrainOptions &o) {
       "whose mesh has several devices is partitioned and runs one MPI rank per device under\n"
       "`mpirun -np N` (each rank makes, reads and writes only its own shards), or all\n"
       "devices in this process with --simulate. Rank 0 prints a line per step.",
-      22);
+      24);
   auto text = [](std::string *to, std::string missing) {
     return [to, missing](const std::string &v) {
       *to = v;
@@ -577,8 +577,13 @@ private:
     // is one message; then each rank reads only its own shard regions.
     int64_t step = 0;
     if (root()) {
-      step = ckpt_->validate(latest, &err);
+      std::string data;
+      step = ckpt_->validate(latest, &data, &err);
       if (step < 0) writeLines(err_, err + "\n");
+      // A moved file is fine; other data would not continue the run bit for bit.
+      if (step >= 0 && data != o_.data)
+        writeLines(err_, "partita-train: warning: " + latest + " was trained on '" + data +
+                             "'; this run reads '" + o_.data + "'\n");
     }
     if (mpi_) step = MpiSession::start().broadcast((int)step);
     if (step < 0) return -1;
