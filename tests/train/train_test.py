@@ -4,11 +4,12 @@
   loop    3 simulated steps; each step's loss and new parameters and state equal those of
           partita-run on the same inputs (the previous checkpoint, the step count, and the
           batch packed by this script's own implementation of the contract's packing)
-  mpi     mpirun -np 4 and --simulate give the same losses and checkpoints
+  mpi     mpirun -np 4 and --simulate give the same losses and checkpoints (also with
+          uneven, padded shards)
   resume  6 steps, and 3 steps + --resume to 6: equal losses and checkpoint bytes
           (simulated, and under mpirun)
-  kill    SIGKILL at random moments of a run that saves every step: the latest
-          checkpoint is always whole, and resuming ends with the uninterrupted run's bytes
+  kill    SIGKILL at random moments of runs that save every step: every step-<k>
+          directory is always whole, and resuming ends with the uninterrupted run's bytes
   errors  a checkpoint of another model (shapes, shardings), a truncated .npy, a fresh
           run into a directory with checkpoints, too little data: one located error,
           exit 1, and the checkpoint directory unchanged
@@ -181,23 +182,38 @@ def mode_loop(bin_dir, work, mpirun):
     print("loop: 3 steps equal partita-run's, losses", [round(g["loss"], 4) for g in got])
 
 
+def uneven_step(work):
+    """mlp_step.pir on a 1x4 mesh with a hidden size of 30: shards of 8, 8, 8 and 6 rows,
+    so the checkpoint writers must leave out the padding."""
+    with open(STEP) as f:
+        src = f.read()
+    src = src.replace(",32]", ",30]").replace("[32,", "[30,").replace('"data"=2, "model"=2', '"data"=1, "model"=4')
+    path = os.path.join(work, "uneven.pir")
+    with open(path, "w") as f:
+        f.write(src.replace("4096.0", "3840.0"))
+    return path
+
+
 def mode_mpi(bin_dir, work, mpirun):
+    global STEP
     data = data_file(work)
-    sim, mpi = os.path.join(work, "sim"), os.path.join(work, "mpi")
-    train(bin_dir, data, sim, 4, log=sim + ".log")
-    out = train(bin_dir, data, mpi, 4, mpirun=mpirun, log=mpi + ".log")
-    assert out.count("step ") == 4, out
-    a, b = losses(sim + ".log"), losses(mpi + ".log")
-    for x, y in zip(a, b):
-        if abs(x["loss"] - y["loss"]) > 1e-5 * abs(x["loss"]) or abs(x["aux_loss"] - y["aux_loss"]) > 1e-5:
-            raise AssertionError("step %d: simulated %r, mpirun %r" % (x["step"], x, y))
-    for n in TRAINED:
-        u = npyio.read(os.path.join(sim, "step-4", n + ".npy"))[2]
-        v = npyio.read(os.path.join(mpi, "step-4", n + ".npy"))[2]
-        worst = max(abs(p - q) for p, q in zip(u, v))
-        if worst > 1e-5:
-            raise AssertionError("%%%s: simulated and mpirun checkpoints differ by %g" % (n, worst))
-    print("mpi: losses and checkpoints of mpirun -np 4 equal the simulated ones")
+    for label, step in (("2x2", STEP), ("1x4 uneven", uneven_step(work))):
+        STEP = step
+        sim, mpi = os.path.join(work, label + "-sim"), os.path.join(work, label + "-mpi")
+        train(bin_dir, data, sim, 4, log=sim + ".log")
+        out = train(bin_dir, data, mpi, 4, mpirun=mpirun, log=mpi + ".log")
+        assert out.count("step ") == 4, out
+        a, b = losses(sim + ".log"), losses(mpi + ".log")
+        for x, y in zip(a, b):
+            if abs(x["loss"] - y["loss"]) > 1e-5 * abs(x["loss"]) or abs(x["aux_loss"] - y["aux_loss"]) > 1e-5:
+                raise AssertionError("%s step %d: simulated %r, mpirun %r" % (label, x["step"], x, y))
+        for n in TRAINED:
+            u = npyio.read(os.path.join(sim, "step-4", n + ".npy"))[2]
+            v = npyio.read(os.path.join(mpi, "step-4", n + ".npy"))[2]
+            worst = max(abs(p - q) for p, q in zip(u, v))
+            if worst > 1e-5:
+                raise AssertionError("%s: %%%s: simulated and mpirun checkpoints differ by %g" % (label, n, worst))
+    print("mpi: losses and checkpoints of mpirun -np 4 equal the simulated ones (2x2, uneven 1x4)")
 
 
 def mode_resume(bin_dir, work, mpirun):
@@ -221,16 +237,22 @@ def mode_resume(bin_dir, work, mpirun):
 
 
 def complete(ckpt):
-    """The checkpoint `latest` names exists whole: meta.json and every full-size array."""
-    with open(os.path.join(ckpt, "latest")) as f:
-        name = f.read().strip()
-    d = os.path.join(ckpt, name)
-    with open(os.path.join(d, "meta.json")) as f:
-        meta = json.load(f)
-    assert meta["step"] == int(name[5:]), (meta, name)
-    for n in TRAINED:
-        npyio.read(os.path.join(d, n + ".npy"))  # asserts the size
-    return meta["step"]
+    """Every published step-<k> directory is whole (meta.json and every full-size array),
+    and `latest`, when present, names one of them or the one before the newest (a run killed
+    between the two renames). Returns the newest step, 0 when there is none."""
+    steps = sorted(int(n[5:]) for n in os.listdir(ckpt) if n.startswith("step-"))
+    for k in steps:
+        d = os.path.join(ckpt, "step-%d" % k)
+        with open(os.path.join(d, "meta.json")) as f:
+            assert json.load(f)["step"] == k, d
+        for n in TRAINED:
+            npyio.read(os.path.join(d, n + ".npy"))  # asserts the size
+    latest = os.path.join(ckpt, "latest")
+    if os.path.exists(latest) and steps:
+        with open(latest) as f:
+            named = int(f.read().strip()[5:])
+        assert named in steps[-2:], (named, steps)
+    return steps[-1] if steps else 0
 
 
 def mode_kill(bin_dir, work, mpirun):
@@ -241,27 +263,25 @@ def mode_kill(bin_dir, work, mpirun):
     ckpt = os.path.join(work, "ckpt")
     rnd = random.Random(11)
     kills = 0
+    cmd = [os.path.join(bin_dir, "partita-train"), STEP, "--data", data, "--steps", str(steps),
+           "--seed", "5", "--checkpoint-dir", ckpt, "--save-every", "1", "--simulate"]
+    started = lambda: os.path.isdir(ckpt) and complete(ckpt) > 0
     for attempt in range(8):
-        resume = os.path.exists(os.path.join(ckpt, "latest"))
-        cmd = [os.path.join(bin_dir, "partita-train"), STEP, "--data", data, "--steps", str(steps),
-               "--seed", "5", "--checkpoint-dir", ckpt, "--save-every", "1", "--simulate"]
-        p = subprocess.Popen(cmd + (["--resume"] if resume else []), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, env=ENV)
+        p = subprocess.Popen(cmd + (["--resume"] if started() else []), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=ENV)
         time.sleep(rnd.uniform(0.15, 0.8))
         if p.poll() is None:
             p.kill()
             kills += 1
         p.wait()
-        if os.path.exists(os.path.join(ckpt, "latest")):
-            done = complete(ckpt)
-            if done == steps:
-                break
-    must(cmd + ["--resume"] if os.path.exists(os.path.join(ckpt, "latest")) else cmd)
+        if started() and complete(ckpt) == steps:
+            break
+    must(cmd + (["--resume"] if started() else []))
     assert complete(ckpt) == steps
     n = same_bytes(os.path.join(whole, "step-%d" % steps), os.path.join(ckpt, "step-%d" % steps))
     if n:
         raise AssertionError("after %d kills, %s.npy differs from the uninterrupted run's" % (kills, n))
-    print("kill: %d SIGKILLs, the latest checkpoint always whole, final bytes equal" % kills)
+    print("kill: %d SIGKILLs, every step-<k> directory always whole, final bytes equal" % kills)
 
 
 def expect_error(cmd, pattern, ckpt=None, mpi=False):

@@ -450,8 +450,14 @@ void Checkpoints::prune(const std::string &keepName) const {
   }
   if (keep_ <= 0) return;
   std::sort(steps.rbegin(), steps.rend());
-  for (size_t i = (size_t)keep_; i < steps.size(); ++i)
-    if (steps[i].second != keepName) fs::remove_all(dir_ + "/" + steps[i].second, ec);
+  for (size_t i = (size_t)keep_; i < steps.size(); ++i) {
+    if (steps[i].second == keepName) continue;
+    // Renamed out of the step-<k> names first, so a run killed while deleting leaves a
+    // staging directory (removed by the next save), never a partial step-<k>.
+    std::string doomed = dir_ + "/.tmp-step-pruned-" + steps[i].second;
+    if (std::rename((dir_ + "/" + steps[i].second).c_str(), doomed.c_str()) == 0)
+      fs::remove_all(doomed, ec);
+  }
 }
 
 std::string Checkpoints::latest(std::string *error) const {

@@ -234,16 +234,14 @@ public:
     main_ = module_->main();
     if (!main_) throw RunError(name_ + ":1:1: error: the module has no @main function");
 
+    // An already partitioned @main runs as it is; otherwise partition() replaces main_ and
+    // keeps the unpartitioned original as ref_.
     mesh_ = partitionedMeshOf(*module_, *main_);
-    if (mesh_) {
-      if (o_.check)
-        throw RunError(located(main_->loc) +
-                       ": error: --check needs the unpartitioned module (@main is already "
-                       "partitioned, so there is no reference to compare with)");
-      ref_ = main_;
-    } else {
-      ref_ = main_;
-    }
+    if (mesh_ && o_.check)
+      throw RunError(located(main_->loc) +
+                     ": error: --check needs the unpartitioned module (@main is already "
+                     "partitioned, so there is no reference to compare with)");
+    ref_ = main_;
     contract_ = validateContract(*ref_);
     if (o_.batch && o_.batch != contract_.rows)
       throw RunError("partita-train: error: --batch " + std::to_string(o_.batch) +
