@@ -333,6 +333,8 @@ def mode_errors(bin_dir, work, mpirun):
     expect_error(common + [bad, "--resume"], r"bad/step-2/meta\.json: error: not a valid JSON object", bad)
     # Nothing to resume.
     expect_error(common + [os.path.join(work, "none"), "--resume"], r"none: error: no checkpoint to resume from")
+    # A checkpoint directory that is a file: refused before the first step.
+    expect_error(common + [data], r"data\.txt: error: cannot create the checkpoint directory \(a file of that name exists\)")
     # Less data than one row.
     short = os.path.join(work, "short.txt")
     with open(short, "w") as f:

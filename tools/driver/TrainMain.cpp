@@ -289,8 +289,15 @@ public:
     info.data = o_.data;
     info.batch = contract_.rows;
     info.seq = contract_.seq;
-    if (!o_.ckptDir.empty())
+    if (!o_.ckptDir.empty()) {
+      // Found unusable before the first step rather than at the first save.
+      std::error_code ec;
+      if (!o_.resume) fs::create_directories(o_.ckptDir, ec);
+      if (!fs::is_directory(o_.ckptDir, ec) && !(o_.resume && !fs::exists(o_.ckptDir, ec)))
+        throw RunError(o_.ckptDir + ": error: cannot create the checkpoint directory" +
+                       (fs::exists(o_.ckptDir, ec) ? " (a file of that name exists)" : ""));
       ckpt_ = std::make_unique<Checkpoints>(o_.ckptDir, mesh, tensors, info, mpi_, o_.keep);
+    }
 
     int64_t start = startState();
     if (start < 0) return 1;
