@@ -4,7 +4,6 @@
 #pragma once
 
 #include "ir/IR.h"
-#include "ir/Interpreter.h"
 #include "ir/Tensor.h"
 
 #include <functional>
