@@ -5,7 +5,7 @@
           partita-run on the same inputs (the previous checkpoint, the step count, and the
           batch packed by this script's own implementation of the contract's packing)
   mpi     mpirun -np 4 and --simulate give the same losses and checkpoints (also with
-          uneven, padded shards)
+          uneven, padded shards); --check passes under mpirun
   resume  6 steps, and 3 steps + --resume to 6: equal losses and checkpoint bytes
           (simulated, and under mpirun)
   kill    SIGKILL at random moments of runs that save every step: every step-<k>
@@ -18,7 +18,7 @@
 
 Usage: train_test.py BIN_DIR MODE [MPIRUN...]
 """
-import hashlib, json, os, random, shutil, signal, subprocess, sys, tempfile, time
+import hashlib, json, os, random, re, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -201,8 +201,8 @@ def mode_mpi(bin_dir, work, mpirun):
         STEP = step
         sim, mpi = os.path.join(work, label + "-sim"), os.path.join(work, label + "-mpi")
         train(bin_dir, data, sim, 4, log=sim + ".log")
-        out = train(bin_dir, data, mpi, 4, mpirun=mpirun, log=mpi + ".log")
-        assert out.count("step ") == 4, out
+        out = train(bin_dir, data, mpi, 4, "--check", mpirun=mpirun, log=mpi + ".log")
+        assert out.count("step ") == 4 and re.search(r"^check: .* PASS$", out, re.M), out
         a, b = losses(sim + ".log"), losses(mpi + ".log")
         for x, y in zip(a, b):
             if abs(x["loss"] - y["loss"]) > 1e-5 * abs(x["loss"]) or abs(x["aux_loss"] - y["aux_loss"]) > 1e-5:
@@ -285,7 +285,6 @@ def mode_kill(bin_dir, work, mpirun):
 
 
 def expect_error(cmd, pattern, ckpt=None, mpi=False):
-    import re
     before = tree_digest(ckpt) if ckpt and os.path.exists(ckpt) else None
     code, out, err = run(cmd)
     # mpirun adds its own paragraph about the exit status; the tool's lines say "error:".
