@@ -1,0 +1,261 @@
+// combine-collectives: merges independent all_reduces of the same axes, reduction and
+// dtype into one all_reduce of a concatenated 1-D buffer (XLA's AllReduceCombiner):
+//   %a.r = all_reduce(%a)   %b.r = all_reduce(%b)
+// becomes
+//   %c = concatenate(reshape(%a), reshape(%b)) ; %c.r = all_reduce(%c)
+//   %a.r = reshape(slice(%c.r, 0..|a|))      ; %b.r = reshape(slice(%c.r, |a|..))
+// Every collective pays a latency (a synchronisation and, under MPI, a few messages per
+// round), so many small reductions (layer-norm statistics, losses, router sums) cost more
+// than their bytes; one buffer pays it once, and the bytes on the wire do not change.
+//
+// Members need not be adjacent: an all_reduce may join a group when neither depends on the
+// other through the program, counting every group already formed as one node (merging two
+// nodes of a DAG makes a cycle exactly when a path joins them). The program is then
+// rescheduled in its original order as far as the data allows: each combined all_reduce
+// comes right after the last of its operands, and the ops that use a member's result before
+// that point move down behind it, in their order.
+// all_gather and reduce_scatter are not combined: gathering concatenated pieces
+// interleaves them by device, which would need a transpose per member to undo.
+#include "passes/Partitioning.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+
+namespace partita {
+
+namespace {
+
+// Largest combined operand, in bytes per device. Above it the latency saved is small next
+// to the transfer, while the concatenation copies and the combined result, alive until its
+// last slice is read, grow with it. XLA's CPU/GPU combiners use thresholds of the same order.
+constexpr int64_t kCombineThresholdBytes = 1 << 20;
+// Members are at most this many ops apart in the original program: a reduction hoisted far
+// ahead of its first use keeps its result alive across everything in between.
+constexpr int64_t kCombineWindowOps = 2000;
+
+struct Group {
+  std::vector<Op *> members;
+  int64_t bytes = 0;
+  int64_t firstPos = 0;
+};
+
+// The program's data-flow graph with the groups formed so far merged into single nodes.
+class Graph {
+public:
+  explicit Graph(Func &f) {
+    for (size_t i = 0; i < f.ops.size(); ++i) {
+      Op *op = f.ops[i].get();
+      pos_[op] = (int64_t)i;
+      for (Value *v : op->operands)
+        users_[v].push_back(op);
+    }
+  }
+  int64_t pos(const Op *op) const { return pos_.at(op); }
+  const std::vector<Op *> &users(const Value *v) const {
+    static const std::vector<Op *> none;
+    auto it = users_.find(v);
+    return it == users_.end() ? none : it->second;
+  }
+  int group(const Op *op) const {
+    auto it = groupOf_.find(op);
+    return it == groupOf_.end() ? -1 : it->second;
+  }
+  void assign(const Op *op, int g) { groupOf_[op] = g; }
+
+  // Whether `c` and group `g` are joined by a path of the merged graph, in
+  // either direction.
+  bool connected(const Op *c, int g, const std::vector<Group> &groups) const {
+    auto nodeOps = [&](const Op *o) -> std::vector<const Op *> {
+      int h = group(o);
+      if (h < 0) return {o};
+      return {groups[h].members.begin(), groups[h].members.end()};
+    };
+    // Backwards from c's operands: does c depend on g?
+    std::set<const Op *> seen;
+    std::vector<const Op *> stack;
+    auto pushDefs = [&](const Op *o) {
+      for (const Op *m : nodeOps(o))
+        for (const Value *v : m->operands)
+          if (v->def && seen.insert(v->def).second) stack.push_back(v->def);
+    };
+    pushDefs(c);
+    while (!stack.empty()) {
+      const Op *o = stack.back();
+      stack.pop_back();
+      if (group(o) == g) return true;
+      pushDefs(o);
+    }
+    // Forwards from c's users: does g depend on c?
+    seen.clear();
+    auto pushUsers = [&](const Op *o) {
+      for (const Op *m : nodeOps(o))
+        for (Op *u : users(m->result))
+          if (seen.insert(u).second) stack.push_back(u);
+    };
+    pushUsers(c);
+    while (!stack.empty()) {
+      const Op *o = stack.back();
+      stack.pop_back();
+      if (group(o) == g) return true;
+      pushUsers(o);
+    }
+    return false;
+  }
+
+private:
+  std::map<const Op *, int64_t> pos_;
+  std::map<const Value *, std::vector<Op *>> users_;
+  std::map<const Op *, int> groupOf_;
+};
+
+class CombineCollectivesPass : public Pass {
+public:
+  std::string name() const override { return "combine-collectives"; }
+
+  PassResult run(Module &m, Diagnostics &) override {
+    PassResult r;
+    for (auto &f : m.funcs)
+      r.changed |= runOn(*f);
+    return r;
+  }
+
+private:
+  static std::string keyOf(const Op &op) {
+    std::string key = op.getString("reduction") + "|" + dtypeName(op.operands[0]->type.dtype) + "|";
+    for (const auto &a : op.getStrings("axes"))
+      key += a + ",";
+    return key;
+  }
+
+  static bool runOn(Func &f) {
+    Graph graph(f);
+    std::vector<Group> groups;
+    std::map<std::string, int> open; // key -> the group the next candidate tries first
+    for (size_t i = 0; i < f.ops.size(); ++i) {
+      Op *op = f.ops[i].get();
+      if (op->opcode != Opcode::AllReduce || op->operands.size() != 1) continue;
+      int64_t bytes = op->operands[0]->type.bytes();
+      if (bytes > kCombineThresholdBytes) continue;
+      std::string key = keyOf(*op);
+      auto it = open.find(key);
+      if (it != open.end()) {
+        Group &g = groups[it->second];
+        if (g.bytes + bytes <= kCombineThresholdBytes &&
+            (int64_t)i - g.firstPos <= kCombineWindowOps &&
+            !graph.connected(op, it->second, groups)) {
+          g.members.push_back(op);
+          g.bytes += bytes;
+          graph.assign(op, it->second);
+          continue;
+        }
+      }
+      groups.push_back(Group{{op}, bytes, (int64_t)i});
+      graph.assign(op, (int)groups.size() - 1);
+      open[key] = (int)groups.size() - 1;
+    }
+    bool any = false;
+    for (const Group &g : groups)
+      any |= g.members.size() >= 2;
+    if (!any) return false;
+    schedule(f, graph, groups);
+    return true;
+  }
+
+  // Rebuilds f.ops: Kahn's algorithm over the merged graph, always taking the ready node
+  // that came first in the original program; a group's node counts as placed at its last
+  // operand, so it comes as early as its data allows and its members' users follow it.
+  static void schedule(Func &f, const Graph &graph, const std::vector<Group> &groups) {
+    const int64_t n = (int64_t)f.ops.size();
+    // Node ids: ops that stay are their position; group g with 2+ members is n + g.
+    auto combined = [&](int g) { return g >= 0 && groups[g].members.size() >= 2; };
+    auto nodeOf = [&](const Op *o) -> int64_t {
+      int g = graph.group(o);
+      return combined(g) ? n + g : graph.pos(o);
+    };
+    int64_t total = n + (int64_t)groups.size();
+    std::vector<int64_t> indeg(total, 0), prio(total, 0);
+    std::vector<std::vector<int64_t>> succ(total);
+    std::vector<bool> live(total, false);
+    for (int64_t i = 0; i < n; ++i) {
+      const Op *op = f.ops[i].get();
+      int64_t me = nodeOf(op);
+      live[me] = true;
+      if (me == i) prio[me] = 2 * i;
+      for (const Value *v : op->operands) {
+        if (!v->def) continue;
+        int64_t from = nodeOf(v->def);
+        if (from == me) continue;
+        succ[from].push_back(me);
+        ++indeg[me];
+        if (me != i) prio[me] = std::max(prio[me], 2 * graph.pos(v->def) + 1);
+      }
+    }
+    using Item = std::pair<int64_t, int64_t>; // (priority, node)
+    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
+    for (int64_t k = 0; k < total; ++k)
+      if (live[k] && indeg[k] == 0) ready.push({prio[k], k});
+    std::vector<std::unique_ptr<Op>> out, old = std::move(f.ops);
+    Builder b(f, out);
+    while (!ready.empty()) {
+      int64_t k = ready.top().second;
+      ready.pop();
+      if (k < n)
+        out.push_back(std::move(old[k]));
+      else
+        emitGroup(b, groups[k - n]);
+      for (int64_t s2 : succ[k])
+        if (--indeg[s2] == 0) ready.push({prio[s2], s2});
+    }
+    f.ops = std::move(out);
+    f.collectGarbage();
+  }
+
+  // Emits the combined all_reduce of `g` and, for each member, the slice and reshape that
+  // now define the member's result value (so its name and its uses stay as they were).
+  static void emitGroup(Builder &b, const Group &g) {
+    const Op *first = g.members.front();
+    b.setLoc(first->loc);
+    DType dt = first->operands[0]->type.dtype;
+    std::vector<Value *> flat;
+    std::vector<int64_t> sizes;
+    int64_t total = 0;
+    for (const Op *o : g.members) {
+      Value *x = o->operands[0];
+      int64_t e = x->type.numElements();
+      sizes.push_back(e);
+      total += e;
+      flat.push_back(x->type.rank() == 1 ? x
+                                         : b.create(Opcode::Reshape, {x}, {}, TensorType(dt, {e}),
+                                                    x->name + ".flat"));
+    }
+    TensorType all(dt, {total});
+    Value *cat = b.create(Opcode::Concatenate, flat, {{"dim", Attr::ofInt(0)}}, all, "combined");
+    Value *red = b.create(Opcode::AllReduce, {cat}, first->attrs, all, "combined.ar");
+    int64_t off = 0;
+    for (size_t k = 0; k < g.members.size(); ++k) {
+      Value *res = g.members[k]->result;
+      Value *piece =
+          b.create(Opcode::Slice, {red},
+                   {{"start", Attr::ofInts({off})}, {"limit", Attr::ofInts({off + sizes[k]})}},
+                   TensorType(dt, {sizes[k]}), res->name + ".piece");
+      off += sizes[k];
+      if (res->type.rank() != 1)
+        piece = b.create(Opcode::Reshape, {piece}, {}, res->type, res->name + ".piece");
+      // The last op takes over the member's result value; its own fresh value is dropped
+      // by collectGarbage.
+      Op *def = piece->def;
+      def->result = res;
+      res->def = def;
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createCombineCollectivesPass() {
+  return std::make_unique<CombineCollectivesPass>();
+}
+
+} // namespace partita
