@@ -70,39 +70,86 @@ struct RowMap {
 
 // Rows [i0, i0 + mc) x k [0, kc) of A into MR-row strips of kp = ceil(kc/2) pairs, pair-major:
 // strip[p * MR + i] holds A[i][2p], A[i][2p+1]. Missing rows and the odd k's partner are zero.
-void packA(const float *a, int64_t rs, int64_t cs, RowMap rows, int64_t i0, int64_t mc, int64_t kc,
-           uint32_t *dst) {
+// Rows with unit stride along k (the einsum kernel's packed operands) convert 32 values
+// at a time; others go element by element.
+PARTITA_BF16_TARGET void packA(const float *a, int64_t rs, int64_t cs, RowMap rows, int64_t i0,
+                               int64_t mc, int64_t kc, uint32_t *dst) {
   int64_t kp = (kc + 1) / 2;
   for (int64_t s0 = 0; s0 < mc; s0 += MR, dst += MR * kp) {
     int64_t mr = std::min(MR, mc - s0);
-    for (int64_t i = 0; i < MR; ++i) {
-      if (i >= mr) {
-        for (int64_t p = 0; p < kp; ++p)
-          dst[p * MR + i] = 0;
-        continue;
+    if (cs != 1) {
+      for (int64_t i = 0; i < MR; ++i) {
+        if (i >= mr) {
+          for (int64_t p = 0; p < kp; ++p)
+            dst[p * MR + i] = 0;
+          continue;
+        }
+        const float *r = a + rows[i0 + s0 + i] * rs;
+        for (int64_t p = 0; p < kc / 2; ++p)
+          dst[p * MR + i] = pairOf(r[2 * p * cs], r[(2 * p + 1) * cs]);
+        if (kc & 1) dst[(kp - 1) * MR + i] = pairOf(r[(kc - 1) * cs], 0.0f);
       }
-      const float *r = a + rows[i0 + s0 + i] * rs;
-      for (int64_t p = 0; p < kc / 2; ++p)
-        dst[p * MR + i] = pairOf(r[2 * p * cs], r[(2 * p + 1) * cs]);
-      if (kc & 1) dst[(kp - 1) * MR + i] = pairOf(r[(kc - 1) * cs], 0.0f);
+      continue;
+    }
+    // 16 pairs (32 k) of every row at a time, then transposed into the strip.
+    alignas(64) uint32_t t[MR][16];
+    for (int64_t k0 = 0; k0 < kc; k0 += 32) {
+      int64_t left = std::min<int64_t>(32, kc - k0);
+      __mmask16 m0 = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
+      __mmask16 m1 = (__mmask16)(left >= 32 ? 0xffff : left > 16 ? (1u << (left - 16)) - 1 : 0);
+      for (int64_t i = 0; i < MR; ++i) {
+        if (i >= mr) {
+          _mm512_store_si512(t[i], _mm512_setzero_si512());
+          continue;
+        }
+        const float *r = a + rows[i0 + s0 + i] * rs + k0;
+        __m512 lo = _mm512_maskz_loadu_ps(m0, r), hi = _mm512_maskz_loadu_ps(m1, r + 16);
+        _mm512_store_si512(t[i], (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+      }
+      int64_t pairs = (left + 1) / 2;
+      uint32_t *o = dst + (k0 / 2) * MR;
+      for (int64_t q = 0; q < pairs; ++q)
+        for (int64_t i = 0; i < MR; ++i)
+          o[q * MR + i] = t[i][q];
     }
   }
 }
 
 // k [0, kc) x columns [0, nc) of B into NR-column strips of kp pairs: strip[p * NR + j]
-// holds B[2p][j], B[2p+1][j]. Columns past nc and the odd k's partner are zero.
-void packB(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, uint32_t *dst) {
+// holds B[2p][j], B[2p+1][j]. Columns past nc and the odd k's partner are zero. Rows with
+// unit stride along columns convert and interleave 16 columns of two rows at a time.
+PARTITA_BF16_TARGET void packB(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc,
+                               uint32_t *dst) {
   int64_t kp = (kc + 1) / 2;
+  // Output u16 lane 2j takes row 2p's column j (lane j), lane 2j+1 row 2p+1's (lane 16+j).
+  alignas(64) int16_t order[32];
+  for (int j = 0; j < 16; ++j) {
+    order[2 * j] = (int16_t)j;
+    order[2 * j + 1] = (int16_t)(16 + j);
+  }
+  const __m512i interleave = _mm512_load_si512(order);
   for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kp) {
     int64_t nr = std::min(NR, nc - j0);
     for (int64_t p = 0; p < kp; ++p) {
       const float *r0 = b + 2 * p * rs + j0 * cs;
       const float *r1 = 2 * p + 1 < kc ? r0 + rs : nullptr;
       uint32_t *o = dst + p * NR;
-      for (int64_t j = 0; j < nr; ++j)
-        o[j] = pairOf(r0[j * cs], r1 ? r1[j * cs] : 0.0f);
-      for (int64_t j = nr; j < NR; ++j)
-        o[j] = 0;
+      if (cs != 1) {
+        for (int64_t j = 0; j < nr; ++j)
+          o[j] = pairOf(r0[j * cs], r1 ? r1[j * cs] : 0.0f);
+        for (int64_t j = nr; j < NR; ++j)
+          o[j] = 0;
+        continue;
+      }
+      for (int64_t h = 0; h < NR; h += 16) {
+        int64_t left = std::max<int64_t>(0, std::min<int64_t>(16, nr - h));
+        __mmask16 m = (__mmask16)(left == 16 ? 0xffff : (1u << left) - 1);
+        __m256bh x0 = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, r0 + h));
+        __m256bh x1 =
+            _mm512_cvtneps_pbh(r1 ? _mm512_maskz_loadu_ps(m, r1 + h) : _mm512_setzero_ps());
+        __m512i both = _mm512_inserti64x4(_mm512_zextsi256_si512((__m256i)x0), (__m256i)x1, 1);
+        _mm512_store_si512(o + h, _mm512_permutexvar_epi16(interleave, both));
+      }
     }
   }
 }

@@ -72,8 +72,15 @@ template <class T> void pack(const void *src, int dtype, const Layout &l, T *dst
       dstOff = dstOff * l.sizes[d] + idx[d];
     if (!summing) {
       T *o = dst + dstOff * inner;
-      for (int64_t j = 0; j < inner; ++j)
-        o[j] = ld(srcOff + j * innerStride);
+      if (std::is_same_v<T, float> && dtype == 1 && innerStride == 1) {
+        // Contiguous bf16: a loop that vectorises.
+        const uint16_t *s16 = (const uint16_t *)src + srcOff;
+        for (int64_t j = 0; j < inner; ++j)
+          o[j] = std::bit_cast<T>((uint32_t)s16[j] << 16);
+      } else {
+        for (int64_t j = 0; j < inner; ++j)
+          o[j] = ld(srcOff + j * innerStride);
+      }
     } else {
       T acc = dst[dstOff];
       for (int64_t j = 0; j < inner; ++j) {
@@ -125,6 +132,14 @@ template <class T> void unpack(const T *src, const Layout &l, void *out, int dty
     const T *s = src + done;
     if (innerStride == 1 && dtype != 1) {
       std::memcpy((char *)out + dstOff * sizeof(T), s, inner * sizeof(T));
+    } else if (std::is_same_v<T, float> && innerStride == 1) {
+      // Contiguous bf16: st()'s rounding, branch-free so that it vectorises.
+      uint16_t *o = (uint16_t *)out + dstOff;
+      for (int64_t j = 0; j < inner; ++j) {
+        uint32_t u = std::bit_cast<uint32_t>((float)s[j]);
+        uint16_t r = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+        o[j] = (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40) : r;
+      }
     } else {
       for (int64_t j = 0; j < inner; ++j)
         st(dstOff + j * innerStride, s[j]);
