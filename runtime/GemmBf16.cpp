@@ -28,10 +28,11 @@ namespace {
 #define PARTITA_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 // 12 rows x 32 columns: 24 zmm accumulators, two B vectors and one broadcast A pair of the
-// 32 registers. KC counts k (two per bf16 pair): a KC x NR strip of B is 16 KiB (L1), an
-// MC x KC block of A 72 KiB (L2).
+// 32 registers. KC counts k (two per bf16 pair): a KC x NR strip of B is 32 KiB (L1), an
+// MC x KC block of A 144 KiB (L2); twice the f32 kernel's KC, since bf16 halves the bytes,
+// halves how often each C tile is loaded and stored.
 constexpr int64_t MR = 12, NR = 32;
-constexpr int64_t KC = 256, MC = 144, NC = 4096;
+constexpr int64_t KC = 512, MC = 144, NC = 4096;
 
 // Round to nearest even, as f32 -> bf16 conversion does everywhere else; NaN stays NaN.
 inline uint16_t toBf16(float f) {
@@ -144,10 +145,9 @@ PARTITA_BF16_TARGET void packB(const float *b, int64_t rs, int64_t cs, int64_t k
       for (int64_t h = 0; h < NR; h += 16) {
         int64_t left = std::max<int64_t>(0, std::min<int64_t>(16, nr - h));
         __mmask16 m = (__mmask16)(left == 16 ? 0xffff : (1u << left) - 1);
-        __m256bh x0 = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, r0 + h));
-        __m256bh x1 =
-            _mm512_cvtneps_pbh(r1 ? _mm512_maskz_loadu_ps(m, r1 + h) : _mm512_setzero_ps());
-        __m512i both = _mm512_inserti64x4(_mm512_zextsi256_si512((__m256i)x0), (__m256i)x1, 1);
+        __m512 x0 = _mm512_maskz_loadu_ps(m, r0 + h);
+        __m512 x1 = r1 ? _mm512_maskz_loadu_ps(m, r1 + h) : _mm512_setzero_ps();
+        __m512i both = (__m512i)_mm512_cvtne2ps_pbh(x1, x0); // row 2p's 16, then row 2p+1's
         _mm512_store_si512(o + h, _mm512_permutexvar_epi16(interleave, both));
       }
     }
