@@ -22,6 +22,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <unordered_map>
 
 namespace partita {
 
@@ -41,73 +42,70 @@ struct Group {
   int64_t firstPos = 0;
 };
 
-// The program's data-flow graph with the groups formed so far merged into single nodes.
+// The program's data-flow graph, by op position, with the groups formed so far merged into
+// single nodes.
 class Graph {
 public:
-  explicit Graph(Func &f) {
-    for (size_t i = 0; i < f.ops.size(); ++i) {
-      Op *op = f.ops[i].get();
-      pos_[op] = (int64_t)i;
-      for (Value *v : op->operands)
-        users_[v].push_back(op);
-    }
+  Graph(Func &f, const std::vector<Group> &groups) : groups_(groups) {
+    const size_t n = f.ops.size();
+    for (size_t i = 0; i < n; ++i)
+      pos_[f.ops[i].get()] = (int64_t)i;
+    preds_.resize(n);
+    succs_.resize(n);
+    groupOf_.assign(n, -1);
+    stamp_.assign(n, 0);
+    for (size_t i = 0; i < n; ++i)
+      for (const Value *v : f.ops[i]->operands)
+        if (v->def) {
+          int64_t d = pos_.at(v->def);
+          preds_[i].push_back(d);
+          succs_[d].push_back((int64_t)i);
+        }
   }
   int64_t pos(const Op *op) const { return pos_.at(op); }
-  const std::vector<Op *> &users(const Value *v) const {
-    static const std::vector<Op *> none;
-    auto it = users_.find(v);
-    return it == users_.end() ? none : it->second;
-  }
-  int group(const Op *op) const {
-    auto it = groupOf_.find(op);
-    return it == groupOf_.end() ? -1 : it->second;
-  }
-  void assign(const Op *op, int g) { groupOf_[op] = g; }
+  int group(const Op *op) const { return groupOf_[pos(op)]; }
+  void assign(const Op *op, int g) { groupOf_[pos(op)] = g; }
 
-  // Whether `c` and group `g` are joined by a path of the merged graph, in
-  // either direction.
-  bool connected(const Op *c, int g, const std::vector<Group> &groups) const {
-    auto nodeOps = [&](const Op *o) -> std::vector<const Op *> {
-      int h = group(o);
-      if (h < 0) return {o};
-      return {groups[h].members.begin(), groups[h].members.end()};
+  // Whether the op at `c` and group `g` are joined by a path of the merged graph, in either
+  // direction.
+  bool connected(int64_t c, int g) { return reaches(c, g, preds_) || reaches(c, g, succs_); }
+
+private:
+  // Searches from `c` along `edges` (preds_: what c depends on; succs_: what depends on c)
+  // for a member of group g, stepping from any member of a group to all of them.
+  bool reaches(int64_t c, int g, const std::vector<std::vector<int64_t>> &edges) {
+    ++epoch_;
+    std::vector<int64_t> stack;
+    auto expand = [&](int64_t o) {
+      auto step = [&](int64_t m) {
+        for (int64_t x : edges[m])
+          if (stamp_[x] != epoch_) {
+            stamp_[x] = epoch_;
+            stack.push_back(x);
+          }
+      };
+      int h = groupOf_[o];
+      if (h < 0) return step(o);
+      for (const Op *m : groups_[h].members)
+        step(pos(m));
     };
-    // Backwards from c's operands: does c depend on g?
-    std::set<const Op *> seen;
-    std::vector<const Op *> stack;
-    auto pushDefs = [&](const Op *o) {
-      for (const Op *m : nodeOps(o))
-        for (const Value *v : m->operands)
-          if (v->def && seen.insert(v->def).second) stack.push_back(v->def);
-    };
-    pushDefs(c);
+    stamp_[c] = epoch_;
+    expand(c);
     while (!stack.empty()) {
-      const Op *o = stack.back();
+      int64_t o = stack.back();
       stack.pop_back();
-      if (group(o) == g) return true;
-      pushDefs(o);
-    }
-    // Forwards from c's users: does g depend on c?
-    seen.clear();
-    auto pushUsers = [&](const Op *o) {
-      for (const Op *m : nodeOps(o))
-        for (Op *u : users(m->result))
-          if (seen.insert(u).second) stack.push_back(u);
-    };
-    pushUsers(c);
-    while (!stack.empty()) {
-      const Op *o = stack.back();
-      stack.pop_back();
-      if (group(o) == g) return true;
-      pushUsers(o);
+      if (groupOf_[o] == g) return true;
+      expand(o);
     }
     return false;
   }
 
-private:
-  std::map<const Op *, int64_t> pos_;
-  std::map<const Value *, std::vector<Op *>> users_;
-  std::map<const Op *, int> groupOf_;
+  const std::vector<Group> &groups_;
+  std::unordered_map<const Op *, int64_t> pos_;
+  std::vector<std::vector<int64_t>> preds_, succs_;
+  std::vector<int> groupOf_;
+  std::vector<uint32_t> stamp_;
+  uint32_t epoch_ = 0;
 };
 
 class CombineCollectivesPass : public Pass {
@@ -130,8 +128,8 @@ private:
   }
 
   static bool runOn(Func &f) {
-    Graph graph(f);
     std::vector<Group> groups;
+    Graph graph(f, groups);
     std::map<std::string, int> open; // key -> the group the next candidate tries first
     for (size_t i = 0; i < f.ops.size(); ++i) {
       Op *op = f.ops[i].get();
@@ -144,7 +142,7 @@ private:
         Group &g = groups[it->second];
         if (g.bytes + bytes <= kCombineThresholdBytes &&
             (int64_t)i - g.firstPos <= kCombineWindowOps &&
-            !graph.connected(op, it->second, groups)) {
+            !graph.connected((int64_t)i, it->second)) {
           g.members.push_back(op);
           g.bytes += bytes;
           graph.assign(op, it->second);
