@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -69,6 +70,35 @@ struct RowMap {
   int64_t operator[](int64_t i) const { return rows ? rows[i] : i; }
 };
 
+// Whether a packed B strip (kp pairs x NR) holds no NaN or infinity (exponent all ones in
+// either bf16 half). Skipping zeros of A is exact only against finite B (0 * inf is NaN).
+uint8_t stripFinite(const uint32_t *strip, int64_t kp) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < kp * NR; ++i) {
+    uint32_t x = strip[i];
+    bad |= ((x & 0x7f800000u) == 0x7f800000u) | ((x & 0x7f80u) == 0x7f80u);
+  }
+  return bad ? 0 : 1;
+}
+
+// The pairs [lo, hi) outside which a packed A strip (kp pairs x MR) is zero (+-0): the
+// probabilities of causal attention are zero above the diagonal, so the micro-kernel can
+// skip about half of them, as the f32 kernel does.
+void stripSpan(const uint32_t *strip, int64_t kp, int64_t *lo, int64_t *hi) {
+  auto zero = [&](int64_t p) {
+    for (int64_t i = 0; i < MR; ++i)
+      if (strip[p * MR + i] & 0x7fff7fffu) return false;
+    return true;
+  };
+  int64_t a = 0, b = kp;
+  while (a < b && zero(a))
+    ++a;
+  while (b > a && zero(b - 1))
+    --b;
+  *lo = a;
+  *hi = b;
+}
+
 // Rows [i0, i0 + mc) x k [0, kc) of A into MR-row strips of kp = ceil(kc/2) pairs, pair-major:
 // strip[p * MR + i] holds A[i][2p], A[i][2p+1]. Missing rows and the odd k's partner are zero.
 // Rows with unit stride along k (the einsum kernel's packed operands) convert 32 values
@@ -120,7 +150,7 @@ PARTITA_BF16_TARGET void packA(const float *a, int64_t rs, int64_t cs, RowMap ro
 // holds B[2p][j], B[2p+1][j]. Columns past nc and the odd k's partner are zero. Rows with
 // unit stride along columns convert and interleave 16 columns of two rows at a time.
 PARTITA_BF16_TARGET void packB(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc,
-                               uint32_t *dst) {
+                               uint32_t *dst, uint8_t *finite) {
   int64_t kp = (kc + 1) / 2;
   // Output u16 lane 2j takes row 2p's column j (lane j), lane 2j+1 row 2p+1's (lane 16+j).
   alignas(64) int16_t order[32];
@@ -151,6 +181,7 @@ PARTITA_BF16_TARGET void packB(const float *b, int64_t rs, int64_t cs, int64_t k
         _mm512_store_si512(o + h, _mm512_permutexvar_epi16(interleave, both));
       }
     }
+    *finite++ = stripFinite(dst, kp);
   }
 }
 
@@ -194,11 +225,14 @@ PARTITA_BF16_TARGET void microKernel(int64_t kp, const uint32_t *A, const uint32
 }
 
 void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int64_t jc, int64_t nc,
-                  int64_t pc, int64_t kc, const uint32_t *Bp) {
+                  int64_t pc, int64_t kc, const uint32_t *Bp, const uint8_t *bFinite) {
   Bf16Buffers &buf = tlBf16;
   int64_t kp = (kc + 1) / 2;
   uint32_t *Ap = Bf16Buffers::grow(buf.a, buf.aCap, (size_t)(MC * (KC / 2)));
   packA(a.p + pc * a.cs, a.rs, a.cs, rows, ic, mc, kc, Ap);
+  int64_t span[2 * (MC / MR + 1)];
+  for (int64_t ir = 0; ir < mc; ir += MR)
+    stripSpan(Ap + ir * kp, kp, &span[2 * (ir / MR)], &span[2 * (ir / MR) + 1]);
   float *crow[MC + MR];
   for (int64_t i = 0; i < mc + MR; ++i)
     crow[i] = c.p + rows[ic + std::min(i, mc - 1)] * c.rs + jc * c.cs;
@@ -207,8 +241,12 @@ void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int
       float *tile[MR];
       for (int64_t i = 0; i < MR; ++i)
         tile[i] = crow[ir + i] + jr * c.cs;
-      microKernel(kp, Ap + ir * kp, Bp + jr * kp, tile, c.cs, std::min(MR, mc - ir),
-                  std::min(NR, nc - jr), pc > 0);
+      // An all-zero strip runs no pairs: it stores zeros, or adds nothing; against a B strip
+      // holding NaN or inf it runs them all, so that 0 * inf gives NaN as it should.
+      int64_t lo = span[2 * (ir / MR)], hi = span[2 * (ir / MR) + 1];
+      if ((lo > 0 || hi < kp) && !bFinite[jr / NR]) lo = 0, hi = kp;
+      microKernel(hi - lo, Ap + ir * kp + lo * MR, Bp + jr * kp + lo * NR, tile, c.cs,
+                  std::min(MR, mc - ir), std::min(NR, nc - jr), pc > 0);
     }
 }
 
@@ -226,25 +264,26 @@ void bf16Core(MatView c, MatView a, MatView b, RowMap rows, int64_t m, bool para
   Bf16Buffers &buf = tlBf16;
   int64_t kpMax = (std::min(KC, k) + 1) / 2, ncMax = std::min(NC, (n + NR - 1) / NR * NR);
   uint32_t *Bp = Bf16Buffers::grow(buf.b, buf.bCap, (size_t)(ncMax * kpMax));
+  std::vector<uint8_t> bFinite((size_t)((ncMax + NR - 1) / NR));
   for (int64_t jc = 0; jc < n; jc += NC) {
     int64_t nc = std::min(NC, n - jc);
     for (int64_t pc = 0; pc < k; pc += KC) {
       int64_t kc = std::min(KC, k - pc), kp = (kc + 1) / 2;
       const float *bBlock = b.p + pc * b.rs + jc * b.cs;
       if (!parallel) {
-        packB(bBlock, b.rs, b.cs, kc, nc, Bp);
+        packB(bBlock, b.rs, b.cs, kc, nc, Bp, bFinite.data());
         for (int64_t ic = 0; ic < m; ic += MC)
-          computeBlock(c, a, rows, ic, std::min(MC, m - ic), jc, nc, pc, kc, Bp);
+          computeBlock(c, a, rows, ic, std::min(MC, m - ic), jc, nc, pc, kc, Bp, bFinite.data());
         continue;
       }
       int64_t strips = (nc + NR - 1) / NR;
       parallelFor(strips, 8, [&](int64_t s0, int64_t s1) {
         packB(bBlock + s0 * NR * b.cs, b.rs, b.cs, kc, std::min(nc, s1 * NR) - s0 * NR,
-              Bp + s0 * NR * kp);
+              Bp + s0 * NR * kp, bFinite.data() + s0);
       });
       parallelFor((m + MR - 1) / MR, MC / MR / 2, [&](int64_t s0, int64_t s1) {
         for (int64_t i0 = s0 * MR, end = std::min(m, s1 * MR); i0 < end; i0 += MC)
-          computeBlock(c, a, rows, i0, std::min(MC, end - i0), jc, nc, pc, kc, Bp);
+          computeBlock(c, a, rows, i0, std::min(MC, end - i0), jc, nc, pc, kc, Bp, bFinite.data());
       });
     }
   }

@@ -395,3 +395,62 @@ TEST(Gemm, Bf16DotRoundsItsOperands) {
     }
   EXPECT_GT(farFromF32, 1e-3); // the rounding is visible: this really was the bf16 kernel
 }
+
+// The bf16 kernel skips the zero pair ranges of A's strips (causal attention, zero strips,
+// zero ends) like the f32 one, except against a B strip holding NaN or inf, where 0 * inf
+// must still give NaN; whichever entry point runs it.
+TEST(Gemm, Bf16ZerosOfAAndNonFiniteB) {
+  int saved = runtimeThreads();
+  for (int pattern = 0; pattern < 3; ++pattern)
+    for (int way = 0; way < 3; ++way)
+      for (bool nonFinite : {false, true}) {
+        int64_t m = 300, n = way == 2 ? 70 : 37, k = 1100;
+        std::mt19937 rng(pattern + 10);
+        std::uniform_real_distribution<float> u(-1, 1);
+        std::vector<float> sa, sb, sc;
+        MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Row),
+                c = place(sc, m, n, Order::Row);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t p = 0; p < k; ++p) {
+            bool keep = pattern == 0   ? p <= 3 * i                          // causal
+                        : pattern == 1 ? (i / 12) % 3 != 1                   // zero strips
+                                       : p > 100 + i % 7 && p < 900 - i % 5; // zero ends
+            at(a, i, p) = keep ? u(rng) : (p % 2 ? 0.0f : -0.0f);
+          }
+        fillRandom(b, rng);
+        roundToBf16(a);
+        roundToBf16(b);
+        if (nonFinite) {
+          at(b, 1099, 3) = NAN;
+          at(b, 1098, 20) = INFINITY;
+          at(b, 2, 30) = -INFINITY;
+          at(b, 50, 36) = NAN;
+        }
+        std::fill(sc.begin(), sc.end(), 7.0f); // stale values must not survive
+        std::vector<int64_t> rows;
+        for (int64_t i = 0; i < m; ++i)
+          rows.push_back(i);
+        setRuntimeThreads(2);
+        if (way == 0) sgemmBf16(c, a, b);
+        if (way == 1) sgemmRowsBf16(c, a, b, rows.data(), m);
+        if (way == 2) sgemmRowsParallelBf16(c, a, b, rows.data(), m);
+        setRuntimeThreads(saved);
+        int64_t nans = 0;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double ref = product(a, b, i, j), got = at(c, i, j);
+            nans += std::isnan(ref);
+            if (std::isnan(ref) || std::isinf(ref)) {
+              ASSERT_TRUE(std::isnan(got) ? std::isnan(ref) : got == ref)
+                  << "pattern " << pattern << " way " << way << " (" << i << ", " << j << "): got "
+                  << got << " want " << ref;
+            } else {
+              ASSERT_NEAR(got, ref, 1e-4)
+                  << "pattern " << pattern << " way " << way << " (" << i << ", " << j << ")";
+            }
+          }
+        if (nonFinite) {
+          EXPECT_GT(nans, 0) << "pattern " << pattern;
+        }
+      }
+}
