@@ -408,13 +408,15 @@ def main():
         f"{flops / t_jit / 1e9:.1f} vs {flops / t_blas / 1e9:.1f} GFLOP/s")
     # bf16 against f32 on the same einsums (f32 ones, timed again with bf16 operands and
     # result); the goal holds where the CPU has AVX512-BF16 dot products.
-    t_bf16 = sum(e["count"] * e["jit_bf16_cpu_s"] for e in es if e.get("jit_bf16_cpu_s", -1) > 0)
-    t_f32 = sum(e["count"] * e["jit_cpu_s"] for e in es if e.get("jit_bf16_cpu_s", -1) > 0)
+    both = [e for e in es if e.get("jit_bf16_cpu_s", -1) > 0]
+    t_bf16 = sum(e["count"] * e["jit_bf16_cpu_s"] for e in both)
+    t_f32 = sum(e["count"] * e["jit_cpu_s"] for e in both)
+    flops_b = sum(e["count"] * e["flops"] for e in both)
     has_bf16 = cpu_has("avx512_bf16")
     if t_bf16 > 0:
         row("bf16 einsum GFLOP/s / f32 (same einsums)", ">= 1.5x" if has_bf16 else "-",
             f"{t_f32 / t_bf16:.2f}x", t_f32 / t_bf16 >= 1.5 if has_bf16 else None,
-            f"{flops / t_bf16 / 1e9:.1f} vs {flops / t_f32 / 1e9:.1f} GFLOP/s; "
+            f"{flops_b / t_bf16 / 1e9:.1f} vs {flops_b / t_f32 / 1e9:.1f} GFLOP/s; "
             + ("AVX512-BF16 dot products" if has_bf16 else "no AVX512-BF16: f32 GEMM on bf16 data"))
     row("collective count / XLA, GLaM 2x2", "<= 1.0x",
         f"{gc['partita']['count'] / gc['xla']['count']:.2f}x",

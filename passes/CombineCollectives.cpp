@@ -32,8 +32,9 @@ namespace {
 // to the transfer, while the concatenation copies and the combined result, alive until its
 // last slice is read, grow with it. XLA's CPU/GPU combiners use thresholds of the same order.
 constexpr int64_t kCombineThresholdBytes = 1 << 20;
-// Members are at most this many ops apart in the original program: a reduction hoisted far
-// ahead of its first use keeps its result alive across everything in between.
+// Members are at most this many ops apart in the original program: the users of an early
+// member wait for the group's last operand, so far-apart members would delay them and keep
+// values alive across everything in between.
 constexpr int64_t kCombineWindowOps = 2000;
 
 struct Group {
