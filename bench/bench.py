@@ -11,7 +11,8 @@ builds a small GLaM configuration with partita-glam, then
   * times one forward pass: Partita (bench partita-step: 1 rank; 2 MPI ranks on data=2),
     PyTorch with 1 intra-op thread and OpenBLAS on 1 thread, XLA:CPU on 1 device/1 thread;
   * times every distinct einsum of the 1-rank program against an Eigen GEMM (partita-step
-    --einsums) and an OpenBLAS SGEMM (bench/openblas_gemm.py) of the same sizes;
+    --einsums) and an OpenBLAS SGEMM (bench/openblas_gemm.py) of the same sizes, and in bf16
+    against f32;
   * JIT compile time, cold (empty cache) and from the cache; peak RSS against the live set;
   * collectives of the MoE layer and of the model on a 2x2 mesh against XLA's on the same
     layout, and against the analytic minimum of the MoE layer;
@@ -86,6 +87,15 @@ class Runner:
             return json.loads(out)
         except ValueError:
             fail(f"{' '.join(cmd)} did not print JSON:\n{out[-2000:]}")
+
+
+def cpu_has(flag):
+    """Whether /proc/cpuinfo lists `flag` (False where there is no such file)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(flag in line.split() for line in f if line.startswith("flags"))
+    except OSError:
+        return False
 
 
 def glam_flags(cfg):
@@ -406,6 +416,22 @@ def main():
         t_eigen / t_jit >= 0.8, f"{flops / t_jit / 1e9:.1f} vs {flops / t_eigen / 1e9:.1f} GFLOP/s")
     row("einsum GFLOP/s / OpenBLAS SGEMM (1 thread)", "-", f"{t_blas / t_jit:.2f}", None,
         f"{flops / t_jit / 1e9:.1f} vs {flops / t_blas / 1e9:.1f} GFLOP/s")
+    # bf16 against f32 on the same einsums (f32 ones, timed again with bf16 operands and
+    # result); the goal holds where the CPU has AVX512-BF16 dot products.
+    both = [e for e in es if e.get("jit_bf16_cpu_s", -1) > 0]
+    t_bf16 = sum(e["count"] * e["jit_bf16_cpu_s"] for e in both)
+    t_f32 = sum(e["count"] * e["jit_cpu_s"] for e in both)
+    flops_b = sum(e["count"] * e["flops"] for e in both)
+    has_bf16 = cpu_has("avx512_bf16")
+    if t_bf16 > 0:
+        row("bf16 einsum GFLOP/s / f32 (same einsums)", ">= 1.5x" if has_bf16 else "-",
+            f"{t_f32 / t_bf16:.2f}x", t_f32 / t_bf16 >= 1.5 if has_bf16 else None,
+            f"{flops_b / t_bf16 / 1e9:.1f} vs {flops_b / t_f32 / 1e9:.1f} GFLOP/s; "
+            + ("AVX512-BF16 dot products" if has_bf16 else "no AVX512-BF16: f32 GEMM on bf16 data"))
+    row("collective count / XLA, GLaM 2x2", "<= 1.0x",
+        f"{gc['partita']['count'] / gc['xla']['count']:.2f}x",
+        gc["partita"]["count"] <= gc["xla"]["count"],
+        f"{gc['partita']['count']} vs {gc['xla']['count']} collectives")
     row("JIT compile, cold (empty cache)", "-", f"{cold['compile_s']:.2f} s", None,
         f"{cold['jit_compiled']} module(s) compiled")
     row("JIT start from the cache", "< 0.2 s", f"{one['compile_s']:.3f} s",
@@ -453,11 +479,14 @@ def main():
         print(f"  {k:24s} {have.get(k, 0):>12d} {need.get(k, 0):>12d}")
     print()
     print("einsums of the 1-rank program (GFLOP/s by CPU time, 1 thread; count = occurrences)")
-    print(f"  {'spec':18s} {'B x M x N x K':22s} {'count':>5s} {'jit':>7s} {'eigen':>7s} {'openblas':>8s}")
+    print(f"  {'spec':18s} {'B x M x N x K':22s} {'count':>5s} {'jit':>7s} {'eigen':>7s} {'openblas':>8s}"
+          f" {'jit bf16':>8s}")
     for e in es:
         dims = f"{e['b']}x{e['m']}x{e['n']}x{e['k']}"
+        tb = e.get("jit_bf16_cpu_s", -1)
+        bf = f"{e['flops'] / tb / 1e9:8.1f}" if tb > 0 else f"{'-':>8s}"
         print(f"  {e['spec']:18s} {dims:22s} {e['count']:5d} {e['flops'] / e['jit_cpu_s'] / 1e9:7.1f} "
-              f"{e['flops'] / e['eigen_cpu_s'] / 1e9:7.1f} {e['flops'] / e['openblas_cpu_s'] / 1e9:8.1f}")
+              f"{e['flops'] / e['eigen_cpu_s'] / 1e9:7.1f} {e['flops'] / e['openblas_cpu_s'] / 1e9:8.1f} {bf}")
     print(f"  einsums alone take {t_jit:.3f} s of CPU; Partita's whole step {c1:.3f} s "
           f"({flops / c1 / 1e9:.1f} GFLOP/s of einsum work over the step)")
     print()

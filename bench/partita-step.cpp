@@ -59,7 +59,8 @@ void usage() {
                "on preallocated buffers, and prints one JSON object: compile time (cold or from\n"
                "the cache), step times (the slowest rank of each repetition), scalar results,\n"
                "peak RSS per rank and the live set. --einsums (one process only) also times every\n"
-               "distinct einsum of the program against an Eigen GEMM of the same B x M x N x K.\n"
+               "distinct einsum of the program against an Eigen GEMM of the same B x M x N x K,\n"
+               "and each f32 one again with bf16 operands and result.\n"
                "--compile-only compiles (filling the cache) without running, in one process.\n";
 }
 
@@ -111,7 +112,7 @@ template <class T> std::string jsonList(const std::vector<T> &v) {
 }
 
 // Every distinct einsum of `f` (spec and operand types), JIT-compiled alone and timed
-// against Eigen; counts say how often each occurs in the program.
+// against Eigen, and (f32 ones) again in bf16; counts say how often each occurs in the program.
 std::string einsumReport(const Func &f, double budget) {
   std::map<std::string, int> count;
   std::vector<const Op *> order;
@@ -129,42 +130,54 @@ std::string einsumReport(const Func &f, double budget) {
     const Op &op = *opp;
     std::string sig =
         op.getString("spec") + " " + op.operands[0]->type.str() + " " + op.operands[1]->type.str();
-    std::string text = "func @main(%a: " + op.operands[0]->type.str() +
-                       ", %b: " + op.operands[1]->type.str() + ") -> (" + op.type().str() +
-                       ") {\n  %y = einsum(%a, %b) {spec = \"" + op.getString("spec") +
-                       "\"} : " + op.type().str() + "\n  return %y\n}\n";
-    Diagnostics d;
-    auto m = parseModule(text, "einsum", d);
-    if (!m || !verifyModule(*m, d)) die("cannot rebuild einsum " + printOp(op));
-    std::string err;
-    JitOptions o;
-    std::shared_ptr<Jit> jit = Jit::create(o, &err);
-    if (!jit) die(err);
-    auto e = Executable::compile(*m, *m->main(), jit, d);
-    if (!e) die("cannot compile einsum " + printOp(op));
-    std::vector<NativeBuffer> in;
-    for (const Value *a : m->main()->args)
-      in.push_back(NativeBuffer::fromTensor(generateTensor(2, a->name, a->type)));
-    std::vector<NativeBuffer> outs;
-    for (const auto &t : e->resultTypes())
-      outs.emplace_back(t);
-    NativeBuffer ws(TensorType(DType::I1, {std::max<int64_t>(e->workspaceBytes(), 1)}));
-    std::vector<void *> ap, rp;
-    for (auto &b : in)
-      ap.push_back(b.data());
-    for (auto &b : outs)
-      rp.push_back(b.data());
+    // The einsum alone, with every operand and the result in `dt`, JIT-compiled; the best
+    // single-threaded CPU time of a run.
+    auto timeAs = [&](DType dt) {
+      auto ty = [&](TensorType t) {
+        t.dtype = dt;
+        return t.str();
+      };
+      std::string text = "func @main(%a: " + ty(op.operands[0]->type) +
+                         ", %b: " + ty(op.operands[1]->type) + ") -> (" + ty(op.type()) +
+                         ") {\n  %y = einsum(%a, %b) {spec = \"" + op.getString("spec") +
+                         "\"} : " + ty(op.type()) + "\n  return %y\n}\n";
+      Diagnostics d;
+      auto m = parseModule(text, "einsum", d);
+      if (!m || !verifyModule(*m, d)) die("cannot rebuild einsum " + printOp(op));
+      std::string err;
+      JitOptions o;
+      std::shared_ptr<Jit> jit = Jit::create(o, &err);
+      if (!jit) die(err);
+      auto e = Executable::compile(*m, *m->main(), jit, d);
+      if (!e) die("cannot compile einsum " + printOp(op));
+      std::vector<NativeBuffer> in;
+      for (const Value *a : m->main()->args)
+        in.push_back(NativeBuffer::fromTensor(generateTensor(2, a->name, a->type)));
+      std::vector<NativeBuffer> outs;
+      for (const auto &t : e->resultTypes())
+        outs.emplace_back(t);
+      NativeBuffer ws(TensorType(DType::I1, {std::max<int64_t>(e->workspaceBytes(), 1)}));
+      std::vector<void *> ap, rp;
+      for (auto &b : in)
+        ap.push_back(b.data());
+      for (auto &b : outs)
+        rp.push_back(b.data());
+      // Single-threaded, so CPU time is its running time on a busy machine.
+      return bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget, 2,
+                      processCpu);
+    };
     EinsumShape s = einsumShape(op);
-    // Single-threaded both, so CPU time is each one's running time on a busy machine.
-    double tj = bestTime([&] { e->runRaw(ap.data(), rp.data(), 0, nullptr, ws.data()); }, budget, 2,
-                         processCpu);
+    double tj = timeAs(op.type().dtype);
     double te = eigenGemmSeconds(s, budget, 2, processCpu);
+    // The same einsum in bf16 (AVX512-BF16 dot products where the CPU has them): f32 ones only.
+    double tb = op.type().dtype == DType::F32 ? timeAs(DType::BF16) : -1;
     js << (first ? "\n    " : ",\n    ") << "{\"spec\": " << jsonStr(op.getString("spec"))
        << ", \"operands\": "
        << jsonStr(op.operands[0]->type.str() + "," + op.operands[1]->type.str())
        << ", \"count\": " << count[sig] << ", \"b\": " << s.b << ", \"m\": " << s.m
        << ", \"n\": " << s.n << ", \"k\": " << s.k << ", \"flops\": " << s.flops()
-       << ", \"jit_cpu_s\": " << tj << ", \"eigen_cpu_s\": " << te << "}";
+       << ", \"jit_cpu_s\": " << tj << ", \"eigen_cpu_s\": " << te << ", \"jit_bf16_cpu_s\": " << tb
+       << "}";
     first = false;
   }
   js << "\n  ]";

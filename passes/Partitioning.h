@@ -11,6 +11,9 @@ namespace partita {
 std::unique_ptr<Pass> createPropagateShardingPass();
 std::unique_ptr<Pass> createSpmdPartitionPass();
 std::unique_ptr<Pass> createMergeCollectivesPass();
+// Merges independent all_reduces of equal axes, reduction and dtype
+// (passes/CombineCollectives.cpp).
+std::unique_ptr<Pass> createCombineCollectivesPass();
 
 // The mesh a function's shardings refer to (the module's only mesh when nothing is
 // annotated); nullptr when there is none. Two meshes in one function is an error.

@@ -6,7 +6,8 @@
 
 namespace partita {
 
-const char *const kPartitionPipeline = "propagate-sharding,spmd-partition,cse,merge-collectives,dce";
+const char *const kPartitionPipeline =
+    "propagate-sharding,spmd-partition,cse,merge-collectives,dce,combine-collectives";
 
 const std::vector<PassInfo> &registeredPasses() {
   static const std::vector<PassInfo> passes = {
@@ -21,8 +22,13 @@ const std::vector<PassInfo> &registeredPasses() {
        createPropagateShardingPass},
       {"spmd-partition", "turn the propagated module into one per-device program with collectives",
        createSpmdPartitionPass},
-      {"merge-collectives", "fuse chained all_reduces (all_gathers of one dim) into one over the union of axes",
+      {"merge-collectives",
+       "fuse chained all_reduces (all_gathers of one dim) into one over the union of axes",
        createMergeCollectivesPass},
+      {"combine-collectives",
+       "merge independent all_reduces of equal axes, reduction and dtype into one of a "
+       "concatenated buffer",
+       createCombineCollectivesPass},
       {"cse", "merge ops with equal opcode, operands, attributes, result type and sharding",
        createCsePass},
       {"dce", "remove ops whose result is never used (transitively); returned values stay",

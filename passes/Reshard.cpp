@@ -5,6 +5,9 @@
 // surplus axes (or, where that would replicate the whole value, an all_to_all that parks an
 // axis in another dimension); finally local slices for what is left. Also the halo windows
 // of slice, pad and concatenate on split dimensions (collective_permute with neighbours).
+// When the ladder would all-reduce and then move the value, reshard() also prices the
+// three-step plan (reduce_scatter, the moves on the smaller value, all_gather) and takes
+// the cheaper one.
 #include "passes/Reshard.h"
 
 #include <algorithm>
@@ -128,6 +131,12 @@ struct Resharder {
   ReshardResult res;
   std::string base;
   ShardState from, target;
+  // The three-step plan: reduce_scatter the pending axes that would be all-reduced along
+  // this dimension instead, let the rest of the ladder move the smaller value, and gather
+  // them back at the end (-1: all_reduce them).
+  int scatterDim = -1;
+  double wireAfterReduce = 0;          // wire bytes of what follows the pending reductions
+  std::vector<std::string> allReduced; // pending axes the plain plan all-reduces
 
   int64_t shards(const std::vector<std::string> &axes) const { return mesh.groupSize(axes); }
   int64_t expected(int d) const { return ceilDiv(g.shape[d], shards(cur.dims[d])); }
@@ -383,9 +392,17 @@ struct Resharder {
         for (const auto &a : x)
           remaining.erase(std::find(remaining.begin(), remaining.end(), a));
       }
+      allReduced = remaining;
+      if (scatterDim >= 0 && !remaining.empty() && local.shape[scatterDim] >= shards(remaining) &&
+          aligned(scatterDim, shards(cur.dims[scatterDim]), shards(remaining))) {
+        reduceScatter(remaining, scatterDim, cur.kind);
+        cur.dims[scatterDim].insert(cur.dims[scatterDim].end(), remaining.begin(), remaining.end());
+        remaining.clear();
+      }
       allReduce(remaining, cur.kind);
       cur.pending.clear();
     }
+    double before = res.wire;
     // 2-4. Free slices first (they only shrink the value), then all_to_all moves, and when
     // both are stuck one gather (or park); repeat until every dimension is a prefix of its
     // target. Each round adds a target axis or removes a surplus one (an axis is parked at
@@ -412,20 +429,51 @@ struct Resharder {
       dynSlice(x, d);
       cur.dims[d] = target.dims[d];
     }
+    wireAfterReduce = res.wire - before;
   }
 };
 
 } // namespace
 
-ReshardResult reshard(SpmdContext *ctx, const Mesh &mesh, Value *v, const TensorType &g,
-                      const ShardState &from, const ShardState &to) {
-  Resharder r{ctx, mesh, v, g, TensorType(), from, {}, v ? v->name : std::string("v"), from, to};
+namespace {
+
+// One plan of the ladder; `scatterDim` as in Resharder.
+Resharder runLadder(SpmdContext *ctx, const Mesh &mesh, Value *v, const TensorType &g,
+                    const ShardState &from, const ShardState &to, int scatterDim) {
+  Resharder r{ctx, mesh,       v, g, TensorType(), from, {}, v ? v->name : std::string("v"), from,
+              to,  scatterDim, 0, {}};
   r.local = g;
   for (int d = 0; d < g.rank(); ++d)
     r.local.shape[d] = ceilDiv(g.shape[d], mesh.groupSize(from.dims[d]));
   if (from != to) r.run();
   r.res.value = r.v;
-  return r.res;
+  return r;
+}
+
+} // namespace
+
+// A pending reduction that the target does not split into is all-reduced first, and then
+// whatever moves the value (all_to_all, all_gather) moves all of it. Reduce-scattering it
+// along some dimension instead, moving the smaller value and all-gathering at the end sends
+// the same bytes for the reduction (a ring all_reduce is a reduce_scatter and an
+// all_gather) and divides the moves by the group size. It costs one more collective, so it
+// is taken only when its wire bytes are lower; every dimension is tried in dry run.
+ReshardResult reshard(SpmdContext *ctx, const Mesh &mesh, Value *v, const TensorType &g,
+                      const ShardState &from, const ShardState &to) {
+  Resharder plain = runLadder(nullptr, mesh, nullptr, g, from, to, -1);
+  int best = -1;
+  double bestWire = plain.res.wire;
+  if (!plain.allReduced.empty() && plain.wireAfterReduce > 0) {
+    for (int d = 0; d < g.rank(); ++d) {
+      Resharder alt = runLadder(nullptr, mesh, nullptr, g, from, to, d);
+      if (alt.res.wire < bestWire * (1 - 1e-9)) { // not a rounding tie: it adds a collective
+        best = d;
+        bestWire = alt.res.wire;
+      }
+    }
+  }
+  if (!ctx && best < 0) return plain.res;
+  return runLadder(ctx, mesh, v, g, from, to, best).res;
 }
 
 Value *windowMask(SpmdContext &ctx, const std::vector<int64_t> &shape, int dim,

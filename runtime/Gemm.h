@@ -43,6 +43,16 @@ bool allFinite(MatView v);
 void sgemmPacked(MatView c, MatView a, MatView b); // fused multiply-adds where the build has FMA
 void sgemmEigen(MatView c, MatView a, MatView b);
 
+// bf16 products (runtime/GemmBf16.cpp): the same contracts as sgemm, sgemmRows and
+// sgemmRowsParallel, for operands whose values are bf16 numbers held as f32 (the einsum
+// kernel's packed bf16 operands); other values are rounded to bf16 first. Where the CPU has
+// AVX512-BF16 (checked once at run time; PARTITA_NO_BF16_DOT=1 turns it off) they multiply
+// bf16 pairs with vdpbf16ps into f32 accumulators; elsewhere they are the f32 functions.
+bool bf16DotAvailable();
+void sgemmBf16(MatView c, MatView a, MatView b);
+void sgemmRowsBf16(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
+void sgemmRowsParallelBf16(MatView c, MatView a, MatView b, const int64_t *rows, int64_t nrows);
+
 // "packed-avx2" or "eigen": what sgemm runs in this build.
 const char *sgemmKind();
 

@@ -72,8 +72,15 @@ template <class T> void pack(const void *src, int dtype, const Layout &l, T *dst
       dstOff = dstOff * l.sizes[d] + idx[d];
     if (!summing) {
       T *o = dst + dstOff * inner;
-      for (int64_t j = 0; j < inner; ++j)
-        o[j] = ld(srcOff + j * innerStride);
+      if (std::is_same_v<T, float> && dtype == 1 && innerStride == 1) {
+        // Contiguous bf16: a loop that vectorises.
+        const uint16_t *s16 = (const uint16_t *)src + srcOff;
+        for (int64_t j = 0; j < inner; ++j)
+          o[j] = std::bit_cast<T>((uint32_t)s16[j] << 16);
+      } else {
+        for (int64_t j = 0; j < inner; ++j)
+          o[j] = ld(srcOff + j * innerStride);
+      }
     } else {
       T acc = dst[dstOff];
       for (int64_t j = 0; j < inner; ++j) {
@@ -125,6 +132,14 @@ template <class T> void unpack(const T *src, const Layout &l, void *out, int dty
     const T *s = src + done;
     if (innerStride == 1 && dtype != 1) {
       std::memcpy((char *)out + dstOff * sizeof(T), s, inner * sizeof(T));
+    } else if (std::is_same_v<T, float> && innerStride == 1) {
+      // Contiguous bf16: st()'s rounding, branch-free so that it vectorises.
+      uint16_t *o = (uint16_t *)out + dstOff;
+      for (int64_t j = 0; j < inner; ++j) {
+        uint32_t u = std::bit_cast<uint32_t>((float)s[j]);
+        uint16_t r = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+        o[j] = (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40) : r;
+      }
     } else {
       for (int64_t j = 0; j < inner; ++j)
         st(dstOff + j * innerStride, s[j]);
@@ -204,8 +219,23 @@ std::vector<Piece> rowPieces(const std::vector<View> &as, const std::vector<View
 // same N*K) when there are at least as many rows as columns, else by columns of B and C.
 // Each batch's nonzero rows go to one sgemmRows call, so B is packed once per batch and
 // part rather than once per run of nonzero rows.
+// `bf16`: the operands hold bf16 values, which the bf16 GEMM multiplies natively where the
+// CPU can (runtime/GemmBf16.cpp).
 void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
-               const std::vector<View> &bs, const std::vector<View> &cs, int64_t nN, int64_t nK) {
+               const std::vector<View> &bs, const std::vector<View> &cs, int64_t nN, int64_t nK,
+               bool bf16) {
+  auto gemmRows = [bf16](View c, View a, View b, const int64_t *rows, int64_t n) {
+    if (bf16)
+      partita::sgemmRowsBf16(c, a, b, rows, n);
+    else
+      partita::sgemmRows(c, a, b, rows, n);
+  };
+  auto gemmRowsParallel = [bf16](View c, View a, View b, const int64_t *rows, int64_t n) {
+    if (bf16)
+      partita::sgemmRowsParallelBf16(c, a, b, rows, n);
+    else
+      partita::sgemmRowsParallel(c, a, b, rows, n);
+  };
   std::vector<const Piece *> zeros;
   int64_t zeroElems = 0;
   // The nonzero rows of every batch laid end to end; batch b's are [spans[b], spans[b + 1]).
@@ -234,8 +264,7 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
     for (size_t b = 0; b < as.size(); ++b) {
       int64_t x = std::max(lo, spans[b]), y = std::min(hi, spans[b + 1]);
       if (x < y)
-        partita::sgemmRows(colsOf(cs[b], c0, c1), as[b], colsOf(bs[b], c0, c1), rowIdx.data() + x,
-                           y - x);
+        gemmRows(colsOf(cs[b], c0, c1), as[b], colsOf(bs[b], c0, c1), rowIdx.data() + x, y - x);
     }
   };
   double flops = 2.0 * rows * nN * nK;
@@ -251,8 +280,7 @@ void runPieces(const std::vector<Piece> &pieces, const std::vector<View> &as,
   if (threads > 1 && shortest >= tall) {
     for (size_t b = 0; b < as.size(); ++b)
       if (spans[b + 1] > spans[b])
-        partita::sgemmRowsParallel(cs[b], as[b], bs[b], rowIdx.data() + spans[b],
-                                   spans[b + 1] - spans[b]);
+        gemmRowsParallel(cs[b], as[b], bs[b], rowIdx.data() + spans[b], spans[b + 1] - spans[b]);
     return;
   }
   // Each part packs its own share of B: split the longer side, so a wide B (a vocabulary
@@ -569,7 +597,11 @@ void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, vo
     bs.push_back({const_cast<float *>(Bp) + offB[bi], nK, nN, ops[1].rs, ops[1].cs});
     cs.push_back({Cp + offC[bi], nM, nN, ops[2].rs, ops[2].cs});
   }
-  runPieces(rowPieces(as, bs, nM, nN), as, bs, cs, nN, nK);
+  // The bf16 kernel multiplies bf16 numbers: right for operands packed straight from bf16,
+  // not for one whose packing summed letters only it has (those sums are f32 values).
+  bool bf16 = dtype == (int)partita::DType::BF16 && aMode == 2 && bMode == 2 &&
+              la.rank == la.canon && lb.rank == lb.canon;
+  runPieces(rowPieces(as, bs, nM, nN), as, bs, cs, nN, nK, bf16);
   if (cMode == 2) unpack(Cp, lc, out, dtype);
 }
 

@@ -1,13 +1,16 @@
 // The einsum kernel's GEMM (runtime/Gemm.h): the packed kernel and the Eigen one against a
 // plain double-precision triple loop, over shapes that cross every blocking boundary
 // (partial micro-tiles, several K, M and N blocks) and every stride pattern an einsum
-// can hand it (row-major, column-major, neither, size-1 dimensions).
+// can hand it (row-major, column-major, neither, size-1 dimensions). The bf16 GEMM is held
+// to the same reference on bf16-valued operands.
 #include "runtime/Gemm.h"
 #include "runtime/Parallel.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <vector>
@@ -290,4 +293,164 @@ TEST(Gemm, NonFiniteBMeetsZerosOfA) {
       // Every row meets the NaN column with a zero somewhere: the test has teeth.
       EXPECT_GT(nans, 0) << "pattern " << pattern;
     }
+}
+
+namespace {
+
+// v's elements rounded to bf16 (nearest even), as the einsum kernel's bf16 operands are.
+void roundToBf16(const MatView &v) {
+  for (int64_t i = 0; i < v.rows; ++i)
+    for (int64_t j = 0; j < v.cols; ++j) {
+      uint32_t u;
+      std::memcpy(&u, &at(v, i, j), sizeof u);
+      u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+      std::memcpy(&at(v, i, j), &u, sizeof u);
+    }
+}
+
+// The bf16 GEMM on bf16-valued operands against the double reference: products of bf16
+// numbers are exact in f32, so only the f32 accumulation order differs, and the f32 bound
+// applies. Also through the row-list and threaded entry points.
+void checkBf16(int64_t m, int64_t n, int64_t k, Order oa, Order ob, Order oc, int mode) {
+  std::mt19937 rng((uint32_t)(m * 7 + n * 131 + k));
+  std::vector<float> sa, sb, sc;
+  MatView a = place(sa, m, k, oa), b = place(sb, k, n, ob), c = place(sc, m, n, oc);
+  fillRandom(a, rng);
+  fillRandom(b, rng);
+  roundToBf16(a);
+  roundToBf16(b);
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < m; ++i)
+    if (mode == 0 || i % 5 != 2) rows.push_back(i);
+  if (mode == 0)
+    sgemmBf16(c, a, b);
+  else if (mode == 1)
+    sgemmRowsBf16(c, a, b, rows.data(), (int64_t)rows.size());
+  else
+    sgemmRowsParallelBf16(c, a, b, rows.data(), (int64_t)rows.size());
+  std::vector<bool> listed(m, false);
+  for (int64_t r : rows)
+    listed[r] = true;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if (!listed[i]) {
+        ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
+        continue;
+      }
+      ASSERT_NEAR(at(c, i, j), product(a, b, i, j), 1e-5 * (1 + std::sqrt((double)k)))
+          << "mode " << mode << " " << m << "x" << n << "x" << k << " at (" << i << ", " << j
+          << ")";
+    }
+}
+
+} // namespace
+
+TEST(Gemm, Bf16MatchesReference) {
+  const int64_t shapes[][3] = {{1, 1, 1},     {5, 7, 3},     {12, 32, 8},    {13, 33, 9},
+                               {13, 40, 257}, {150, 20, 41}, {145, 47, 600}, {300, 70, 31},
+                               {2, 4100, 3},  {64, 64, 64},  {1, 40, 300},   {40, 1, 300}};
+  const Order orders[] = {Order::Row, Order::Col, Order::Strided};
+  for (auto &s : shapes)
+    for (Order oa : orders)
+      for (Order ob : orders)
+        for (Order oc : {Order::Row, Order::Col})
+          checkBf16(s[0], s[1], s[2], oa, ob, oc, 0);
+}
+
+TEST(Gemm, Bf16RowsAndThreadsMatchReference) {
+  int saved = runtimeThreads();
+  for (int threads : {1, 2, 3}) {
+    setRuntimeThreads(threads);
+    for (int mode : {1, 2}) {
+      checkBf16(400, 70, 300, Order::Row, Order::Row, Order::Row, mode);
+      checkBf16(1000, 4200, 40, Order::Row, Order::Col, Order::Row, mode);
+      checkBf16(333, 37, 513, Order::Col, Order::Row, Order::Col, mode);
+    }
+  }
+  setRuntimeThreads(saved);
+}
+
+// Where the CPU has AVX512-BF16 the operands are multiplied as bf16: f32 inputs that are
+// not bf16 numbers give the product of their rounded values (the f32 path would not).
+TEST(Gemm, Bf16DotRoundsItsOperands) {
+  if (!bf16DotAvailable()) GTEST_SKIP() << "no AVX512-BF16 on this CPU: sgemmBf16 is sgemm";
+  int64_t m = 30, n = 40, k = 200;
+  std::mt19937 rng(5);
+  std::vector<float> sa, sb, sc, ra, rb;
+  MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Row),
+          c = place(sc, m, n, Order::Row);
+  fillRandom(a, rng);
+  fillRandom(b, rng);
+  ra = sa;
+  rb = sb;
+  MatView a2{ra.data(), m, k, k, 1}, b2{rb.data(), k, n, n, 1};
+  roundToBf16(a2);
+  roundToBf16(b2);
+  sgemmBf16(c, a, b);
+  double farFromF32 = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      ASSERT_NEAR(at(c, i, j), product(a2, b2, i, j), 1e-5 * (1 + std::sqrt((double)k)));
+      farFromF32 = std::max(farFromF32, std::fabs(at(c, i, j) - product(a, b, i, j)));
+    }
+  EXPECT_GT(farFromF32, 1e-3); // the rounding is visible: this really was the bf16 kernel
+}
+
+// The bf16 kernel skips the zero pair ranges of A's strips (causal attention, zero strips,
+// zero ends) like the f32 one, except against a B strip holding NaN or inf, where 0 * inf
+// must still give NaN; whichever entry point runs it.
+TEST(Gemm, Bf16ZerosOfAAndNonFiniteB) {
+  int saved = runtimeThreads();
+  for (int pattern = 0; pattern < 3; ++pattern)
+    for (int way = 0; way < 3; ++way)
+      for (bool nonFinite : {false, true}) {
+        int64_t m = 300, n = way == 2 ? 70 : 37, k = 1100;
+        std::mt19937 rng(pattern + 10);
+        std::uniform_real_distribution<float> u(-1, 1);
+        std::vector<float> sa, sb, sc;
+        MatView a = place(sa, m, k, Order::Row), b = place(sb, k, n, Order::Row),
+                c = place(sc, m, n, Order::Row);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t p = 0; p < k; ++p) {
+            bool keep = pattern == 0   ? p <= 3 * i                          // causal
+                        : pattern == 1 ? (i / 12) % 3 != 1                   // zero strips
+                                       : p > 100 + i % 7 && p < 900 - i % 5; // zero ends
+            at(a, i, p) = keep ? u(rng) : (p % 2 ? 0.0f : -0.0f);
+          }
+        fillRandom(b, rng);
+        roundToBf16(a);
+        roundToBf16(b);
+        if (nonFinite) {
+          at(b, 1099, 3) = NAN;
+          at(b, 1098, 20) = INFINITY;
+          at(b, 2, 30) = -INFINITY;
+          at(b, 50, 36) = NAN;
+        }
+        std::fill(sc.begin(), sc.end(), 7.0f); // stale values must not survive
+        std::vector<int64_t> rows;
+        for (int64_t i = 0; i < m; ++i)
+          rows.push_back(i);
+        setRuntimeThreads(2);
+        if (way == 0) sgemmBf16(c, a, b);
+        if (way == 1) sgemmRowsBf16(c, a, b, rows.data(), m);
+        if (way == 2) sgemmRowsParallelBf16(c, a, b, rows.data(), m);
+        setRuntimeThreads(saved);
+        int64_t nans = 0;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double ref = product(a, b, i, j), got = at(c, i, j);
+            nans += std::isnan(ref);
+            if (std::isnan(ref) || std::isinf(ref)) {
+              ASSERT_TRUE(std::isnan(got) ? std::isnan(ref) : got == ref)
+                  << "pattern " << pattern << " way " << way << " (" << i << ", " << j << "): got "
+                  << got << " want " << ref;
+            } else {
+              ASSERT_NEAR(got, ref, 1e-4)
+                  << "pattern " << pattern << " way " << way << " (" << i << ", " << j << ")";
+            }
+          }
+        if (nonFinite) {
+          EXPECT_GT(nans, 0) << "pattern " << pattern;
+        }
+      }
 }

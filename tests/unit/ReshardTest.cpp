@@ -417,6 +417,46 @@ TEST(Reshard, PendingSumStaysPendingWhileAnAxisMoves) {
   EXPECT_DOUBLE_EQ(o.wire, 48 * 2 / 3.0);
 }
 
+// A pending sum that meets an all_to_all: reduce_scatter along the dimension nobody moves,
+// the all_to_all on half the bytes, then all_gather (640 wire bytes), not all_reduce and
+// the full all_to_all (512 + 256).
+TEST(Reshard, PendingSumBeforeAnAllToAllScattersFirst) {
+  Mesh m = makeMesh({{"a", 2}, {"b", 2}});
+  Outcome o = reshardCase(m, f32({8, 8, 4}), state({{"a"}, {}, {}}, {"b"}), state({{}, {"a"}, {}}));
+  EXPECT_EQ(o.plan, "reduce_scatter[b]@2:sum all_to_all[a]@1->0 all_gather[b]@2");
+  EXPECT_EQ(o.bytes, 512 + 256 + 256);
+  EXPECT_DOUBLE_EQ(o.wire, 256 + 128 + 256);
+}
+
+// The same over a group of 4 and with a max: the moves shrink by the group size.
+TEST(Reshard, PendingMaxBeforeAnAllToAllOverAGroupOfFour) {
+  Mesh m = makeMesh({{"a", 2}, {"b", 4}});
+  Outcome o = reshardCase(m, f32({4, 6, 8}), state({{"a"}, {}, {}}, {"b"}, ReduceKind::Max),
+                          state({{}, {"a"}, {}}), 3);
+  EXPECT_EQ(o.plan, "reduce_scatter[b]@2:max all_to_all[a]@1->0 all_gather[b]@2");
+  EXPECT_EQ(o.bytes, 384 + 96 + 96);
+  EXPECT_DOUBLE_EQ(o.wire, 384 * 3 / 4.0 + 96 / 2.0 + 96 * 3);
+}
+
+// Nothing moves after the reduction: the three-step plan would send the same bytes in one
+// more collective, so the all_reduce stays.
+TEST(Reshard, PendingSumWithNothingToMoveStaysAnAllReduce) {
+  Mesh m = makeMesh({{"a", 2}, {"b", 2}});
+  Outcome o = reshardCase(m, f32({8, 8}), state({{"a"}, {}}, {"b"}), state({{"a"}, {}}));
+  EXPECT_EQ(o.plan, "all_reduce[b]:sum");
+}
+
+// Uneven dimensions (padded reduce_scatter, gather then slice): whatever plan wins, the
+// result is right (reshardCase runs it) and it costs at most the plain all_reduce and
+// all_to_all (144 + 72 wire bytes).
+TEST(Reshard, ThreeStepPlanOnUnevenDimensions) {
+  Mesh m = makeMesh({{"a", 2}, {"b", 2}});
+  Outcome o = reshardCase(m, f32({4, 6, 3}), state({{"a"}, {}, {}}, {"b"}), state({{}, {"a"}, {}}));
+  EXPECT_LE(o.wire, 144 + 72.0) << o.plan;
+  o = reshardCase(m, f32({5, 6, 7}), state({{"a"}, {}, {}}, {"b"}), state({{}, {"a"}, {}}), 2);
+  EXPECT_LE(o.wire, 3 * 6 * 7 * 4 * (1 + 0.5) + 1e-9) << o.plan;
+}
+
 TEST(Reshard, AxisMoveBetweenDimsIsAnAllToAll) {
   Mesh m = makeMesh({{"a", 2}});
   Outcome o = reshardCase(m, f32({4, 6}), state({{"a"}, {}}), state({{}, {"a"}}));

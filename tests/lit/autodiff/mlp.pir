@@ -17,9 +17,13 @@ mesh @mesh = <["data"=2, "model"=2]>
 // CHECK: %[[DW1:.*]] = einsum(%{{.*}}, %x) {spec = "bh,bm->mh"} : f32[16,64]
 // CHECK: return %loss, %[[DW1]], %[[DW2]]
 
+// The loss and both weight gradients are summed over "data" in one all_reduce of their
+// concatenation (combine-collectives): 1 + 512 + 512 elements.
 // PART: attributes {partitioned = @mesh}
-// PART-DAG: all_reduce(%{{.*}}) {axes = ["data"], reduction = "sum"} : f32[16,32]
-// PART-DAG: all_reduce(%{{.*}}) {axes = ["data"], reduction = "sum"} : f32[32,16]
+// PART-NOT: all_gather
+// PART: %combined.ar = all_reduce(%combined) {axes = ["data"], reduction = "sum"} : f32[1025]
+// PART-DAG: reshape(%{{.*}}) : f32[16,32]
+// PART-DAG: reshape(%{{.*}}) : f32[32,16]
 // PART-NOT: all_gather
 
 // EXEC: check: {{.*}} PASS

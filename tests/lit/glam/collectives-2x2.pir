@@ -5,6 +5,7 @@
 // - the expert dispatch and combine are each one all_to_all over "data";
 // - the logits stay vocabulary-parallel: `embed` is used as it is stored (never gathered)
 //   and the log-softmax reduces over V with small all_reduces over "model".
+// - independent small all_reduces share one (combine-collectives).
 // The 4-layer model of the demo (vocabulary 512) gets the same structure, and both run
 // correctly under --simulate.
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --mesh data=2,model=2 -o %t.small.pir
@@ -35,9 +36,12 @@
 // CHECK-NEXT: einsum({{.*}}) {spec = "gsec,egcm->gsm"} : f32[2,8,8]
 // CHECK: %logits = einsum({{.*}}, %embed) {spec = "bsm,vm->bsv"} : f32[2,8,32]
 // CHECK: all_reduce(%logits.max) {axes = ["model"], reduction = "max"} : f32[2,8]
-// CHECK: all_reduce(%logits.sum) {axes = ["model"], reduction = "sum"} : f32[2,8]
-// CHECK: all_reduce(%picked) {axes = ["model"], reduction = "sum"} : f32[2,8]
-// CHECK: all_reduce(%nll.sum) {axes = ["data"], reduction = "sum"} : f32[]
+// The sum of exponentials and the picked logit do not depend on each other: one
+// all_reduce of both (combine-collectives), and one for the aux and nll sums over "data".
+// CHECK: %combined = concatenate(%logits.sum.flat, %picked.flat) {dim = 0} : f32[32]
+// CHECK-NEXT: all_reduce(%combined) {axes = ["model"], reduction = "sum"} : f32[32]
+// CHECK: %combined.1 = concatenate(%layer1.moe.aux_sum.flat, %nll.sum.flat) {dim = 0} : f32[2]
+// CHECK-NEXT: all_reduce(%combined.1) {axes = ["data"], reduction = "sum"} : f32[2]
 
 // NOGATHER-NOT: all_gather(%embed
 // NOGATHER-NOT: {{(all_gather|all_to_all)}}(%layer{{[0-9]+}}.attn.{{(o|wo)}})

@@ -1,7 +1,8 @@
 // The sharding presets: the 2D preset annotates inputs, parameters and the expert tensors
 // only, and partitioning derives the GShard expert all_to_alls over "data" (dispatch from
 // groups to experts, then back) plus model-axis collectives; the data preset is plain data
-// parallelism (only the scalar loss sums cross devices); none writes no mesh.
+// parallelism (only the scalar loss sums cross devices, in one all_reduce of both:
+// combine-collectives); none writes no mesh.
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --mesh data=2,model=2 -o %t.2d.pir
 // RUN: FileCheck %s --check-prefix=ANNOT < %t.2d.pir
 // RUN: partita-opt --partition %t.2d.pir | FileCheck %s --check-prefix=PART
@@ -37,8 +38,7 @@
 // DATA: "devices": 2,
 // DATA-NEXT: "mesh": {"data": 2},
 // DATA-NEXT: "collectives": [
-// DATA-NEXT: {"kind": "all_reduce", "axes": ["data"], "bytes": 4},
-// DATA-NEXT: {"kind": "all_reduce", "axes": ["data"], "bytes": 4}
+// DATA-NEXT: {"kind": "all_reduce", "axes": ["data"], "bytes": 8}
 // DATA-NEXT: ],
 
 // NONE-NOT: mesh

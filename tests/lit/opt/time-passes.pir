@@ -14,6 +14,7 @@
 // CHECK-NEXT: cse {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: merge-collectives {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: dce {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
+// CHECK-NEXT: combine-collectives {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: verifier {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: print {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: total {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}

@@ -8,9 +8,13 @@
 // RUN: partita-run %S/Inputs/non_finite.pir.in --outputs %t
 // RUN: partita-run %s --simulate --check --inputs %t | FileCheck %s
 // RUN: partita-run %s --simulate --check --inputs %t --engine=interp | FileCheck %s
-// The split lowering is the one under test: local argmax, then two all_reduces.
+// The split lowering is the one under test: local argmax, then two all_reduces (the
+// argmaxes are independent, so combine-collectives sends their f32 maxima in one and
+// their i32 candidate indices in another).
 // RUN: partita-opt %s --partition | FileCheck %s --check-prefix=IR
-// IR: %a = all_reduce(%a.cand) {axes = ["model"], reduction = "min"} : i32[6]
+// IR: %combined.ar = all_reduce(%combined) {axes = ["model"], reduction = "max"} : f32[10]
+// IR: %combined.ar.1 = all_reduce(%combined.1) {axes = ["model"], reduction = "min"} : i32[16]
+// IR: %a = slice(%combined.ar.1) {limit = [7], start = [1]} : i32[6]
 // CHECK: result0: i32[1] [1] sum=1
 // CHECK-NEXT: result1: i32[6] [1, 6, 0, 5, 0, 7] sum=19
 // CHECK-NEXT: result2: i32[3] [6, 3, 4] sum=13
