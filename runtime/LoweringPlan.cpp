@@ -367,8 +367,7 @@ bool Planner::run() {
     r.leaves = collectLeaves(*opp);
     r.flat = isElementalOp(opp->opcode) && p_.flatFusable(*opp);
     r.scratchBytes = scratchBytesFor(*opp);
-    if (auto it = collectives_.find(opp.get()); it != collectives_.end())
-      r.collective = it->second;
+    if (auto it = collectives_.find(opp.get()); it != collectives_.end()) r.collective = it->second;
     threadPlan(r);
     p_.roots.push_back(std::move(r));
   }
