@@ -34,26 +34,8 @@ typedef void (*PartitaEntryFn)(void **args, void **results, PartitaCtx *ctx);
 void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
                            void *scratch);
 
-// The flat exchanges of a plan, over the group spanned by mesh axes `axes[0..naxes)` (major
-// first). dtype is (int)partita::DType; reduction is (int)partita::Reduction. Buffers never
-// overlap.
-void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t count, int32_t dtype, int32_t reduction);
-// out = the members' `bytes`-sized inputs, concatenated in group order.
-void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t bytes);
-// in holds group-size pieces of `count` elements; out = the reduction of this member's piece.
-void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                               void *out, int64_t count, int32_t dtype, int32_t reduction);
-// in holds group-size pieces of `bytes`; piece i goes to member i, out[j] comes from member j.
-void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t bytes);
-// Sends `in` to the member `shift` places later (ring), receives from `shift` places earlier.
-void partita_rt_collective_permute(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
-                                   const void *in, void *out, int64_t bytes, int64_t shift);
-
 // out[b][a][:] = in[a][b][:] for blocks of `bytes` bytes: the packing step of collectives
-// that work along a non-leading dimension.
+// that work along a non-leading dimension (runCollectivePlan; not called by generated code).
 void partita_kernel_swap01(const void *in, void *out, int64_t a, int64_t b, int64_t bytes);
 // Einsum as batched GEMM; `desc` is the plan built by the code generator (see Kernels.cpp).
 void partita_kernel_einsum(const int64_t *desc, const void *a, const void *b, void *out,

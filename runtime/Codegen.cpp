@@ -96,7 +96,7 @@ public:
   CodeGenerator(const Func &f, const Mesh *mesh, Diagnostics &diags, LoweredFunc &out,
                 const LowerOptions &opts)
       : f_(f), mesh_(mesh), diags_(diags), out_(out), opts_(opts), ir_(*out.module), B(ir_.B),
-        elem_(ir_, plan_, mesh, diags), kernels_(ir_, elem_, plan_, mesh, out.groups) {}
+        elem_(ir_, plan_, mesh, diags), kernels_(ir_, elem_, plan_, out.groups) {}
 
   bool run();
 

@@ -236,34 +236,11 @@ std::unique_ptr<Collectives> InMemoryWorld::device(int64_t d) {
 
 using partita::CollectivePlan;
 using partita::Collectives;
-using partita::DType;
-using partita::GroupAxes;
-using partita::Reduction;
 
 static Collectives &coll(PartitaCtx *ctx) { return *static_cast<Collectives *>(ctx->collectives); }
 
 extern "C" {
 
-void partita_rt_all_reduce(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t count, int32_t dtype, int32_t reduction) {
-  coll(ctx).allReduce(in, out, count, (DType)dtype, (Reduction)reduction, {axes, naxes});
-}
-void partita_rt_all_gather(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t bytes) {
-  coll(ctx).allGather(in, out, bytes, {axes, naxes});
-}
-void partita_rt_reduce_scatter(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                               void *out, int64_t count, int32_t dtype, int32_t reduction) {
-  coll(ctx).reduceScatter(in, out, count, (DType)dtype, (Reduction)reduction, {axes, naxes});
-}
-void partita_rt_all_to_all(PartitaCtx *ctx, const int64_t *axes, int64_t naxes, const void *in,
-                           void *out, int64_t bytes) {
-  coll(ctx).allToAll(in, out, bytes, {axes, naxes});
-}
-void partita_rt_collective_permute(PartitaCtx *ctx, const int64_t *axes, int64_t naxes,
-                                   const void *in, void *out, int64_t bytes, int64_t shift) {
-  coll(ctx).permute(in, out, bytes, shift, {axes, naxes});
-}
 void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
                            void *scratch) {
   CollectivePlan p;

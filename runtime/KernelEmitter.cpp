@@ -34,7 +34,7 @@ void KernelEmitter::emitRoot(const RootPlan &r, LV *out, LV *scratch) {
     break;
   }
   if (isCollective(op.opcode)) {
-    collective(op, out, scratch);
+    collective(r, out, scratch);
     return;
   }
   elementalRoot(r, out);
@@ -251,111 +251,15 @@ void KernelEmitter::einsum(const Op &op, LV *out, LV *scratch) {
 
 // ---- collectives ----
 
-LV *KernelEmitter::axisArray(const std::vector<std::string> &axes, int64_t *n) {
-  std::vector<int64_t> idx;
-  for (const auto &a : axes)
-    idx.push_back(mesh_->axisIndex(a));
-  if (std::find(groups_.begin(), groups_.end(), idx) == groups_.end()) groups_.push_back(idx);
-  *n = (int64_t)idx.size();
-  return ir_.constArray(idx, "axes"); // naxes says how much of it is real when empty
-}
-
-// partita_rt_<name>(ctx, axes, naxes, in, out, extra...).
-llvm::FunctionCallee KernelEmitter::runtimeFn(const char *name, std::vector<llvm::Type *> extra) {
-  std::vector<llvm::Type *> ps = {ir_.ptr(), ir_.ptr(), ir_.i64(), ir_.ptr(), ir_.ptr()};
-  ps.insert(ps.end(), extra.begin(), extra.end());
-  return ir_.M.getOrInsertFunction(name, llvm::FunctionType::get(B.getVoidTy(), ps, false));
-}
-
-void KernelEmitter::swap01(LV *from, LV *to, int64_t a, int64_t b, int64_t blockBytes) {
-  llvm::Type *p = ir_.ptr(), *i64 = ir_.i64();
-  auto fn = ir_.M.getOrInsertFunction("partita_kernel_swap01", B.getVoidTy(), p, p, i64, i64, i64);
-  B.CreateCall(fn, {from, to, ir_.c64(a), ir_.c64(b), ir_.c64(blockBytes)});
-}
-
-int32_t KernelEmitter::reductionCode(const Op &op) {
-  std::string rs = op.getString("reduction", "sum");
-  return rs == "max" ? 1 : rs == "min" ? 2 : 0;
-}
-
-void KernelEmitter::collective(const Op &op, LV *out, LV *scratch) {
-  const TensorType &in = op.operands[0]->type;
-  LV *src = ir_.frame.leafPtr.at(plan_.storageOf(op.operands[0]));
-  int64_t naxes = 0;
-  LV *axes = axisArray(op.getStrings("axes"), &naxes);
-  LV *ctx = ir_.frame.ctx, *na = ir_.c64(naxes);
-  switch (op.opcode) {
-  case Opcode::AllReduce:
-    B.CreateCall(runtimeFn("partita_rt_all_reduce", {ir_.i64(), ir_.i32(), ir_.i32()}),
-                 {ctx, axes, na, src, out, ir_.c64(in.numElements()), ir_.c32((int)in.dtype),
-                  ir_.c32(reductionCode(op))});
-    return;
-  case Opcode::CollectivePermute:
-    B.CreateCall(runtimeFn("partita_rt_collective_permute", {ir_.i64(), ir_.i64()}),
-                 {ctx, axes, na, src, out, ir_.c64(in.bytes()), ir_.c64(op.getInt("shift"))});
-    return;
-  case Opcode::AllGather:
-    allGather(op, axes, naxes, out, scratch);
-    return;
-  case Opcode::ReduceScatter:
-    reduceScatter(op, axes, naxes, out, scratch);
-    return;
-  case Opcode::AllToAll:
-    allToAll(op, axes, naxes, out, scratch);
-    return;
-  default:
-    break;
-  }
-}
-
-void KernelEmitter::allGather(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch) {
-  const TensorType &in = op.operands[0]->type;
-  LV *src = ir_.frame.leafPtr.at(plan_.storageOf(op.operands[0]));
-  int64_t g = mesh_->groupSize(op.getStrings("axes"));
-  int64_t d = op.getInt("dim"), outer = shapeProduct(in.shape, 0, d);
-  LV *dst = outer == 1 ? out : scratch;
-  B.CreateCall(runtimeFn("partita_rt_all_gather", {ir_.i64()}),
-               {ir_.frame.ctx, axes, ir_.c64(naxes), src, dst, ir_.c64(in.bytes())});
-  if (outer != 1) swap01(scratch, out, g, outer, in.bytes() / std::max<int64_t>(outer, 1));
-}
-
-void KernelEmitter::reduceScatter(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch) {
-  const TensorType &in = op.operands[0]->type, &t = op.type();
-  LV *src = ir_.frame.leafPtr.at(plan_.storageOf(op.operands[0]));
-  int64_t g = mesh_->groupSize(op.getStrings("axes"));
-  int64_t d = op.getInt("dim"), outer = shapeProduct(in.shape, 0, d);
-  int64_t piece = t.numElements() / std::max<int64_t>(outer, 1);
-  LV *from = src;
-  if (outer != 1) {
-    swap01(src, scratch, outer, g, piece * dtypeBytes(in.dtype));
-    from = scratch;
-  }
-  B.CreateCall(runtimeFn("partita_rt_reduce_scatter", {ir_.i64(), ir_.i32(), ir_.i32()}),
-               {ir_.frame.ctx, axes, ir_.c64(naxes), from, out, ir_.c64(t.numElements()),
-                ir_.c32((int)in.dtype), ir_.c32(reductionCode(op))});
-}
-
-void KernelEmitter::allToAll(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch) {
-  const TensorType &in = op.operands[0]->type;
-  LV *src = ir_.frame.leafPtr.at(plan_.storageOf(op.operands[0]));
-  int64_t g = mesh_->groupSize(op.getStrings("axes"));
-  int64_t eb = dtypeBytes(in.dtype);
-  int64_t s = op.getInt("split_dim"), c = op.getInt("concat_dim");
-  std::vector<int64_t> piece = in.shape;
-  piece[s] /= g;
-  int64_t outerS = shapeProduct(in.shape, 0, s), outerC = shapeProduct(piece, 0, c);
-  int64_t pieceElems = shapeProduct(piece, 0, piece.size());
-  LV *send = src, *recv = out;
-  int64_t off = 0;
-  if (outerS != 1) {
-    send = scratch;
-    off = alignBuffer(in.bytes());
-    swap01(src, send, outerS, g, pieceElems / std::max<int64_t>(outerS, 1) * eb);
-  }
-  if (outerC != 1) recv = B.CreateInBoundsGEP(ir_.i8(), scratch, ir_.c64(off));
-  B.CreateCall(runtimeFn("partita_rt_all_to_all", {ir_.i64()}),
-               {ir_.frame.ctx, axes, ir_.c64(naxes), send, recv, ir_.c64(pieceElems * eb)});
-  if (outerC != 1) swap01(recv, out, g, outerC, pieceElems / std::max<int64_t>(outerC, 1) * eb);
+void KernelEmitter::collective(const RootPlan &r, LV *out, LV *scratch) {
+  const CollectivePlan &cp = *r.collective;
+  if (std::find(groups_.begin(), groups_.end(), cp.axes) == groups_.end())
+    groups_.push_back(cp.axes);
+  llvm::GlobalVariable *desc = ir_.constArray(cp.encode(), "collective.desc");
+  LV *src = ir_.frame.leafPtr.at(plan_.storageOf(r.op->operands[0]));
+  llvm::Type *p = ir_.ptr();
+  auto fn = ir_.M.getOrInsertFunction("partita_rt_collective", B.getVoidTy(), p, p, p, p, p);
+  B.CreateCall(fn, {ir_.frame.ctx, desc, src, out, scratch});
 }
 
 } // namespace partita

@@ -10,9 +10,9 @@ namespace partita {
 class KernelEmitter {
 public:
   // `groups` collects the mesh axis lists of the collectives (LoweredFunc::groups).
-  KernelEmitter(IrEmitter &ir, ElementEmitter &elem, const LoweringPlan &plan, const Mesh *mesh,
+  KernelEmitter(IrEmitter &ir, ElementEmitter &elem, const LoweringPlan &plan,
                 std::vector<std::vector<int64_t>> &groups)
-      : ir_(ir), B(ir.B), elem_(elem), plan_(plan), mesh_(mesh), groups_(groups) {}
+      : ir_(ir), B(ir.B), elem_(elem), plan_(plan), groups_(groups) {}
 
   // Emits root `r` writing `out`, with `scratch` (RootPlan::scratchBytes) at hand, at the
   // builder's insertion point in the root's function (ir.frame set up for it).
@@ -26,16 +26,9 @@ private:
   void argmax(const Op &op, LV *out, LV *scratch);
   void scatterAdd(const Op &op, LV *out, LV *scratch);
   void einsum(const Op &op, LV *out, LV *scratch);
-  // Collectives: one runtime call each, with partita_kernel_swap01 packing around the calls
-  // that work on leading pieces when the op's dimension is not the leading one.
-  void collective(const Op &op, LV *out, LV *scratch);
-  void allGather(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch);
-  void reduceScatter(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch);
-  void allToAll(const Op &op, LV *axes, int64_t naxes, LV *out, LV *scratch);
-  llvm::FunctionCallee runtimeFn(const char *name, std::vector<llvm::Type *> extra);
-  void swap01(LV *from, LV *to, int64_t a, int64_t b, int64_t blockBytes);
-  int32_t reductionCode(const Op &op);
-  LV *axisArray(const std::vector<std::string> &axes, int64_t *n);
+  // Collectives: one partita_rt_collective call on the root's plan (RootPlan::collective),
+  // whose descriptor is a private constant; the runtime does the packing and the exchange.
+  void collective(const RootPlan &r, LV *out, LV *scratch);
   // Rows of the output (elements per index of its leading dimension), for ranged loops.
   static int64_t perLeading(const TensorType &t);
 
@@ -43,7 +36,6 @@ private:
   llvm::IRBuilder<> &B;
   ElementEmitter &elem_;
   const LoweringPlan &plan_;
-  const Mesh *mesh_;
   std::vector<std::vector<int64_t>> &groups_;
 };
 

@@ -640,13 +640,7 @@ namespace partita {
 
 const std::vector<std::pair<std::string, void *>> &runtimeSymbols() {
   static const std::vector<std::pair<std::string, void *>> syms = {
-      {"partita_rt_all_reduce", (void *)&partita_rt_all_reduce},
-      {"partita_rt_all_gather", (void *)&partita_rt_all_gather},
-      {"partita_rt_reduce_scatter", (void *)&partita_rt_reduce_scatter},
-      {"partita_rt_all_to_all", (void *)&partita_rt_all_to_all},
-      {"partita_rt_collective_permute", (void *)&partita_rt_collective_permute},
       {"partita_rt_collective", (void *)&partita_rt_collective},
-      {"partita_kernel_swap01", (void *)&partita_kernel_swap01},
       {"partita_kernel_einsum", (void *)&partita_kernel_einsum},
       {"partita_rt_pow_i32", (void *)&partita_rt_pow_i32},
       {"partita_rt_profile_mark", (void *)&partita_rt_profile_mark},

@@ -141,6 +141,7 @@ private:
   LoweringPlan &p_;
   Diagnostics &diags_;
   std::unordered_map<const Value *, int> uses_;
+  std::unordered_map<const Op *, CollectivePlan> collectives_; // filled by checkSupported
 };
 
 void Planner::classify() {
@@ -286,6 +287,13 @@ bool Planner::checkSupported(const Op &op) {
       if (mesh_->axisIndex(a) < 0)
         return fail("axis \"" + a + "\" is not an axis of mesh @" + mesh_->name);
   }
+  if (isCollective(op.opcode)) {
+    try {
+      collectives_[&op] = planCollective(op, *mesh_);
+    } catch (const std::exception &e) {
+      return fail(e.what());
+    }
+  }
   return true;
 }
 
@@ -334,24 +342,12 @@ int64_t Planner::scratchBytesFor(const Op &op) const {
     einsumDescriptor(op, p_, &bytes);
     return bytes;
   }
-  case Opcode::AllGather: {
-    const auto &s = op.operands[0]->type.shape;
-    return shapeProduct(s, 0, op.getInt("dim")) == 1 ? 0 : t.bytes();
-  }
-  case Opcode::ReduceScatter: {
-    const TensorType &in = op.operands[0]->type;
-    return shapeProduct(in.shape, 0, op.getInt("dim")) == 1 ? 0 : in.bytes();
-  }
-  case Opcode::AllToAll: {
-    const TensorType &in = op.operands[0]->type;
-    int64_t s = op.getInt("split_dim"), c = op.getInt("concat_dim");
-    std::vector<int64_t> piece = in.shape;
-    piece[s] /= mesh_->groupSize(op.getStrings("axes"));
-    int64_t b = 0;
-    if (shapeProduct(in.shape, 0, s) != 1) b += alignBuffer(in.bytes());
-    if (shapeProduct(piece, 0, c) != 1) b += t.bytes();
-    return b;
-  }
+  case Opcode::AllReduce:
+  case Opcode::AllGather:
+  case Opcode::ReduceScatter:
+  case Opcode::AllToAll:
+  case Opcode::CollectivePermute:
+    return collectives_.at(&op).scratchBytes;
   default:
     return 0;
   }
@@ -371,6 +367,7 @@ bool Planner::run() {
     r.leaves = collectLeaves(*opp);
     r.flat = isElementalOp(opp->opcode) && p_.flatFusable(*opp);
     r.scratchBytes = scratchBytesFor(*opp);
+    if (auto it = collectives_.find(opp.get()); it != collectives_.end()) r.collective = it->second;
     threadPlan(r);
     p_.roots.push_back(std::move(r));
   }

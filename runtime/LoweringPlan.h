@@ -5,9 +5,11 @@
 // emits code from it; tests/unit/LoweringPlanTest.cpp checks plans directly.
 #pragma once
 
+#include "ir/CollectivePlan.h"
 #include "ir/IR.h"
 
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -41,6 +43,9 @@ struct RootPlan {
   int64_t parN = 0, parGrain = 0;
   // The operand whose buffer this (flat elementwise) root overwrites, if any.
   const Value *inPlace = nullptr;
+  // Collective roots: the op's plan, decoded once at compile time; generated code passes
+  // its encode() to partita_rt_collective, and scratchBytes is its scratchBytes.
+  std::optional<CollectivePlan> collective;
 };
 
 struct LoweringPlan {
@@ -66,7 +71,8 @@ struct LoweringPlan {
 };
 
 // Plans `f` (mesh: that of a partitioned function, null otherwise). Returns false after
-// adding located errors to `diags` for ops it cannot lower (a collective without a mesh).
+// adding located errors to `diags` for ops it cannot lower (a collective without a mesh, or
+// one planCollective rejects).
 bool planLowering(const Func &f, const Mesh *mesh, LoweringPlan *plan, Diagnostics &diags);
 
 // The descriptor partita_kernel_einsum reads (layout documented in EinsumPlan.cpp) and the

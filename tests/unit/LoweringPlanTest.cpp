@@ -1,7 +1,8 @@
 // The code generator's pure analysis (runtime/LoweringPlan.h) on small programs: which values
 // are fused into which root, transposes aliased by einsums, the arena plan (reuse of dead
 // buffers, in-place elementwise roots, and no two live buffers sharing bytes, checked
-// against liveness recomputed here from the IR), the fusion-group cap, and thread splits.
+// against liveness recomputed here from the IR), the fusion-group cap, thread splits, and
+// collective roots carrying their plan (scratch sized by it, rejected ops located).
 #include "runtime/LoweringPlan.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
@@ -303,6 +304,85 @@ TEST(LoweringPlan, CollectiveWithoutMeshIsALocatedError) {
   d.print(os);
   EXPECT_NE(os.str().find("coll.pir:2:"), std::string::npos) << os.str();
   EXPECT_NE(os.str().find("needs a mesh"), std::string::npos) << os.str();
+}
+
+// Plans a partitioned program on its mesh (the module's first mesh).
+Planned planOnMesh(const std::string &text) {
+  Planned p;
+  Diagnostics d;
+  p.module = parseModule(text, "test.pir", d);
+  if (p.module && !verifyModule(*p.module, d)) p.module.reset();
+  std::ostringstream os;
+  d.print(os);
+  EXPECT_TRUE(p.module) << os.str();
+  if (!p.module) return p;
+  Diagnostics pd;
+  EXPECT_TRUE(planLowering(p.f(), &p.module->meshes[0], &p.plan, pd));
+  return p;
+}
+
+TEST(LoweringPlan, CollectiveRootsCarryTheirPlan) {
+  // Expected plans worked out by hand from the op semantics (docs/runtime.md, "Collective
+  // plans"): x is f32[4,6], 96 bytes; mesh a=2 (axis 0), b=3 (axis 1).
+  Planned p = planOnMesh("mesh @m = <[\"a\"=2, \"b\"=3]>\n"
+                         "func @main(%x: f32[4,6]) -> (f32[4,18], f32[8,6], f32[4,6], f32[4,2]) "
+                         "attributes {partitioned = @m} {\n"
+                         "  %g = all_gather(%x) {axes = [\"b\"], dim = 1} : f32[4,18]\n"
+                         "  %g0 = all_gather(%x) {axes = [\"a\"], dim = 0} : f32[8,6]\n"
+                         "  %s = all_reduce(%x) {axes = [\"b\", \"a\"], reduction = \"max\"} : "
+                         "f32[4,6]\n"
+                         "  %r = reduce_scatter(%x) {axes = [\"b\"], dim = 1, reduction = \"sum\"} "
+                         ": f32[4,2]\n"
+                         "  return %g, %g0, %s, %r\n}\n");
+  ASSERT_TRUE(p.module);
+  for (const RootPlan &r : p.plan.roots) {
+    ASSERT_TRUE(r.collective.has_value()) << r.op->result->name;
+    EXPECT_EQ(r.scratchBytes, r.collective->scratchBytes) << r.op->result->name;
+  }
+  // Along dimension 1: 4 rows gathered as [3][4] blocks of 24 bytes, swapped into [4][3];
+  // the 288 received bytes sit in scratch, padded to 320.
+  const CollectivePlan &g = *p.root("g")->collective;
+  EXPECT_EQ(g.kind, CollectiveKind::AllGather);
+  EXPECT_EQ(g.axes, std::vector<int64_t>{1});
+  EXPECT_EQ(g.groupSize, 3);
+  EXPECT_EQ(g.bytes, 96);
+  EXPECT_TRUE(g.pre.isCopy());
+  EXPECT_EQ(g.post, (BlockSwap{3, 4, 24}));
+  EXPECT_EQ(p.root("g")->scratchBytes, 320);
+  // Along the leading dimension the exchange writes the result in place: no scratch.
+  EXPECT_EQ(p.root("g0")->scratchBytes, 0);
+  const CollectivePlan &s = *p.root("s")->collective;
+  EXPECT_EQ(s.kind, CollectiveKind::AllReduce);
+  EXPECT_EQ(s.reduction, Reduction::Max);
+  EXPECT_EQ(s.axes, (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(s.groupSize, 6);
+  EXPECT_EQ(s.count, 24);
+  EXPECT_EQ(p.root("s")->scratchBytes, 0);
+  // reduce_scatter along dimension 1: the operand is packed [4][3] -> [3][4] blocks of two
+  // floats into scratch (96 bytes, padded to 128) and each member receives 8 elements.
+  const CollectivePlan &r = *p.root("r")->collective;
+  EXPECT_EQ(r.kind, CollectiveKind::ReduceScatter);
+  EXPECT_EQ(r.count, 8);
+  EXPECT_EQ(r.pre, (BlockSwap{4, 3, 8}));
+  EXPECT_TRUE(r.post.isCopy());
+  EXPECT_EQ(p.root("r")->scratchBytes, 128);
+}
+
+TEST(LoweringPlan, CollectiveThePlanRejectsIsALocatedError) {
+  // Parsed without the verifier, so the planner is the first to see the bad reduction.
+  Diagnostics d;
+  auto m = parseModule("mesh @m = <[\"a\"=2]>\n"
+                       "func @main(%x: f32[4]) -> (f32[4]) attributes {partitioned = @m} {\n"
+                       "  %y = all_reduce(%x) {axes = [\"a\"], reduction = \"prod\"} : f32[4]\n"
+                       "  return %y\n}\n",
+                       "coll.pir", d);
+  ASSERT_TRUE(m);
+  LoweringPlan plan;
+  EXPECT_FALSE(planLowering(*m->main(), &m->meshes[0], &plan, d));
+  std::ostringstream os;
+  d.print(os);
+  EXPECT_NE(os.str().find("coll.pir:3:"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find("unknown reduction \"prod\""), std::string::npos) << os.str();
 }
 
 } // namespace
