@@ -3,6 +3,7 @@
 #include "passes/Stats.h"
 
 #include "ir/Einsum.h"
+#include "passes/Memory.h"
 
 #include <algorithm>
 #include <limits>
@@ -62,32 +63,6 @@ int64_t einsumFlops(const Op &op) {
   return n;
 }
 
-// Peak of live bytes over program order: arguments live throughout, a result from its
-// definition to its last use (returned values to the end).
-int64_t peakBytes(const Func &f, int64_t argBytes) {
-  size_t n = f.ops.size();
-  std::unordered_map<const Value *, size_t> lastUse;
-  for (size_t i = 0; i < n; ++i) {
-    lastUse[f.ops[i]->result] = i;
-    for (const Value *v : f.ops[i]->operands)
-      lastUse[v] = i;
-  }
-  for (const Value *v : f.returns)
-    lastUse[v] = n;
-  // Sweep: add each result at its definition, drop it after its last use.
-  std::vector<int64_t> freed(n + 1, 0);
-  int64_t live = argBytes, peak = argBytes;
-  for (size_t i = 0; i < n; ++i) {
-    const Value *r = f.ops[i]->result;
-    int64_t b = bytesOf(r->type);
-    live = satAdd(live, b);
-    peak = std::max(peak, live);
-    freed[lastUse[r]] = satAdd(freed[lastUse[r]], b);
-    if (live != kMax) live -= freed[i];
-  }
-  return peak;
-}
-
 } // namespace
 
 std::string statsJson(const Module &m) {
@@ -105,7 +80,8 @@ std::string statsJson(const Module &m) {
              std::to_string(mesh->axes[i].size);
   out += "},\n  \"collectives\": [";
 
-  int64_t flops = 0, params = 0, peak = 0;
+  int64_t flops = 0, params = 0;
+  MemoryAnalysis mem;
   if (main) {
     bool first = true;
     for (const auto &op : main->ops) {
@@ -123,12 +99,16 @@ std::string statsJson(const Module &m) {
     if (!first) out += "\n  ";
     for (const Value *a : main->args)
       params = satAdd(params, bytesOf(a->type));
-    peak = peakBytes(*main, params);
+    mem = analyzeMemory(*main);
   }
   out += "],\n  \"flops_per_device\": " + std::to_string(flops) +
          ",\n  \"param_bytes_per_device\": " + std::to_string(params) +
-         ",\n  \"peak_bytes_per_device\": " + std::to_string(peak) + "\n}\n";
-  return out;
+         ",\n  \"peak_bytes_per_device\": " + std::to_string(mem.peakBytes) +
+         ",\n  \"peak_breakdown\": {";
+  for (size_t c = 0; c < kNumMemoryClasses; ++c)
+    out += std::string(c ? ", " : "") + jsonString(memoryClassName((MemoryClass)c)) + ": " +
+           std::to_string(mem.peakByClass[c]);
+  return out + "}\n}\n";
 }
 
 } // namespace partita

@@ -120,6 +120,7 @@ std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s) {
   if (s == "none") return ShardingPreset::Kind::None;
   if (s == "data") return ShardingPreset::Kind::Data;
   if (s == "2d") return ShardingPreset::Kind::TwoD;
+  if (s == "2d-full") return ShardingPreset::Kind::TwoDFull;
   return std::nullopt;
 }
 
@@ -194,7 +195,7 @@ public:
         if (a.name == name) return true;
       return false;
     };
-    bool twoD = p_.kind == ShardingPreset::Kind::TwoD;
+    bool twoD = p_.kind == ShardingPreset::Kind::TwoD || p_.kind == ShardingPreset::Kind::TwoDFull;
     const char *axis = nullptr;
     switch (r) {
     case Role::None:
@@ -240,11 +241,34 @@ public:
 
   // A model parameter: an argument the autodiff pass differentiates (`trainable = true`).
   // A training step also records how to initialise it (`train.init`, docs/training.md).
+  // With 2d-full, a weight of rank >= 2 without an expert dimension is stored split over
+  // "data" too (its first unsplit dimension that "data" divides) and constrained to the 2d
+  // layout right here, where the layer uses it: the partitioner gathers it over "data"
+  // just before use, and the gradient flowing back through the constraint is reduced and
+  // split over "data" again.
   Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles,
                const std::string &init) {
     Value *v = arg(name, std::move(t), roles);
     f_.argAttrs.back()["trainable"] = Attr::ofBool(true);
     if (c_.train) f_.argAttrs.back()["train.init"] = Attr::ofString(init);
+    if (p_.kind != ShardingPreset::Kind::TwoDFull || v->type.rank() < 2 || !v->sharding)
+      return v;
+    int64_t data = 0;
+    for (const MeshAxis &a : p_.mesh)
+      if (a.name == "data") data = a.size;
+    if (data <= 1) return v;
+    for (Role r : roles)
+      if (r == Role::Expert) return v;
+    Sharding full = *v->sharding;
+    for (size_t d = 0; d < full.dims.size(); ++d) {
+      if (!full.dims[d].empty() || v->type.shape[d] % data != 0) continue;
+      full.dims[d].push_back("data");
+      Sharding use = *v->sharding;
+      v->sharding = full;
+      Value *r = b_.create(Opcode::ShardingConstraint, {v}, {}, v->type, v->name);
+      r->sharding = use;
+      return r;
+    }
     return v;
   }
 

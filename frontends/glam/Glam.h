@@ -56,8 +56,11 @@ std::optional<GlamConfig> glamPreset(const std::string &name);
 std::string validateGlamConfig(const GlamConfig &c);
 
 // Sharding presets over a mesh whose axes are named "data" and/or "model".
+// TwoDFull is TwoD with dense, attention and embedding weights also split over "data"
+// (one more dimension), gathered over "data" just before their use (docs/training.md,
+// "Fitting 64B/64E"); expert weights are as in TwoD.
 struct ShardingPreset {
-  enum class Kind { None, Data, TwoD } kind = Kind::None;
+  enum class Kind { None, Data, TwoD, TwoDFull } kind = Kind::None;
   std::vector<MeshAxis> mesh; // empty for Kind::None
 };
 std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s);

@@ -24,7 +24,7 @@ std::unique_ptr<Module> parse(const char *text) {
 //   %g  all_gather of %h (64 B sent); 128 B                live 320+64+128      = 512
 //   %r  all_reduce of %g (128 B sent); 128 B               live 320+128+128     = 576
 //   %e  einsum b=2 h=16: 2*2*16 = 64 flops; 8 B            live 320+128+8       = 456
-// Peak 576, flops 320.
+// Peak 576, flops 320. At %r: arguments 320, %g and %r (collective results) 256.
 TEST(Stats, PartitionedProgram) {
   auto m = parse(R"(
 mesh @other = <["x"=8]>
@@ -53,7 +53,8 @@ func @main(%x: f32[2,8] {global = f32[4,8], sharding = <@m, [{"data"}, {}]>},
   ],
   "flops_per_device": 320,
   "param_bytes_per_device": 320,
-  "peak_bytes_per_device": 576
+  "peak_bytes_per_device": 576,
+  "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256}
 }
 )");
 }
@@ -79,7 +80,7 @@ func @main(%x: bf16[3,5], %ids: i32[4]) -> (bf16[4,5]) {
   EXPECT_NE(s.find("\"collectives\": [],"), std::string::npos) << s;
   EXPECT_NE(s.find("\"flops_per_device\": 120,"), std::string::npos) << s;
   EXPECT_NE(s.find("\"param_bytes_per_device\": 46,"), std::string::npos) << s;
-  EXPECT_NE(s.find("\"peak_bytes_per_device\": 110\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("\"peak_bytes_per_device\": 110,\n"), std::string::npos) << s;
 }
 
 TEST(Stats, NoMeshNoOps) {
@@ -87,5 +88,5 @@ TEST(Stats, NoMeshNoOps) {
   ASSERT_TRUE(m);
   std::string s = statsJson(*m);
   EXPECT_NE(s.find("\"mesh\": {},"), std::string::npos) << s;
-  EXPECT_NE(s.find("\"peak_bytes_per_device\": 16\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("\"peak_bytes_per_device\": 16,\n"), std::string::npos) << s;
 }

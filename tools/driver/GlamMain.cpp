@@ -52,7 +52,7 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--layers N] [--d-model N] [--ffn N] [--heads N] [--head-dim N]\n"
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
-      "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
+      "                    [--sharding=2d|2d-full|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
       "                    [--packed] [--train [--lr X] [--warmup-steps N]]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
@@ -81,8 +81,9 @@ CommandLine glamCommandLine(GlamOptions &o) {
          "f32 (default) or bf16 activations; weights stay f32",
          [&o](const std::string &v) { o.activations = v; });
   valued("--sharding", "--sharding=KIND",
-         "none (default without --mesh), data, or 2d (default with\n"
-         "--mesh): groups/experts on data, model dims on model",
+         "none (default without --mesh), data, 2d (default with\n"
+         "--mesh): groups/experts on data, model dims on model, or\n"
+         "2d-full: 2d with dense weights also split over data",
          [&o](const std::string &v) { o.shardingName = v; });
   valued("--mesh", "--mesh data=D,model=M", "the device mesh of the sharding preset",
          [&o](const std::string &v) { o.meshSpec = v; });
@@ -179,7 +180,7 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
 std::string shardingPreset(GlamOptions &o, ShardingPreset *sp) {
   if (o.shardingName.empty()) o.shardingName = o.meshSpec.empty() ? "none" : "2d";
   auto kind = parseShardingKind(o.shardingName);
-  if (!kind) return "--sharding must be 2d, data or none, got '" + o.shardingName + "'";
+  if (!kind) return "--sharding must be 2d, 2d-full, data or none, got '" + o.shardingName + "'";
   sp->kind = *kind;
   if (sp->kind == ShardingPreset::Kind::None && !o.meshSpec.empty())
     return "--mesh needs --sharding=2d or --sharding=data";

@@ -6,6 +6,7 @@
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/Memory.h"
 #include "passes/Pass.h"
 #include "passes/Stats.h"
 #include "tools/driver/CommandLine.h"
@@ -37,6 +38,7 @@ struct OptOptions {
   bool dotOnlyOptions = false, printAfterAll = false, verifyEach = true, haveInput = false,
        timePasses = false;
   int pipelineFlags = 0;
+  int64_t memoryReportTop = 0; // --memory-report: values listed; 0 for no report
   bool differentiate = false; // run "autodiff" before the pipeline
 };
 
@@ -46,7 +48,7 @@ CommandLine optCommandLine(OptOptions &o) {
                  "--pipeline=a,b,c]\n"
                  "                   [--print-ir-after-all] [--stats-json=FILE|-] "
                  "[--no-verify-each]\n"
-                 "                   [--time-passes]\n"
+                 "                   [--time-passes] [--memory-report]\n"
                  "                   [--dot FILE|- [--dot-filter=PREFIX,...] [--dot-compact]]",
                  "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the "
                  "passes\nasked for and prints the result (stdout unless -o FILE).",
@@ -118,6 +120,11 @@ CommandLine optCommandLine(OptOptions &o) {
             "print the wall and CPU time of parsing, each pass, the\n"
             "verifier between passes and printing to stderr",
             [&o] { o.timePasses = true; })
+      .flag({"--memory-report"}, "--memory-report",
+            "print the peak live bytes per device of @main of the output\n"
+            "program, split by class, and the 20 largest values live at\n"
+            "the peak to stderr (docs/training.md)",
+            [&o] { o.memoryReportTop = 20; })
       .positional([&o](const std::string &a) {
         if (o.haveInput) return "more than one input file ('" + o.input + "' and '" + a + "')";
         o.input = a;
@@ -191,6 +198,12 @@ int writeOutputs(OptOptions &o, const Module &module, Module *before,
   if (!out.commit(&err)) return fail();
   if (!o.statsPath.empty() && !stats.commit(&err)) return fail();
   if (!o.dotPath.empty() && !dot.commit(&err)) return fail();
+  if (o.memoryReportTop > 0) {
+    if (const Func *main = module.main())
+      writeLines(std::cerr, memoryReport(*main, (size_t)o.memoryReportTop));
+    else
+      writeLines(std::cerr, "memory report: the module has no @main\n");
+  }
   return 0;
 }
 

@@ -33,7 +33,7 @@
 // NOVALUE: partita-glam: error: --d-model needs a value (see --help)
 // CF: partita-glam: error: --capacity-factor must be a positive number, got 0
 // ACT: partita-glam: error: --activations must be f32 or bf16, got 'f16'
-// SHARDING: partita-glam: error: --sharding must be 2d, data or none, got '3d'
+// SHARDING: partita-glam: error: --sharding must be 2d, 2d-full, data or none, got '3d'
 // NOMESH: partita-glam: error: --sharding=2d needs --mesh (e.g. --mesh data=2,model=2)
 // MESHNONE: partita-glam: error: --mesh needs --sharding=2d or --sharding=data
 // AXIS: partita-glam: error: mesh axis 'pipe' must be named data or model

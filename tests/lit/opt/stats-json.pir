@@ -16,7 +16,8 @@
 // CHECK-NEXT: ],
 // CHECK-NEXT: "flops_per_device": 256,
 // CHECK-NEXT: "param_bytes_per_device": 320,
-// CHECK-NEXT: "peak_bytes_per_device": 576
+// CHECK-NEXT: "peak_bytes_per_device": 576,
+// CHECK-NEXT: "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256}
 
 // BOTH: return %r
 // BOTH: "devices": 4

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""The 2d-full sharding preset trains to the same losses as 2d (docs/training.md,
+"Fitting 64B/64E"): a tiny GLaM with a MoE layer, 20 steps of partita-train under mpirun
+on the given mesh for each preset, losses equal within f32 tolerance.
+
+Usage: presets_test.py BIN_DIR MESH MPIRUN... (MESH e.g. data=2,model=2)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+STEPS = 20
+
+
+def main():
+    bin_dir, mesh, mpirun = sys.argv[1], sys.argv[2], sys.argv[3:]
+    ranks = 1
+    for part in mesh.split(","):
+        ranks *= int(part.split("=")[1])
+    data = "/usr/share/common-licenses/GPL-3"
+    losses = {}
+    with tempfile.TemporaryDirectory() as work:
+        for preset in ("2d", "2d-full"):
+            step = os.path.join(work, preset + ".pir")
+            log = os.path.join(work, preset + ".jsonl")
+            subprocess.run([os.path.join(bin_dir, "partita-glam"), "--config", "0.1B/64E",
+                            "--train", "--layers", "2", "--d-model", "32", "--ffn", "64",
+                            "--heads", "4", "--head-dim", "8", "--experts", "4", "--vocab",
+                            "264", "--seq", "16", "--batch", "8", "--sharding=" + preset,
+                            "--mesh", mesh, "-o", step], check=True)
+            subprocess.run(mpirun + ["-np", str(ranks), os.path.join(bin_dir, "partita-train"),
+                                     step, "--data", data, "--steps", str(STEPS), "--log", log,
+                                     "--no-progress", "--threads", "1"],
+                           check=True, stdout=subprocess.DEVNULL)
+            with open(log) as f:
+                losses[preset] = [(json.loads(l)["loss"], json.loads(l)["aux_loss"]) for l in f]
+    ref, got = losses["2d"], losses["2d-full"]
+    if len(ref) != STEPS or len(got) != STEPS:
+        print(f"FAIL: {len(ref)} and {len(got)} steps logged, want {STEPS}")
+        return 1
+    worst = 0.0
+    for k, ((a, aa), (b, ab)) in enumerate(zip(ref, got)):
+        for x, y in ((a, b), (aa, ab)):
+            # f32 tolerance of the spec: the two programs sum in different orders.
+            if abs(x - y) > 1e-4 + 1e-4 * abs(x):
+                print(f"FAIL: step {k + 1}: 2d {x} vs 2d-full {y}")
+                return 1
+            worst = max(worst, abs(x - y))
+    if ref[-1][0] >= ref[0][0]:
+        print(f"FAIL: the loss did not fall ({ref[0][0]} -> {ref[-1][0]})")
+        return 1
+    print(f"PASS: {STEPS} steps on {mesh}, losses equal (max |diff| {worst:.3g}), "
+          f"{ref[0][0]:.4f} -> {ref[-1][0]:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
