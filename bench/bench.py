@@ -302,6 +302,8 @@ def main():
     ap.add_argument("--venv-python", required=True)
     ap.add_argument("--mpirun", required=True)
     ap.add_argument("--reps", type=int, help="timed forward passes per system (default 3, quick 1)")
+    ap.add_argument("--rounds", type=int,
+                    help="alternating rounds of the timed runs (default 2, quick 1)")
     ap.add_argument("--train-only", action="store_true",
                     help="only the training-step rows (partita-train, PyTorch, JAX)")
     args = ap.parse_args()
@@ -309,7 +311,7 @@ def main():
     r = Runner(args)
     cfgdims = QUICK if args.quick else FULL
     reps = args.reps or (1 if args.quick else 3)
-    rounds = 1 if args.quick else 2
+    rounds = args.rounds or (1 if args.quick else 2)
     mpirun = [args.mpirun, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
     results = {"mode": "quick" if args.quick else "full", "reps": reps,
                "load_before": os.getloadavg()}
