@@ -11,7 +11,8 @@ Three jobs for bench/run:
   * with --train, the baseline of the training step (docs/training.md): forward, autograd
     backward and Adafactor written here by hand after optax.adafactor (the same
     hyperparameters as partita-glam --train); --save-step DIR writes the parameters after one
-    step from the inputs, which `jax_glam.py train --torch-step DIR` checks against optax.
+    step from the inputs and the losses of every step, which `jax_glam.py train --torch-step
+    DIR` checks against optax.
     The batch is unpacked (one document per row): the step program's packed masks are not
     modelled here, see docs/performance.md.
 
@@ -280,6 +281,8 @@ def train(a, cfg, params, dtype):
         if r > 0:
             times.append(dt)
             cpu.append(dc)
+    if a.save_step:
+        np.save(os.path.join(a.save_step, "losses.npy"), np.array(losses, np.float64))
     out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": a.dtype,
            "step_s": times, "step_best_s": min(times),
            "step_median_s": sorted(times)[len(times) // 2], "cpu_s": cpu, "cpu_best_s": min(cpu),
@@ -344,6 +347,8 @@ def main():
     loss, aux = float(loss), float(aux)
     # CPU time (all threads of the process) is the running time on a machine shared with
     # other work, as long as one thread is used.
+    if a.save_step:
+        np.save(os.path.join(a.save_step, "losses.npy"), np.array(losses, np.float64))
     out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": a.dtype,
            "step_s": times, "step_best_s": min(times), "step_median_s": sorted(times)[len(times) // 2],
            "cpu_s": cpu, "cpu_best_s": min(cpu), "loss": loss, "aux_loss": aux}
