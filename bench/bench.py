@@ -17,6 +17,12 @@ builds a small GLaM configuration with partita-glam, then
   * collectives of the MoE layer and of the model on a 2x2 mesh against XLA's on the same
     layout, and against the analytic minimum of the MoE layer;
   * partitioner scale: bench partition-scale and GLaM 64B/64E on 16, 1024 and 65536 devices;
+  * the training step (partita-glam --train: forward, backward, Adafactor): partita-train's
+    step time on 1 rank and on 2 ranks (data=2) against PyTorch (autograd and a hand-written
+    Adafactor, checked against optax) and JAX (jax.grad + optax.adafactor), 1 thread each,
+    and partita-step's peak RSS on the step program against its live set (parameters,
+    optimizer state, batch and saved activations, read off the program); --train-only runs
+    just this part;
 
 and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
 installs what it needs; run that, not this file.
@@ -31,7 +37,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import wire_bytes
+from benchlib import main_args, step_live_set, wire_bytes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
@@ -137,8 +143,167 @@ def moe_minimum(cfg, d, m):
     return need
 
 
+def print_table(rows):
+    w = [max(len(str(x[i])) for x in rows) for i in range(4)]
+    hdr = ("target", "goal", "measured", "")
+    w = [max(w[i], len(hdr[i])) for i in range(4)]
+    print(f"{hdr[0]:{w[0]}}  {hdr[1]:{w[1]}}  {hdr[2]:>{w[2]}}  {'':{w[3]}}  detail")
+    for name, target, measured, status, note in rows:
+        print(f"{name:{w[0]}}  {target:{w[1]}}  {measured:>{w[2]}}  {status:{w[3]}}  {note}")
+
+
 def fmt_bytes(b):
     return f"{b / 2**20:.2f} MiB"
+
+
+def train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
+    """The training-step part of the table (docs/performance.md#the-training-step); adds its
+    rows with `row` and returns its raw figures."""
+    res = {}
+    g = glam_flags(cfgdims)
+    step("building the training-step programs (partita-glam --train, 1 rank and data=2)")
+    r.run([r.tool("partita-glam")] + g + ["--train", "-o", "train1.pir"])
+    r.run([r.tool("partita-glam")] + g + ["--train", "--mesh", "data=2", "-o", "train2.pir"])
+    r.run([r.tool("partita-glam")] + g + ["-o", "glam1.pir"])
+    r.run([r.tool("partita-glam")] + g + ["-o", "/dev/null", "--stats-json=config.json"])
+    with open(os.path.join(args.work, "train1.pir")) as f:
+        text = f.read()
+    live = step_live_set(text)
+    res["live_set"] = live
+    # The same parameters for PyTorch and JAX: the forward program's generated inputs.
+    inputs = os.path.join(args.work, "train-inputs")
+    shutil.rmtree(inputs, ignore_errors=True)
+    cache = os.path.join(args.work, "jit-cache")
+    r.run([r.tool("partita-run"), "glam1.pir", "--outputs", inputs, "--save-inputs",
+           "--cache-dir", cache])
+    # Packed training text: the repository's docs, documents split at blank lines.
+    data = os.path.join(args.work, "train.txt")
+    docs = os.path.join(ROOT, "docs")
+    with open(data, "w") as out:
+        for name in sorted(os.listdir(docs)):
+            if name.endswith(".md"):
+                with open(os.path.join(docs, name)) as f:
+                    out.write(f.read() + "\n\n")
+
+    one_thread = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    torch_step = os.path.join(args.work, "torch-step")
+
+    def torch_run(k):
+        step(f"PyTorch training step (autograd + hand-written Adafactor), 1 thread: {reps} step(s)")
+        r.run([sys.executable, os.path.join(BENCH, "torch_glam.py"), "--inputs", inputs,
+               "--config-json", "config.json", "--threads", "1", "--reps", str(reps), "--train",
+               "--save-step", torch_step, "--json", f"torch_train{k}.json"], env=one_thread,
+              what="the PyTorch training step")
+        with open(os.path.join(args.work, f"torch_train{k}.json")) as f:
+            return json.load(f)
+
+    # Partita's step sees the same inputs: the forward's parameters and batch, zero optimizer
+    # state, step 0, and one document per row (segment 1, positions 0..S-1), for which the
+    # packed model computes what the unpacked PyTorch and JAX models compute.
+    import numpy as np
+    step_in = os.path.join(args.work, "train-step-inputs")
+    shutil.rmtree(step_in, ignore_errors=True)
+    os.makedirs(step_in)
+    for name, t, attrs in main_args(text):
+        dst = os.path.join(step_in, name + ".npy")
+        shape = [int(d) for d in t[t.index("[") + 1:-1].split(",") if d.strip()]
+        if "train.state" in attrs:
+            np.save(dst, np.zeros(shape, np.float32))
+        elif "train.step" in attrs:
+            np.save(dst, np.int32(0))
+        elif name == "segments":
+            np.save(dst, np.ones(shape, np.int32))
+        elif name == "positions":
+            np.save(dst, np.broadcast_to(np.arange(shape[1], dtype=np.int32), shape))
+        else:
+            os.symlink(os.path.join(inputs, name + ".npy"), dst)
+
+    def partita_run(ranks):
+        step(f"Partita training step, {ranks} rank(s) x 1 thread (partita-step): {reps} step(s)")
+        cmd = [r.tool("partita-step"), f"train{ranks}.pir", "--inputs", step_in, "--cache-dir",
+               cache, "--reps", str(reps)]
+        if ranks > 1:
+            cmd = mpirun + ["-np", str(ranks), "-x", "PARTITA_THREADS=1"] + cmd
+        return r.json_of(cmd, env={"PARTITA_THREADS": "1"}, what="partita-step")
+
+    torch_res = torch_run(1)
+    step(f"JAX training step (jax.grad + optax.adafactor), 1 device, 1 thread: {reps} step(s); "
+         "checks PyTorch's Adafactor step against optax")
+    r.run([args.venv_python, os.path.join(BENCH, "jax_glam.py"), "train", "--config-json",
+           "config.json", "--inputs", inputs, "--reps", str(reps), "--torch-step", torch_step,
+           "--json", "jax_train.json"], env=one_thread, what="the JAX training step")
+    with open(os.path.join(args.work, "jax_train.json")) as f:
+        jax_res = json.load(f)
+    p1 = partita_run(1)
+    p2 = partita_run(2)
+    # A shared machine: further rounds take turns, and each side keeps its best step.
+    for k in range(2, rounds + 1):
+        again = torch_run(k)
+        torch_res["step_s"] += again["step_s"]
+        torch_res["cpu_s"] += again["cpu_s"]
+        again = partita_run(1)
+        p1["step_s"] += again["step_s"]
+        p1["step_cpu_us"] = [min(p1["step_cpu_us"][0], again["step_cpu_us"][0])]
+        again = partita_run(2)
+        p2["step_s"] += again["step_s"]
+    for d in (torch_res, p1, p2):
+        d["step_best_s"] = min(d["step_s"])
+        d["step_median_s"] = sorted(d["step_s"])[len(d["step_s"]) // 2]
+    torch_res["cpu_best_s"] = min(torch_res["cpu_s"])
+
+    # partita-train on packed text: the product's loop (batch packing included), whole
+    # process under /usr/bin/time for its peak RSS.
+    step(f"partita-train on packed text, 1 rank x 1 thread: {reps + 1} steps")
+    log = os.path.join(args.work, "train1.log")
+    if os.path.exists(log):
+        os.remove(log)
+    t_proc = time_and_rss(r, [r.tool("partita-train"), "train1.pir", "--data", data, "--steps",
+                              str(reps + 1), "--log", log, "--cache-dir", cache, "--no-progress",
+                              "--threads", "1"])
+    with open(log) as f:
+        tl = [json.loads(x) for x in f if x.strip()]
+    ptrain = {"step_s": [x["time"] for x in tl[1:]] or [tl[0]["time"]],
+              "losses": [x["loss"] for x in tl]}
+    ptrain["step_best_s"] = min(ptrain["step_s"])
+    mem = p1
+    res.update(torch=torch_res, jax=jax_res, partita_1=p1, partita_2=p2, partita_train=ptrain,
+               partita_train_process=dict(wall_s=t_proc[0], cpu_s=t_proc[1], rss_kib=t_proc[2]))
+
+    t_torch, t_jax, t1, t2 = (torch_res["step_best_s"], jax_res["step_best_s"], p1["step_best_s"],
+                              p2["step_best_s"])
+    rss = max(mem["rss_run_peak_kib"]) * 1024
+    base = max(mem["rss_after_compile_kib"]) * 1024
+    planned = mem["arg_bytes"] + mem["workspace_bytes"] + mem["result_bytes"]
+    # Single-threaded sides are compared by CPU time (a loaded machine stretches wall time).
+    c1, c_torch, c_jax = p1["step_cpu_us"][0] / 1e6, torch_res["cpu_best_s"], jax_res["cpu_best_s"]
+    row("training step: Partita 1 rank / PyTorch (1 thread, CPU s)", "<= 0.8x",
+        f"{c1 / c_torch:.2f}x", c1 / c_torch <= 0.8,
+        f"CPU {c1:.3f} s vs {c_torch:.3f} s; wall {t1:.3f} s vs {t_torch:.3f} s")
+    row("training step: Partita 1 rank / JAX (1 thread, CPU s)", "-", f"{c1 / c_jax:.2f}x", None,
+        f"CPU {c1:.3f} s vs {c_jax:.3f} s; wall {t1:.3f} s vs {t_jax:.3f} s")
+    row("training step: 2 ranks (data=2) speedup over 1 rank", "-", f"{t1 / t2:.2f}x", None,
+        f"wall {t2:.3f} s vs {t1:.3f} s; CPU s per rank "
+        + ", ".join(f"{c / 1e6:.3f}" for c in p2["step_cpu_us"]))
+    row("training step: partita-train on packed text (wall)", "-",
+        f"{ptrain['step_best_s']:.3f} s", None,
+        f"losses {' '.join(f'{x:.4f}' for x in ptrain['losses'])}")
+    row("training step: peak RSS / live set, 1 rank", "<= 1.5x", f"{rss / live['total']:.2f}x",
+        rss / live["total"] <= 1.5,
+        f"{fmt_bytes(rss)} vs {fmt_bytes(live['total'])} (params {fmt_bytes(live['params'])}, "
+        f"state {fmt_bytes(live['state'])}, saved {fmt_bytes(live['saved'])} in "
+        f"{live['saved_values']} values); {fmt_bytes(base)} before buffers; runtime plan "
+        f"{fmt_bytes(planned)}; partita-train process {fmt_bytes(t_proc[2] * 1024)}")
+    lt, lp, l2 = torch_res["losses"][0], p1["scalar_results"][0], p2["scalar_results"][0]
+    agree = abs(lp - lt) <= 1e-4 * (1 + abs(lt)) and abs(l2 - lt) <= 1e-4 * (1 + abs(lt))
+    row("training step loss: Partita (1, 2 ranks) = PyTorch", "1e-4 rel",
+        "PASS" if agree else "FAIL", agree, f"{lp:.6f}, {l2:.6f} vs {lt:.6f}")
+    ok = jax_res.get("check") == "PASS"
+    row("training step: PyTorch Adafactor = optax (losses)", "1e-4 rel",
+        jax_res.get("check", "?"), ok,
+        f"{' '.join(f'{x:.6f}' for x in torch_res['losses'][:reps + 1])} vs JAX "
+        f"{' '.join(f'{x:.6f}' for x in jax_res['losses'][:reps + 1])}; first update rel L2 "
+        f"diff {jax_res.get('torch_update_rel_err', float('nan')):.1e}")
+    return res
 
 
 def main():
@@ -149,12 +314,16 @@ def main():
     ap.add_argument("--venv-python", required=True)
     ap.add_argument("--mpirun", required=True)
     ap.add_argument("--reps", type=int, help="timed forward passes per system (default 3, quick 1)")
+    ap.add_argument("--rounds", type=int,
+                    help="alternating rounds of the timed runs (default 2, quick 1)")
+    ap.add_argument("--train-only", action="store_true",
+                    help="only the training-step rows (partita-train, PyTorch, JAX)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     r = Runner(args)
     cfgdims = QUICK if args.quick else FULL
     reps = args.reps or (1 if args.quick else 3)
-    rounds = 1 if args.quick else 2
+    rounds = args.rounds or (1 if args.quick else 2)
     mpirun = [args.mpirun, "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
     results = {"mode": "quick" if args.quick else "full", "reps": reps,
                "load_before": os.getloadavg()}
@@ -162,6 +331,24 @@ def main():
 
     def step(msg):
         print(f"[{time.time() - t_start:6.1f} s] {msg}", flush=True)
+
+    rows = []
+
+    def row(name, target, measured, ok, note=""):
+        rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
+                     note))
+
+    if args.train_only:
+        results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
+        results["load_after"] = os.getloadavg()
+        print(f"\ntraining step of GLaM {' '.join(f'{k}={v}' for k, v in cfgdims.items())}; best "
+              f"of {reps} step(s) per round after a warm-up step, {rounds} round(s); 1 thread per "
+              f"rank; load average {results['load_before'][0]:.2f} before, "
+              f"{results['load_after'][0]:.2f} after")
+        print_table(rows)
+        with open(os.path.join(args.work, "results.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
+        return
 
     # ---- programs ----
     step("building the GLaM programs (partita-glam, partita-opt)")
@@ -383,12 +570,6 @@ def main():
     losses_agree = all(abs(a - b) <= 1e-4 * (1 + abs(b))
                        for a, b in zip(two["scalar_results"], one["scalar_results"]))
 
-    rows = []
-
-    def row(name, target, measured, ok, note=""):
-        rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
-                     note))
-
     row("Partita 1 rank / PyTorch (1 thread, CPU s)", "<= 0.8x", f"{c1 / c_torch:.2f}x",
         c1 / c_torch <= 0.8, f"CPU {c1:.3f} s vs {c_torch:.3f} s; wall {t1:.3f} s vs {t_torch:.3f} s")
     row("Partita 1 rank / XLA:CPU (1 thread, CPU s)", "-", f"{c1 / c_jax:.2f}x", None,
@@ -468,6 +649,7 @@ def main():
         adafactor_ok, f"max rel err {adafactor_err:.1e} over params, state and loss")
     row("loss: 2 ranks = 1 rank", "1e-4 rel", "PASS" if losses_agree else "FAIL", losses_agree,
         f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
+    results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
     results["table"] = rows
 
     c = cfg
@@ -496,12 +678,7 @@ def main():
           f"{c['flops'] / 1e9:.1f} GFLOP per forward pass); best of {reps} after a warm-up; "
           f"1 thread per rank unless stated; load average {results['load_before'][0]:.2f} before, "
           f"{results['load_after'][0]:.2f} after")
-    w = [max(len(str(x[i])) for x in rows) for i in range(4)]
-    hdr = ("target", "goal", "measured", "")
-    w = [max(w[i], len(hdr[i])) for i in range(4)]
-    print(f"{hdr[0]:{w[0]}}  {hdr[1]:{w[1]}}  {hdr[2]:>{w[2]}}  {'':{w[3]}}  detail")
-    for name, target, measured, status, note in rows:
-        print(f"{name:{w[0]}}  {target:{w[1]}}  {measured:>{w[2]}}  {status:{w[3]}}  {note}")
+    print_table(rows)
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(f"\n(total {time.time() - t_start:.0f} s; raw figures in {args.work}/results.json, "

@@ -1,7 +1,9 @@
 """benchlib.py: the few pure-Python pieces bench/run's scripts share (no third-party
 imports, so both Debian's python and the JAX virtualenv can load it): T5's relative
-position bucket of partita-glam's attention, and the bytes a collective puts on the wire."""
+position bucket of partita-glam's attention, the bytes a collective puts on the wire, and the
+live set of a training-step program."""
 import math
+import re
 
 
 def relative_position_bucket(n, buckets=32, max_distance=128):
@@ -22,3 +24,63 @@ def wire_bytes(kind, operand, n):
     return {"all_reduce": 2 * (n - 1) / n * operand, "all_gather": (n - 1) * operand,
             "reduce_scatter": (n - 1) / n * operand, "all_to_all": (n - 1) / n * operand,
             "collective_permute": operand}[kind]
+
+
+DTYPE_BYTES = {"f64": 8, "f32": 4, "i32": 4, "bf16": 2, "f16": 2, "i64": 8, "i8": 1, "i1": 1}
+
+
+def type_bytes(t):
+    """Bytes of an IR tensor type such as f32[8,16] (f32[] is a scalar)."""
+    m = re.match(r"(\w+)\[([0-9, ]*)\]", t)
+    n = math.prod(int(d) for d in m.group(2).split(",") if d.strip()) if m.group(2).strip() else 1
+    return DTYPE_BYTES[m.group(1)] * n
+
+
+def main_args(text):
+    """(name, type, attributes) of @main's arguments in an unpartitioned program (whose
+    argument attributes hold no nested braces)."""
+    lines = text.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.lstrip().startswith("func @main("))
+    sig = []
+    for l in lines[head:]:
+        sig.append(l)
+        if l.rstrip().endswith("{") and "->" in " ".join(sig):
+            break
+    sig = " ".join(sig).split("->")[0]
+    return [(n, t, a or "") for n, t, a in
+            re.findall(r"%([\w.]+): (\w+\[[0-9, ]*\])( \{[^}]*\})?", sig)]
+
+
+def step_live_set(text):
+    """The live set of a training-step program (partita-glam --train, unpartitioned): bytes of
+    the parameters, the optimizer state, the batch and step, and the saved activations, i.e.
+    the values defined by the forward ops (before %grad.seed, where autodiff starts the
+    backward sweep) that some op at or after it uses. Returns a dict of byte counts."""
+    lines = text.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.lstrip().startswith("func @main("))
+    out = {"params": 0, "state": 0, "inputs": 0, "saved": 0, "saved_values": 0}
+    for _, t, attrs in main_args(text):
+        key = "params" if "trainable = true" in attrs else "state" if "train.state" in attrs \
+            else "inputs"
+        out[key] += type_bytes(t)
+    defs, first_use_after = {}, set()
+    seed = None
+    op_re = re.compile(r"^\s*%([\w.]+) = (.*) : (\w+\[[0-9, ]*\])")
+    for i, l in enumerate(lines[head + 1:]):
+        m = op_re.match(l)
+        uses = re.findall(r"%([\w.]+)", l.split("=", 1)[1]) if m else \
+            re.findall(r"%([\w.]+)", l) if l.lstrip().startswith("return") else []
+        if m and m.group(1) == "grad.seed":
+            seed = i
+        if seed is not None:
+            first_use_after.update(uses)
+        elif m:
+            defs[m.group(1)] = type_bytes(m.group(3))
+    if seed is None:
+        raise ValueError("no %grad.seed: not a differentiated program")
+    for v in first_use_after:
+        if v in defs:
+            out["saved"] += defs[v]
+            out["saved_values"] += 1
+    out["total"] = out["params"] + out["state"] + out["inputs"] + out["saved"]
+    return out

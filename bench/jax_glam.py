@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """jax_glam.py: the GLaM model of partita-glam (docs/glam.md) in JAX, as XLA's side of bench/run.
 
-Two modes (run it with the virtualenv python that bench/run makes, which has jax[cpu]):
+Three modes (run it with the virtualenv python that bench/run makes, which has jax[cpu]):
 
   collectives  Compiles one MoE layer and the whole model for a 2x2 mesh of host CPU devices
                (XLA_FLAGS=--xla_force_host_platform_device_count=4) with the same 2D layout
@@ -13,6 +13,11 @@ Two modes (run it with the virtualenv python that bench/run makes, which has jax
   time         Runs the forward pass of the whole model on one CPU device, single-threaded,
                on the inputs that `partita-run --outputs DIR --save-inputs` wrote, checks its
                loss and aux loss against Partita's (DIR/result0.npy, result1.npy) and times it.
+  train        Times the training step on one CPU device, single-threaded: jax.grad of the
+               same forward pass and optax.adafactor configured as partita-glam --train's
+               step, jitted as one program; with --torch-step DIR it checks the losses of
+               torch_glam.py --train (a hand-written Adafactor) after each update against
+               optax's.
 
 The math is frontends/glam/Glam.cpp's, op for op (see bench/torch_glam.py for the same model
 in PyTorch). Bytes per device of a collective are its operand's bytes on one device (the
@@ -38,7 +43,7 @@ def fail(msg):
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["collectives", "time"])
+    ap.add_argument("mode", choices=["collectives", "time", "train"])
     ap.add_argument("--config-json", required=True, help="partita-glam --stats-json output")
     ap.add_argument("--mesh", default="data=2,model=2", help="collectives: the 2D mesh")
     ap.add_argument("--partita-moe-stats", help="partita-opt --stats-json of the MoE layer")
@@ -47,6 +52,9 @@ def parse_args():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--rtol", type=float, default=1e-4)
     ap.add_argument("--json", help="write the figures as JSON to this file")
+    ap.add_argument("--lr", type=float, default=0.01, help="train: peak learning rate")
+    ap.add_argument("--warmup-steps", type=int, default=10000, help="train: warm-up steps")
+    ap.add_argument("--torch-step", help="train: torch_glam.py --save-step DIR to check")
     return ap.parse_args()
 
 
@@ -466,10 +474,7 @@ def run_collectives(cfg):
     return result
 
 
-def run_time(cfg):
-    if not ARGS.inputs or not os.path.isdir(ARGS.inputs):
-        fail("time needs --inputs DIR written by `partita-run model.pir --outputs DIR --save-inputs`")
-    model = Glam(cfg)
+def load_params(model):
     params = {}
     for name, shape, dt in model.model_args():
         path = os.path.join(ARGS.inputs, name + ".npy")
@@ -479,6 +484,92 @@ def run_time(cfg):
         if tuple(a.shape) != tuple(shape):
             fail(f"{path} has shape {a.shape}, the configuration {shape}")
         params[name] = jnp.asarray(a, dtype=dt)
+    return params
+
+
+def run_train(cfg):
+    """The training step: jax.grad of the forward pass and optax.adafactor configured as
+    partita-glam --train's step (docs/training.md#adafactor), jitted as one XLA program.
+    With --torch-step DIR, torch_glam.py's hand-written Adafactor is checked against optax:
+    both start from the same inputs, and their first updates must agree."""
+    if not ARGS.inputs or not os.path.isdir(ARGS.inputs):
+        fail("train needs --inputs DIR written by `partita-run model.pir --outputs DIR --save-inputs`")
+    import optax
+    model = Glam(cfg)
+    allp = load_params(model)
+    batch = {k: allp.pop(k) for k in ("ids", "labels")}
+    lr, warmup = ARGS.lr, float(max(ARGS.warmup_steps, 1))
+    schedule = lambda count: lr * jnp.sqrt(warmup / jnp.maximum(count.astype(jnp.float32), warmup))  # noqa: E731
+    opt = optax.adafactor(learning_rate=schedule, min_dim_size_to_factor=1, decay_rate=0.8,
+                          clipping_threshold=1.0, eps=1e-30, multiply_by_parameter_scale=True,
+                          factored=True)
+
+    def loss_fn(p, b):
+        return model.forward({**p, **b})
+
+    def step(p, s, b):
+        (loss, aux), g = jax.value_and_grad(loss_fn, has_aux=True)(p, b)
+        updates, s = opt.update(g, s, p)
+        return loss, aux, optax.apply_updates(p, updates), s
+
+    stepj = jax.jit(step, donate_argnums=(0, 1))
+    p0 = {k: np.asarray(v) for k, v in allp.items()}
+    state = opt.init(allp)
+    t0 = time.perf_counter()
+    stepj.lower(allp, state, batch).compile()
+    compile_s = time.perf_counter() - t0
+    times, cpu, losses = [], [], []
+    params = allp
+    for r in range(ARGS.reps + 1):
+        c0, t0 = time.process_time(), time.perf_counter()
+        loss, aux, params, state = jax.block_until_ready(stepj(params, state, batch))
+        losses.append(float(loss))
+        if r == 0:
+            first = {k: np.asarray(v) for k, v in params.items()}
+        else:
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    out = {"jax": jax.__version__, "optax": optax.__version__, "compile_s": compile_s,
+           "step_s": times, "step_best_s": min(times),
+           "step_median_s": sorted(times)[len(times) // 2], "cpu_s": cpu, "cpu_best_s": min(cpu),
+           "losses": losses}
+    print(f"jax {jax.__version__} + optax {optax.__version__} training step (1 device, 1 thread): "
+          f"losses {' '.join(f'{x:.5f}' for x in losses)}; step best {min(times):.3f} s "
+          f"(CPU {min(cpu):.3f} s), compile {compile_s:.2f} s")
+    if ARGS.torch_step:
+        # The losses after each update must agree: they follow the whole trajectory. The
+        # first update itself is compared for information only: with one squared gradient
+        # as the second moment it is close to sign(g), so elements whose gradient is at
+        # f32 rounding level may flip sign between two correct implementations.
+        path = os.path.join(ARGS.torch_step, "losses.npy")
+        if not os.path.exists(path):
+            fail(f"{path} is missing: write it with torch_glam.py --train --save-step DIR")
+        tl = [float(x) for x in np.load(path)]
+        n = min(len(tl), len(losses))
+        ok = n >= 2 and all(abs(a - b) <= ARGS.rtol * (1 + abs(b))
+                            for a, b in zip(tl[:n], losses[:n]))
+        worst = 0.0
+        for k in p0:
+            path = os.path.join(ARGS.torch_step, k + ".npy")
+            if not os.path.exists(path):
+                fail(f"{path} is missing: write it with torch_glam.py --train --save-step DIR")
+            want = first[k] - p0[k]
+            got = np.load(path).astype(np.float64) - p0[k]
+            worst = max(worst, float(np.linalg.norm(got - want) /
+                                     max(np.linalg.norm(want), 1e-30)))
+        out["check"] = "PASS" if ok else "FAIL"
+        out["torch_update_rel_err"] = worst
+        print(f"check torch Adafactor = optax: losses {' '.join(f'{x:.7g}' for x in tl[:n])} vs "
+              f"{' '.join(f'{x:.7g}' for x in losses[:n])} (rtol {ARGS.rtol}) {out['check']}; "
+              f"first update max relative L2 difference {worst:.3g} (info)")
+    return out
+
+
+def run_time(cfg):
+    if not ARGS.inputs or not os.path.isdir(ARGS.inputs):
+        fail("time needs --inputs DIR written by `partita-run model.pir --outputs DIR --save-inputs`")
+    model = Glam(cfg)
+    params = load_params(model)
     fwd = jax.jit(model.forward)
     t0 = time.perf_counter()
     fwd.lower(params).compile()
@@ -522,12 +613,13 @@ def main():
     if "moe_layers" in cfg and len(Glam(cfg).moe_layers()) != cfg["moe_layers"]:
         fail(f"{ARGS.config_json} has {cfg['moe_layers']} MoE layers; this script builds every "
              "second layer as MoE (partita-glam's default --moe-every 2)")
-    out = run_collectives(cfg) if ARGS.mode == "collectives" else run_time(cfg)
+    out = {"collectives": run_collectives, "time": run_time, "train": run_train}[ARGS.mode](cfg)
     if ARGS.json:
         with open(ARGS.json, "w") as f:
             json.dump(out, f, indent=1)
     if out.get("check") == "FAIL":
-        fail("XLA and Partita disagree")
+        fail("XLA and Partita disagree" if ARGS.mode == "time" else
+             "torch_glam.py's Adafactor step disagrees with optax")
 
 
 if __name__ == "__main__":

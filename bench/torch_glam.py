@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""torch_glam.py: the GLaM forward pass of partita-glam (docs/glam.md) in PyTorch.
+"""torch_glam.py: the GLaM forward pass and training step of partita-glam (docs/glam.md) in PyTorch.
 
-Two jobs for bench/run:
+Three jobs for bench/run:
   * an independent numerical check: it loads the inputs and parameters that
     `partita-run --outputs DIR --save-inputs` wrote (DIR/<argument>.npy, the same names as
     the IR arguments) and Partita's results (DIR/result0.npy = loss, result1.npy = aux loss),
     recomputes both here and asserts they agree;
   * the PyTorch baseline of the speed comparison: the forward pass timed with a fixed number
-    of intra-op threads (torch.set_num_threads).
+    of intra-op threads (torch.set_num_threads);
+  * with --train, the baseline of the training step (docs/training.md): forward, autograd
+    backward and Adafactor written here by hand after optax.adafactor (the same
+    hyperparameters as partita-glam --train); --save-step DIR writes the parameters after one
+    step from the inputs and the losses of every step, which `jax_glam.py train --torch-step
+    DIR` checks against optax.
+    The batch is unpacked (one document per row): the step program's packed masks are not
+    modelled here, see docs/performance.md.
 
 The math follows frontends/glam/Glam.cpp op for op: RMSNorm in f32, attention with the T5
 unidirectional relative position bias (32 buckets, max distance 128) and a causal mask,
@@ -17,6 +24,7 @@ d_model^-0.5 scaling and softmax cross-entropy.
 
 usage: torch_glam.py --inputs DIR --config-json FILE [--threads N] [--reps N]
                      [--dtype float32|float64] [--no-check] [--json FILE]
+                     [--train [--lr X] [--warmup-steps N] [--save-step DIR]]
 FILE is partita-glam's --stats-json output for the same configuration.
 """
 import argparse
@@ -194,6 +202,99 @@ def load_inputs(cfg, inputs_dir, dtype):
     return params
 
 
+class Adafactor:
+    """optax.adafactor(min_dim_size_to_factor=1, decay_rate=0.8, clipping_threshold=1,
+    eps=1e-30, multiply_by_parameter_scale=True, momentum=None) with the learning rate
+    lr * sqrt(w / max(count, w)), operation for operation (docs/training.md#adafactor)."""
+
+    def __init__(self, params, lr, warmup, decay_rate=0.8, clip=1.0, eps1=1e-30, eps2=1e-3):
+        self.lr, self.w = lr, max(warmup, 1)
+        self.decay_rate, self.clip, self.eps1, self.eps2 = decay_rate, clip, eps1, eps2
+        self.count = 0
+        self.state = {}
+        for n, p in params.items():
+            dims = self.factored_dims(p.shape)
+            if dims is None:
+                self.state[n] = (torch.zeros_like(p),)
+            else:
+                d1, d0 = dims
+                row = [s for i, s in enumerate(p.shape) if i != d0]
+                col = [s for i, s in enumerate(p.shape) if i != d1]
+                self.state[n] = (p.new_zeros(row), p.new_zeros(col))
+
+    @staticmethod
+    def factored_dims(shape):
+        if len(shape) < 2:
+            return None
+        order = np.argsort(np.array(shape), kind="stable")  # ties: the later dim is larger
+        return int(order[-2]), int(order[-1])
+
+    @torch.no_grad()
+    def step(self, params):
+        t = self.count + 1
+        decay = 1.0 - t ** (-self.decay_rate)
+        lr_t = self.lr * math.sqrt(self.w / max(self.count, self.w))
+        for n, p in params.items():
+            g = p.grad
+            g2 = g * g + self.eps1
+            dims = self.factored_dims(p.shape)
+            if dims is None:
+                (v,) = self.state[n]
+                v.mul_(decay).add_(g2, alpha=1.0 - decay)
+                u = g * torch.rsqrt(v)
+            else:
+                d1, d0 = dims
+                v_row, v_col = self.state[n]
+                v_row.mul_(decay).add_(g2.mean(d0), alpha=1.0 - decay)
+                v_col.mul_(decay).add_(g2.mean(d1), alpha=1.0 - decay)
+                reduced_d1 = d1 - 1 if d1 > d0 else d1
+                row_factor = torch.rsqrt(v_row / v_row.mean(reduced_d1, keepdim=True))
+                u = g * row_factor.unsqueeze(d0) * torch.rsqrt(v_col).unsqueeze(d1)
+            u = u / torch.clamp(torch.sqrt((u * u).mean()) / self.clip, min=1.0)
+            u = u * (lr_t * torch.clamp(torch.sqrt((p * p).mean()), min=self.eps2))
+            p.sub_(u)
+        self.count += 1
+
+
+def train(a, cfg, params, dtype):
+    """Times training steps (forward, backward, Adafactor) after one untimed step."""
+    names = [n for n in params if n not in ("ids", "labels")]
+    weights = {n: params[n].clone().requires_grad_(True) for n in names}
+    batch = {"ids": params["ids"].long(), "labels": params["labels"].long()}
+    model = Glam(cfg, {**weights, **batch}, dtype)
+    opt = Adafactor(weights, a.lr, a.warmup_steps)
+    times, cpu, losses = [], [], []
+    for r in range(a.reps + 1):
+        c0, t0 = time.process_time(), time.perf_counter()
+        for w in weights.values():
+            w.grad = None
+        loss, aux = model.forward(batch["ids"], batch["labels"])
+        loss.backward()
+        opt.step(weights)
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        losses.append(float(loss))
+        if r == 0 and a.save_step:
+            os.makedirs(a.save_step, exist_ok=True)
+            for n, w in weights.items():
+                np.save(os.path.join(a.save_step, n + ".npy"), w.detach().numpy())
+            np.save(os.path.join(a.save_step, "loss.npy"), np.float32(losses[0]))
+        if r > 0:
+            times.append(dt)
+            cpu.append(dc)
+    if a.save_step:
+        np.save(os.path.join(a.save_step, "losses.npy"), np.array(losses, np.float64))
+    out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": a.dtype,
+           "step_s": times, "step_best_s": min(times),
+           "step_median_s": sorted(times)[len(times) // 2], "cpu_s": cpu, "cpu_best_s": min(cpu),
+           "losses": losses}
+    print(f"torch {torch.__version__} training step ({out['threads']} thread(s)): losses "
+          f"{' '.join(f'{x:.5f}' for x in losses)}; step best {min(times):.3f} s median "
+          f"{out['step_median_s']:.3f} s over {len(times)}, CPU best {min(cpu):.3f} s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--inputs", required=True, help="directory of partita-run --save-inputs")
@@ -206,6 +307,11 @@ def main():
     ap.add_argument("--rtol", type=float, default=1e-4,
                     help="|torch - partita| <= rtol * (1 + |partita|) (default 1e-4)")
     ap.add_argument("--json", help="write the figures as JSON to this file")
+    ap.add_argument("--train", action="store_true",
+                    help="time training steps (forward, backward, Adafactor), not forward passes")
+    ap.add_argument("--lr", type=float, default=0.01, help="--train: peak learning rate")
+    ap.add_argument("--warmup-steps", type=int, default=10000, help="--train: warm-up steps")
+    ap.add_argument("--save-step", help="--train: write the parameters after the first step here")
     a = ap.parse_args()
 
     try:
@@ -223,6 +329,9 @@ def main():
     torch.set_num_threads(a.threads)
     dtype = torch.float64 if a.dtype == "float64" else torch.float32
     params = load_inputs(cfg, a.inputs, dtype)
+    if a.train:
+        train(a, cfg, params, dtype)
+        return
     model = Glam(cfg, params, dtype)
     ids, labels = params["ids"].long(), params["labels"].long()
 
@@ -238,6 +347,8 @@ def main():
     loss, aux = float(loss), float(aux)
     # CPU time (all threads of the process) is the running time on a machine shared with
     # other work, as long as one thread is used.
+    if a.save_step:
+        np.save(os.path.join(a.save_step, "losses.npy"), np.array(losses, np.float64))
     out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": a.dtype,
            "step_s": times, "step_best_s": min(times), "step_median_s": sorted(times)[len(times) // 2],
            "cpu_s": cpu, "cpu_best_s": min(cpu), "loss": loss, "aux_loss": aux}
