@@ -45,10 +45,15 @@
 // statistic; the row statistic of the model-sharded H is reduced over "model" only.
 // PART: %wi.v_row: f32[2,16] {global = f32[4,16], sharding = <@mesh, [{"data"}, {}]>
 // PART-SAME: %wi.v_col: f32[2,16] {global = f32[4,32], sharding = <@mesh, [{"data"}, {"model"}]>
-// PART: %wi.row_mean.sum.ar = all_reduce(%wi.row_mean.sum) {axes = ["model"], reduction = "sum"} : f32[2,16]
+// The row statistics of the model-sharded dim are summed over "model" only (combined with
+// other independent sums by combine-collectives).
+// PART: %combined{{.*}} = concatenate(%wi.row_mean.sum.flat
+// PART-NEXT: all_reduce(%combined{{.*}}) {axes = ["model"], reduction = "sum"}
+// PART-NEXT: %wi.row_mean.sum.ar.piece = slice
 // PART-NOT: all_reduce(%wi.col_mean
 // PART-NOT: all_reduce(%wi.row_col_mean
-// PART: %wi.u_rms.ms.sum.ar = all_reduce(%wi.u_rms.ms.sum) {axes = ["data", "model"], reduction = "sum"} : f32[]
+// PART: %combined{{.*}} = concatenate(%wi.u_rms.ms.sum.flat
+// PART-NEXT: all_reduce(%combined{{.*}}) {axes = ["data", "model"], reduction = "sum"}
 
 // EXEC: check: {{.*}} PASS
 // FED: fed 5 results into 7 arguments
