@@ -362,17 +362,24 @@ public:
     return convert(y, act_);
   }
 
-  // The [S,S] relative position buckets and causal mask, shared by every layer: a [S]
-  // constant of buckets by distance, looked up at max(q - k, 0) built from iotas.
-  void buildPositionTables() {
+  // The T5 bucket of every distance 0 .. seq-1, one [seq] constant looked up with iota
+  // differences, so nothing [seq, seq] is materialized at build time.
+  Value *bucketTable() {
     int64_t s = c_.seq;
     std::vector<int64_t> table(s);
     for (int64_t n = 0; n < s; ++n)
       table[n] = relativePositionBucket(n, c_.relBuckets, c_.relMaxDistance);
     AttrDict a;
     a["value"] = Attr::ofInts(table);
-    Value *t = b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
-                         "relpos.bucket_of_distance");
+    return b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
+                     "relpos.bucket_of_distance");
+  }
+
+  // The [S,S] relative position buckets and causal mask, shared by every layer: buckets
+  // looked up at max(q - k, 0) built from iotas.
+  void buildPositionTables() {
+    int64_t s = c_.seq;
+    Value *t = bucketTable();
     Value *qpos = iota({s, s}, 0, "relpos.q");
     Value *kpos = iota({s, s}, 1, "relpos.k");
     Value *dist = bin(Opcode::Sub, qpos, kpos, "relpos.dist");
@@ -381,40 +388,102 @@ public:
     causal_ = compare(qpos, kpos, "ge", "causal");
   }
 
-  Value *attention(int64_t l, Value *xn) {
-    std::string p = "layer" + std::to_string(l) + ".attn";
-    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim, b = c_.batch, s = c_.seq;
+  // The [1, seq] buckets and mask of one query at the true position `pos` (i32[]) against
+  // every cache slot: slots after `pos` are masked like future keys.
+  void buildDecodePositionTables(Value *pos) {
+    int64_t s = c_.seq;
+    Value *t = bucketTable();
+    Value *kpos = iota({1, s}, 1, "relpos.k");
+    Value *qpos = bcast(pos, {1, s}, {});
+    Value *dist = bin(Opcode::Sub, qpos, kpos, "relpos.dist");
+    Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
+    buckets_ = take(t, clamped, 0, "relpos.bucket");
+    causal_ = compare(kpos, qpos, "le", "causal");
+  }
+
+  struct AttnParams {
+    Value *wq, *wk, *wv, *wo, *rel;
+  };
+  struct Qkv {
+    Value *q, *k, *v;
+  };
+
+  AttnParams attnParams(const std::string &p) {
+    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
-    Value *wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
-    Value *wo = convert(
+    AttnParams w;
+    w.wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
+    w.wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
+    w.wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
+    w.wo = convert(
         param(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
         act_);
-    Value *rel =
-        param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}), {Role::Model, Role::None});
-    Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
-    q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
-    Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
-    Value *v = einsum("bsm,mnk->bsnk", xn, wv, p + ".v");
-    Value *logits = convert(einsum("bsnk,btnk->bnst", q, kk, p + ".logits"), DType::F32);
-    // Bias [N,S,S]: the learned per-head bucket values, with -1e9 on future keys.
-    Value *bias = take(rel, buckets_, 1, p + ".bias");
-    Value *mask = bcast(causal_, {n, s, s}, {1, 2});
+    w.rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
+                  {Role::Model, Role::None});
+    return w;
+  }
+
+  // q (scaled by head_dim^-0.5), k and v [B,S,N,K] of the normalized activations.
+  Qkv project(const std::string &p, const AttnParams &w, Value *xn) {
+    Value *q = einsum("bsm,mnk->bsnk", xn, w.wq, p + ".q");
+    q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)c_.headDim), q), p + ".qs");
+    Value *kk = einsum("bsm,mnk->bsnk", xn, w.wk, p + ".k");
+    Value *v = einsum("bsm,mnk->bsnk", xn, w.wv, p + ".v");
+    return {q, kk, v};
+  }
+
+  // Queries q [B,S,N,K] attend keys and values [B,T,N,K]; `buckets` [S,T] are the relative
+  // position buckets and `visible` [S,T] (i1) the keys each query may see.
+  Value *attend(const std::string &p, const AttnParams &w, Value *q, Value *keys, Value *values,
+                Value *buckets, Value *visible) {
+    int64_t b = q->type.shape[0], s = q->type.shape[1], n = c_.heads, t = keys->type.shape[1];
+    Value *logits = convert(einsum("bsnk,btnk->bnst", q, keys, p + ".logits"), DType::F32);
+    // Bias [N,S,T]: the learned per-head bucket values, with -1e9 on invisible keys.
+    Value *bias = take(w.rel, buckets, 1, p + ".bias");
+    Value *mask = bcast(visible, {n, s, t}, {1, 2});
     bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
-    logits = bin(Opcode::Add, logits, bcast(bias, {b, n, s, s}, {1, 2, 3}), p + ".biased");
+    logits = bin(Opcode::Add, logits, bcast(bias, {b, n, s, t}, {1, 2, 3}), p + ".biased");
     Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
-    Value *o = einsum("bnst,btnk->bsnk", probs, v, p + ".o");
-    return einsum("bsnk,nkm->bsm", o, wo, p + ".out");
+    Value *o = einsum("bnst,btnk->bsnk", probs, values, p + ".o");
+    return einsum("bsnk,nkm->bsm", o, w.wo, p + ".out");
+  }
+
+  // Causal self-attention over the whole sequence; its keys and values are kept in kv_ (the
+  // prefill returns them as the filled cache).
+  Value *attention(int64_t l, Value *xn) {
+    std::string p = "layer" + std::to_string(l) + ".attn";
+    AttnParams w = attnParams(p);
+    Qkv a = project(p, w, xn);
+    kv_.push_back(a.k);
+    kv_.push_back(a.v);
+    return attend(p, w, a.q, a.k, a.v, buckets_, causal_);
+  }
+
+  // One new token per sequence: its key and value are written into layer l's cache at
+  // `pos_` (dynamic_update_slice), and its query attends the updated cache.
+  Value *decodeAttention(int64_t l, Value *xn) {
+    std::string p = "layer" + std::to_string(l) + ".attn";
+    AttnParams w = attnParams(p);
+    Qkv a = project(p, w, xn);
+    Value *zero = cst(0, DType::I32, {}, "zero");
+    auto write = [&](Value *cache, Value *x, const std::string &n) {
+      return b_.create(Opcode::DynamicUpdateSlice, {cache, x, zero, pos_, zero, zero}, {},
+                       cache->type, n);
+    };
+    Value *kc = write(caches_[2 * l], a.k, p + ".k_cache.next");
+    Value *vc = write(caches_[2 * l + 1], a.v, p + ".v_cache.next");
+    kv_.push_back(kc);
+    kv_.push_back(vc);
+    return attend(p, w, a.q, kc, vc, buckets_, causal_);
   }
 
   Value *denseFfn(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
-    Value *wi0 =
-        convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
-    Value *wi1 =
-        convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+    Value *wi0 = convert(
+        param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
+    Value *wi1 = convert(
+        param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
     Value *wo =
         convert(param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
@@ -427,17 +496,19 @@ public:
     Value *y, *aux, *combine;
   };
 
-  // GShard top-2 MoE on tokens [G,S,M]; see docs/glam.md for the exact routing rules.
-  MoeOut moe(const std::string &p, Value *x) {
+  // GShard top-2 MoE on tokens [G,S,M] with `cap` slots per expert and group; see
+  // docs/glam.md for the exact routing rules. `valid` (f32 [G,S], optional) takes tokens out
+  // of routing: the prefill's padding after the prompt must not take slots.
+  MoeOut moe(const std::string &p, Value *x, int64_t cap, Value *valid = nullptr) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
-    int64_t e = c_.experts, cap = c_.capacity();
+    int64_t e = c_.experts;
     Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
-    Value *wi = convert(
-        param(p + ".wi", TensorType(DType::F32, {e, m, h}), {Role::Expert, Role::None, Role::Model}),
-        act_);
-    Value *wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {e, h, m}), {Role::Expert, Role::Model, Role::None}),
-        act_);
+    Value *wi = convert(param(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                              {Role::Expert, Role::None, Role::Model}),
+                        act_);
+    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                              {Role::Expert, Role::Model, Role::None}),
+                        act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
     Value *probs = softmax(logits, 2, p + ".probs");
@@ -462,6 +533,12 @@ public:
                         p + ".aux_sum");
     aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
               p + ".aux");
+
+    if (valid) {
+      Value *vm = bcast(valid, {g, s, e}, {0, 1});
+      mask1 = bin(Opcode::Mul, mask1, vm, p + ".valid1");
+      mask2 = bin(Opcode::Mul, mask2, vm, p + ".valid2");
+    }
 
     // Slots: first choices fill each expert's buffer in token order, then second choices
     // continue after the kept first choices; whatever lands at or past the capacity drops.
@@ -503,36 +580,49 @@ public:
     return {y, aux, combine};
   }
 
-  // The whole model (the configuration was validated before).
-  void buildModel() {
-    int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
-    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *embed = param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None});
-    std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
-    Value *x = convert(take(embed, ids, 0, "embedded"), act_);
-    x = constrain(x, bsm);
-    buildPositionTables();
-    Value *auxTotal = nullptr;
+  // The embedded tokens [B,S,M] of ids [B,S] (creates the `embed` parameter).
+  Value *embedTokens(Value *ids) {
+    embed_ =
+        param("embed", TensorType(DType::F32, {c_.vocab, c_.dModel}), {Role::Model, Role::None});
+    Value *x = convert(take(embed_, ids, 0, "embedded"), act_);
+    return constrain(x, {Role::Batch, Role::None, Role::Model});
+  }
+
+  // The pre-norm residual layers. `attn` is the attention of layer l on the normalized
+  // activations; `moeFfn` the MoE feed-forward of layer l's prefix on them ([B,S,M] in and
+  // out), which also adds its aux loss to auxTotal_.
+  template <typename AttnFn, typename MoeFn>
+  Value *decoderLayers(Value *x, AttnFn attn, MoeFn moeFfn) {
+    int64_t m = c_.dModel;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
       Value *scale = param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
-      x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
+      x = bin(Opcode::Add, x, attn(l, xn), p + ".attn_res");
       scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
       xn = rmsNorm(x, scale, p + ".ffn_norm");
-      Value *y;
-      if (c_.isMoeLayer(l)) {
-        int64_t g = c_.numGroups();
-        Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
-        MoeOut r = moe(p + ".moe", xg);
-        y = reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
-        auxTotal = auxTotal ? bin(Opcode::Add, auxTotal, r.aux, p + ".aux_total") : r.aux;
-      } else {
-        y = denseFfn(l, xn);
-      }
+      Value *y = c_.isMoeLayer(l) ? moeFfn(p, xn) : denseFfn(l, xn);
       x = bin(Opcode::Add, x, y, p + ".ffn_res");
     }
+    return x;
+  }
+
+  // MoE over groups of the [B,S,M] tokens as the configuration says (the training forward).
+  Value *groupedMoe(const std::string &p, Value *xn) {
+    int64_t b = xn->type.shape[0], s = xn->type.shape[1], m = c_.dModel, g = c_.numGroups();
+    Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
+    MoeOut r = moe(p + ".moe", xg, c_.capacity());
+    addAux(r.aux, p);
+    return reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
+  }
+
+  void addAux(Value *aux, const std::string &p) {
+    auxTotal_ = auxTotal_ ? bin(Opcode::Add, auxTotal_, aux, p + ".aux_total") : aux;
+  }
+
+  // Final norm and the tied output projection: f32 logits [B,S,V] of x [B,S,M].
+  Value *outputLogits(Value *x) {
+    int64_t m = c_.dModel;
     Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
@@ -542,8 +632,21 @@ public:
     // [vocab, d_model] table on every device and computes [B,S,V] logits and the softmax
     // replicated along "model". Keeping V on "model" costs only an all_gather of the small
     // activations' `m` and turns the reductions over V into [B,S] all_reduces.
-    Value *logits = einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits");
-    logits = convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
+    Value *logits = einsum("bsm,vm->bsv", hf, convert(embed_, act_), "logits");
+    return convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
+  }
+
+  // The whole model (the configuration was validated before).
+  void buildModel() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *x = embedTokens(ids);
+    buildPositionTables();
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return attention(l, xn); },
+        [&](const std::string &p, Value *xn) { return groupedMoe(p, xn); });
+    Value *logits = outputLogits(x);
     Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
     Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
     Value *se = reduce(Opcode::ReduceSum, un(Opcode::Exp, z, "logits.exp"), {2}, "logits.sum");
@@ -554,27 +657,107 @@ public:
     Value *nll = bin(Opcode::Sub, lse, picked, "nll");
     Value *ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
     ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
-    if (!auxTotal) auxTotal = cst(0, DType::F32, {}, "aux_total");
+    Value *auxTotal = auxTotal_ ? auxTotal_ : cst(0, DType::F32, {}, "aux_total");
     Value *loss =
         bin(Opcode::Add, ce,
             bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"), "loss");
     // Computed in f32, returned in the activation dtype: a bf16 program's results carry
     // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them.
     ret({convert(loss, act_), convert(auxTotal, act_)});
+    if (c_.returnLogits) ret({logits}, {Role::Batch, Role::None, Role::Model});
+  }
+
+  // The roles of a KV cache [B, seq, heads, head_dim]: batch on data, heads on model.
+  static std::vector<Role> cacheRoles() {
+    return {Role::Batch, Role::None, Role::Model, Role::None};
+  }
+
+  // Logits [B,V] of position `at` (i32[]) of x [B,S,M]: only that position is projected.
+  Value *logitsAt(Value *x, Value *at) {
+    int64_t b = x->type.shape[0], m = c_.dModel;
+    Value *zero = cst(0, DType::I32, {}, "zero");
+    AttrDict a;
+    a["sizes"] = Attr::ofInts({b, 1, m});
+    Value *last = b_.create(Opcode::DynamicSlice, {x, zero, at, zero}, std::move(a),
+                            TensorType(x->type.dtype, {b, 1, m}), "last");
+    Value *logits = outputLogits(last);
+    return reshape(logits, {b, c_.vocab}, "logits.last");
+  }
+
+  // @prefill: the causal forward of prompts padded to the cache length, returning the
+  // logits of position length-1 and every layer's keys and values as the filled cache.
+  // Tokens at or after `length` are padding: causality keeps them out of the prompt's
+  // activations, and they are taken out of MoE routing so they take no expert slot.
+  void buildPrefill() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *length = arg("length", TensorType(DType::I32, {}), {});
+    Value *x = embedTokens(ids);
+    buildPositionTables();
+    Value *inPrompt =
+        compare(iota({b, s}, 1, "prompt.pos"), bcast(length, {b, s}, {}), "lt", "prompt.valid");
+    Value *valid = convert(inPrompt, DType::F32);
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return attention(l, xn); },
+        [&](const std::string &p, Value *xn) {
+          // One group per sequence, whatever --groups says: a sequence's routing must not
+          // depend on the other prompts of the batch.
+          MoeOut r = moe(p + ".moe", xn, capacityFor(s), valid);
+          return r.y;
+        });
+    Value *at = bin(Opcode::Sub, length, cst(1, DType::I32, {}, "one"), "last_pos");
+    // Replicated: every device samples the next token from the same whole logits.
+    ret({logitsAt(x, at)}, {Role::None, Role::None});
+    for (Value *c : kv_)
+      ret({c}, cacheRoles());
+  }
+
+  // @decode_step: one token per sequence at position `pos` against the caches.
+  void buildDecodeStep() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, 1}), {Role::Batch, Role::None}, v);
+    pos_ = arg("pos", TensorType(DType::I32, {}), {});
+    TensorType ct(act_, {b, s, c_.heads, c_.headDim});
+    for (int64_t l = 0; l < c_.layers; ++l) {
+      std::string p = "layer" + std::to_string(l) + ".attn";
+      caches_.push_back(arg(p + ".k_cache", ct, cacheRoles()));
+      caches_.push_back(arg(p + ".v_cache", ct, cacheRoles()));
+    }
+    Value *x = embedTokens(ids);
+    buildDecodePositionTables(pos_);
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return decodeAttention(l, xn); },
+        [&](const std::string &p, Value *xn) {
+          // Every new token is its own group: with top-2, one slot per expert holds it, so
+          // no token of a decode step is ever dropped.
+          MoeOut r = moe(p + ".moe", xn, capacityFor(1));
+          return r.y;
+        });
+    ret({reshape(outputLogits(x), {b, v}, "logits.last")}, {Role::None, Role::None});
+    for (Value *c : kv_)
+      ret({c}, cacheRoles());
+  }
+
+  // The capacity rule of GlamConfig::capacity for groups of `groupSize` tokens.
+  int64_t capacityFor(int64_t groupSize) const {
+    double c = std::ceil(c_.capacityFactor * 2.0 * (double)groupSize / (double)c_.experts);
+    return std::max<int64_t>(1, std::min<int64_t>((int64_t)c, groupSize));
   }
 
   void buildMoeLayer() {
     int64_t g = c_.numGroups(), s = c_.groupSize(), m = c_.dModel;
     Value *x = arg("x", TensorType(act_, {g, s, m}), {Role::Batch, Role::None, Role::Model});
-    MoeOut r = moe("moe", x);
+    MoeOut r = moe("moe", x, c_.capacity());
     ret({r.y, r.aux, r.combine});
   }
 
-  void ret(const std::vector<Value *> &vals) {
+  // Returns `vals`; with `roles`, each result is annotated with that layout.
+  void ret(const std::vector<Value *> &vals, const std::vector<Role> &roles = {}) {
     for (Value *v : vals) {
       f_.returns.push_back(v);
       FuncResult r;
       r.type = v->type;
+      if (!roles.empty()) r.sharding = shardingFor(roles);
       f_.results.push_back(std::move(r));
     }
   }
@@ -586,6 +769,9 @@ private:
   Builder b_;
   DType act_;
   Value *buckets_ = nullptr, *causal_ = nullptr;
+  Value *embed_ = nullptr, *auxTotal_ = nullptr, *pos_ = nullptr;
+  std::vector<Value *> caches_; // @decode_step's cache arguments, k then v per layer
+  std::vector<Value *> kv_;     // each layer's keys then values, as the caches to return
 };
 
 template <typename Fn>
@@ -607,11 +793,14 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
     mesh.axes = p.mesh;
     mod->meshes.push_back(mesh);
   }
-  auto f = std::make_unique<Func>();
-  f->name = "main";
-  GlamBuilder gb(c, p, *f);
-  fn(gb);
-  mod->funcs.push_back(std::move(f));
+  auto add = [&](const std::string &name, auto build) {
+    auto f = std::make_unique<Func>();
+    f->name = name;
+    GlamBuilder gb(c, p, *f);
+    build(gb);
+    mod->funcs.push_back(std::move(f));
+  };
+  fn(add);
   return mod;
 }
 
@@ -619,7 +808,22 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
 
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p,
                                   Diagnostics &diags) {
-  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildModel(); });
+  return buildWith(c, p, diags,
+                   [](auto add) { add("main", [](GlamBuilder &gb) { gb.buildModel(); }); });
+}
+
+std::unique_ptr<Module> buildGlamDecode(const GlamConfig &config, const ShardingPreset &p,
+                                        Diagnostics &diags) {
+  // Serving routes one group per sequence (prefill) or per token (decode); the reference
+  // @main groups per sequence too so that it computes the same function.
+  GlamConfig c = config;
+  c.groups = 0;
+  c.returnLogits = true;
+  return buildWith(c, p, diags, [](auto add) {
+    add("prefill", [](GlamBuilder &gb) { gb.buildPrefill(); });
+    add("decode_step", [](GlamBuilder &gb) { gb.buildDecodeStep(); });
+    add("main", [](GlamBuilder &gb) { gb.buildModel(); });
+  });
 }
 
 std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPreset &p,
@@ -628,7 +832,8 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
     diags.error({}, "an MoE layer needs --experts of at least 2");
     return nullptr;
   }
-  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildMoeLayer(); });
+  return buildWith(c, p, diags,
+                   [](auto add) { add("main", [](GlamBuilder &gb) { gb.buildMoeLayer(); }); });
 }
 
 GlamStats countGlamStats(const Module &m) {

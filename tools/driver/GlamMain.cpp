@@ -20,7 +20,7 @@ using Arity = Option::Arity;
 
 struct GlamOptions {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false, moeLayerOnly = false;
+  bool haveOutput = false, moeLayerOnly = false, logits = false, decode = false;
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
 };
@@ -47,7 +47,8 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--layers N] [--d-model N] [--ffn N] [--heads N] [--head-dim N]\n"
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
-      "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]",
+      "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
+      "                    [--logits] [--decode]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -84,6 +85,15 @@ CommandLine glamCommandLine(GlamOptions &o) {
           "build one MoE layer alone: x[G,S,M] -> (y, aux loss,\n"
           "combine weights), the exact code of the model's MoE layers",
           [&o] { o.moeLayerOnly = true; });
+  cl.flag({"--logits"}, "--logits",
+          "also return the f32 logits [batch, seq, vocab] (vocabulary\n"
+          "on model in the 2d preset) after the loss and aux loss",
+          [&o] { o.logits = true; });
+  cl.flag({"--decode"}, "--decode",
+          "write the serving module (docs/inference.md): @prefill and\n"
+          "@decode_step with a KV cache of --seq positions, and @main,\n"
+          "the full forward with logits they agree with",
+          [&o] { o.decode = true; });
   valued("-o", "-o FILE", "write the module to FILE (default stdout)", [&o](const std::string &v) {
     o.output = v;
     o.haveOutput = true;
@@ -100,7 +110,9 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "  partita-glam --config 0.1B/64E --layers 4 --d-model 64 --ffn 256 --experts 8 \\\n"
       "      --vocab 512 --seq 64 --batch 4 --mesh data=2,model=2 | partita-opt --partition\n"
       "  partita-glam --config 1.7B/64E --moe-layer --d-model 64 --ffn 256 --experts 8 \\\n"
-      "      --seq 64 --batch 4 --mesh data=2,model=2 -o moe.pir\n");
+      "      --seq 64 --batch 4 --mesh data=2,model=2 -o moe.pir\n"
+      "  partita-glam --config 1.7B/64E --layers 2 --d-model 64 --ffn 256 --heads 4 \\\n"
+      "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 1 --decode -o serve.pir\n");
   return cl;
 }
 
@@ -139,6 +151,9 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
   if (!err.empty()) return err;
   if (o.moeLayerOnly && c->experts <= 0)
     return "--moe-layer needs experts (a config with E, or --experts N)";
+  if (o.moeLayerOnly && (o.logits || o.decode))
+    return std::string(o.logits ? "--logits" : "--decode") + " cannot be combined with --moe-layer";
+  c->returnLogits = o.logits;
   return "";
 }
 
@@ -193,8 +208,9 @@ int glamMain(int argc, char **argv) {
   if (std::string e = shardingPreset(o, &sp); !e.empty()) return cl.error(e);
 
   Diagnostics diags;
-  std::unique_ptr<Module> m =
-      o.moeLayerOnly ? buildGlamMoeLayer(c, sp, diags) : buildGlam(c, sp, diags);
+  std::unique_ptr<Module> m = o.moeLayerOnly ? buildGlamMoeLayer(c, sp, diags)
+                              : o.decode     ? buildGlamDecode(c, sp, diags)
+                                             : buildGlam(c, sp, diags);
   if (!m) {
     for (const auto &d : diags.all())
       cl.error(d.message);
