@@ -636,6 +636,45 @@ public:
     return convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
   }
 
+  // The MoE feed-forward of one new token per sequence, x [B,1,M]: the same router as
+  // moe() (f32 softmax gate, top-2, gates renormalized), but each token's two experts are
+  // gathered (`take` of their weight slices) instead of dispatched into capacity slots.
+  // Nothing is dropped, and a step costs two experts per token, as the activated
+  // parameter count says; dispatching into E buffers of one slot would compute all E.
+  Value *decodeMoe(const std::string &p, Value *x) {
+    int64_t b = x->type.shape[0], m = c_.dModel, h = c_.ffn, e = c_.experts;
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
+    Value *wi = param(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                      {Role::Expert, Role::None, Role::Model});
+    Value *wo = param(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                      {Role::Expert, Role::Model, Role::None});
+    Value *xt = reshape(x, {b, m}, p + ".tokens");
+    Value *logits = einsum("bm,me->be", convert(xt, DType::F32), wg, p + ".gate_logits");
+    Value *probs = softmax(logits, 1, p + ".probs");
+    Value *idx1 = argmax(probs, 1, p + ".top1");
+    Value *mask1 = oneHot(idx1, e, DType::F32, p + ".mask1");
+    Value *taken = compare(mask1, cstLike(0, mask1), "gt", p + ".taken");
+    Value *rest = op(Opcode::Select, {taken, cstLike(-1, probs), probs}, p + ".rest");
+    Value *idx2 = argmax(rest, 1, p + ".top2");
+    Value *mask2 = oneHot(idx2, e, DType::F32, p + ".mask2");
+    Value *gate1 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask1, p + ".pm1"), {1},
+                          p + ".gate1_raw");
+    Value *gate2 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask2, p + ".pm2"), {1},
+                          p + ".gate2_raw");
+    Value *denom = bin(Opcode::Add, gate1, gate2, p + ".denom");
+    auto expert = [&](Value *idx, Value *gate, const std::string &n) {
+      Value *wik = convert(take(wi, idx, 0, n + ".wi"), act_); // [B,M,H]
+      Value *wok = convert(take(wo, idx, 0, n + ".wo"), act_); // [B,H,M]
+      Value *hid = un(Opcode::Gelu, einsum("bm,bmh->bh", xt, wik, n + ".h"), n + ".gelu");
+      Value *out = einsum("bh,bhm->bm", hid, wok, n + ".out");
+      Value *g = convert(bin(Opcode::Div, gate, denom, n + ".gate"), act_);
+      return bin(Opcode::Mul, out, bcast(g, {b, m}, {0}), n + ".weighted");
+    };
+    Value *y = bin(Opcode::Add, expert(idx1, gate1, p + ".first"),
+                   expert(idx2, gate2, p + ".second"), p + ".out");
+    return reshape(y, {b, 1, m}, p + ".ungrouped");
+  }
+
   // The whole model (the configuration was validated before).
   void buildModel() {
     int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
@@ -727,12 +766,7 @@ public:
     buildDecodePositionTables(pos_);
     x = decoderLayers(
         x, [&](int64_t l, Value *xn) { return decodeAttention(l, xn); },
-        [&](const std::string &p, Value *xn) {
-          // Every new token is its own group: with top-2, one slot per expert holds it, so
-          // no token of a decode step is ever dropped.
-          MoeOut r = moe(p + ".moe", xn, capacityFor(1));
-          return r.y;
-        });
+        [&](const std::string &p, Value *xn) { return decodeMoe(p + ".moe", xn); });
     ret({reshape(outputLogits(x), {b, v}, "logits.last")}, {Role::None, Role::None});
     for (Value *c : kv_)
       ret({c}, cacheRoles());
@@ -836,6 +870,30 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
                    [](auto add) { add("main", [](GlamBuilder &gb) { gb.buildMoeLayer(); }); });
 }
 
+namespace {
+
+// 2 per multiply-add of every einsum of `f`.
+int64_t einsumFlops(const Func &f) {
+  int64_t flops = 0;
+  for (const auto &op : f.ops) {
+    if (op->opcode != Opcode::Einsum) continue;
+    std::string err;
+    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
+    if (!spec) continue;
+    std::map<char, int64_t> size;
+    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
+      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
+        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
+    int64_t macs = 1;
+    for (auto &[letter, n] : size)
+      macs *= n;
+    flops += 2 * macs;
+  }
+  return flops;
+}
+
+} // namespace
+
 GlamStats countGlamStats(const Module &m) {
   GlamStats st;
   const Func *f = m.main();
@@ -864,19 +922,10 @@ GlamStats countGlamStats(const Module &m) {
       st.activatedParamsNonEmbedding += activated;
     }
   }
-  for (const auto &op : f->ops) {
-    if (op->opcode != Opcode::Einsum) continue;
-    std::string err;
-    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
-    if (!spec) continue;
-    std::map<char, int64_t> size;
-    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
-      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
-        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
-    int64_t macs = 1;
-    for (auto &[letter, n] : size)
-      macs *= n;
-    st.flops += 2 * macs;
+  st.flops = einsumFlops(*f);
+  if (const Func *step = m.func("decode_step"); step && !step->args.empty()) {
+    int64_t batch = step->args[0]->type.rank() ? step->args[0]->type.shape[0] : 1;
+    st.decodeFlopsPerToken = (double)einsumFlops(*step) / (double)std::max<int64_t>(1, batch);
   }
   return st;
 }
@@ -910,8 +959,12 @@ std::string glamStatsJson(const GlamConfig &c, const GlamStats &s) {
      << "  \"activated_params\": " << s.activatedParams << ",\n"
      << "  \"activated_params_non_embedding\": " << s.activatedParamsNonEmbedding << ",\n"
      << "  \"flops\": " << s.flops << ",\n"
-     << "  \"flops_per_token\": " << fpt << "\n"
-     << "}\n";
+     << "  \"flops_per_token\": " << fpt;
+  if (s.decodeFlopsPerToken > 0) {
+    std::snprintf(fpt, sizeof fpt, "%.17g", s.decodeFlopsPerToken);
+    os << ",\n  \"decode_flops_per_token\": " << fpt;
+  }
+  os << "\n}\n";
   return os.str();
 }
 

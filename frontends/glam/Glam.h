@@ -71,8 +71,8 @@ std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, 
 //       -> (logits f32[B,V] at `pos`, the caches with position `pos` written)
 //   @main: the full-sequence forward of buildGlam with logits (the teacher-forcing
 //       reference the other two must agree with; it keeps @main the module's entry).
-// Caches are act[B, seq, heads, head_dim]; MoE layers route each decoded token as its own
-// group (capacity 1: nothing is dropped).
+// Caches are act[B, seq, heads, head_dim]. In @decode_step each new token's two experts are
+// gathered rather than dispatched into capacity slots: nothing is dropped.
 std::unique_ptr<Module> buildGlamDecode(const GlamConfig &c, const ShardingPreset &p,
                                         Diagnostics &diags);
 
@@ -96,6 +96,8 @@ struct GlamStats {
   int64_t activatedParamsNonEmbedding = 0;
   int64_t flops = 0; // 2 per multiply-add of every einsum, whole batch
   double flopsPerToken() const { return tokens ? (double)flops / (double)tokens : 0; }
+  // Serving modules (buildGlamDecode): einsum flops of one @decode_step, per new token.
+  double decodeFlopsPerToken = 0;
 };
 GlamStats countGlamStats(const Module &m);
 std::string glamStatsJson(const GlamConfig &c, const GlamStats &s);
