@@ -236,7 +236,7 @@ private:
 
 class Generator {
 public:
-  Generator(const GenOptions &o, const CommandLine &cl) : o_(o), cl_(cl) {}
+  explicit Generator(const GenOptions &o) : o_(o) {}
 
   int run() {
     mpi_ = !o_.simulate && underMpiLauncher();
@@ -268,7 +268,6 @@ public:
 
 private:
   const GenOptions &o_;
-  const CommandLine &cl_;
   bool mpi_ = false, root_ = true;
   std::unique_ptr<Module> module_, original_;
   const Func *prefill_ = nullptr, *step_ = nullptr;       // partitioned when there is a mesh
@@ -564,7 +563,7 @@ int generateMain(int argc, char **argv) {
   if (o.topK > 0 && o.temperature == 0)
     return cl.error("--top-k needs a --temperature above 0 (greedy decoding takes the top 1)");
   setRuntimeThreads(defaultRuntimeThreads());
-  Generator g(o, cl);
+  Generator g(o);
   int code = g.run();
   if (MpiSession::active()) MpiSession::start().finalize();
   return code;

@@ -1,7 +1,8 @@
 // partita-generate: greedy decoding of a tiny serving module (partita-glam --decode) with
 // random weights written by partita-run --save-inputs gives the same tokens on one device,
 // simulated on data=2, model=2 and 2x2, under mpirun on 4 ranks, and from a checkpoint
-// directory; the summary line reports the per-device KV cache bytes.
+// directory; sampling with a seed is the same on 1 and 4 devices and differs from greedy;
+// the summary line reports the per-device KV cache bytes.
 // RUN: rm -rf %t && mkdir -p %t/ckpt/step-7
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 32 --ffn 64 --heads 4 --head-dim 8 --experts 4 --vocab 260 --seq 32 --batch 2 --decode -o %t/one.pir
 // RUN: partita-run %t/one.pir --engine=interp --outputs %t/w --save-inputs
@@ -24,6 +25,11 @@
 // RUN: cp %t/w/layer1.attn.wq.npy %t/w/layer1.attn.wk.npy %t/w/layer1.attn.wv.npy %t/w/layer1.attn.wo.npy %t/w/layer1.attn.rel_bias.npy %t/ckpt/step-7/
 // RUN: cp %t/w/layer0.attn_norm.scale.npy %t/w/layer0.ffn_norm.scale.npy %t/w/layer1.attn_norm.scale.npy %t/w/layer1.ffn_norm.scale.npy %t/ckpt/step-7/
 // RUN: cp %t/w/layer0.mlp.wi_0.npy %t/w/layer0.mlp.wi_1.npy %t/w/layer0.mlp.wo.npy %t/w/layer1.moe.gate.npy %t/w/layer1.moe.wi.npy %t/w/layer1.moe.wo.npy %t/ckpt/step-7/
+// Sampling draws from a generator of (seed, step): the same tokens on every mesh too.
+// RUN: partita-generate %t/one.pir --weights %t/w --prompt "Hello" --max-new-tokens 12 --temperature 0.8 --top-k 5 --seed 3 > %t/s1.txt
+// RUN: partita-generate %t/22.pir --weights %t/w --prompt "Hello" --max-new-tokens 12 --temperature 0.8 --top-k 5 --seed 3 --simulate > %t/s22.txt
+// RUN: diff %t/s1.txt %t/s22.txt
+// RUN: not diff %t/one.txt %t/s1.txt
 // RUN: echo step-7 > %t/ckpt/latest
 // RUN: partita-generate %t/one.pir --checkpoint %t/ckpt --prompt "Hello" --max-new-tokens 12 > %t/ckpt.txt
 // RUN: diff %t/one.txt %t/ckpt.txt
