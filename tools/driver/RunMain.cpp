@@ -262,7 +262,7 @@ public:
     if (!main) throw RunError(name_ + ":1:1: error: the module has no @" + entry + " function");
     lap("parse");
 
-    // The unpartitioned @main (the reference and the source of input names and types).
+    // The unpartitioned entry (the reference and the source of input names and types).
     std::unique_ptr<Module> original;
     const Func *ref = nullptr;
     const Mesh *mesh = partitionedMeshOf(*module, *main);
