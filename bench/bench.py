@@ -6,6 +6,8 @@ builds a small GLaM configuration with partita-glam, then
 
   * checks Partita's loss and aux loss against PyTorch (bench/torch_glam.py) and JAX
     (bench/jax_glam.py) on the inputs partita-run writes;
+  * checks the Adafactor training step against optax.adafactor, 1 and 10 steps
+    (tests/train/adafactor_optax.py);
   * times one forward pass: Partita (bench partita-step: 1 rank; 2 MPI ranks on data=2),
     PyTorch with 1 intra-op thread and OpenBLAS on 1 thread, XLA:CPU on 1 device/1 thread;
   * times every distinct einsum of the 1-rank program against an Eigen GEMM (partita-step
@@ -212,6 +214,14 @@ def main():
     with open(os.path.join(args.work, "jax_time.json")) as f:
         jax_time = json.load(f)
     results["jax_time"] = jax_time
+
+    step("Adafactor: 1 and 10 training steps against optax.adafactor (tests/train/adafactor_optax.py)")
+    out = r.run([args.venv_python, os.path.join(ROOT, "tests", "train", "adafactor_optax.py"),
+                 "--bin", args.bin, "--work", os.path.join(args.work, "adafactor")],
+                what="the Adafactor/optax check")
+    adafactor_ok = out.strip().splitlines()[-1].startswith("adafactor_optax: PASS")
+    adafactor_err = max((float(m) for m in re.findall(r"rel_err=([0-9.e+-]+)", out)), default=float("nan"))
+    results["adafactor_optax"] = {"pass": adafactor_ok, "max_rel_err": adafactor_err}
 
     # ---- Partita: compile cold / cached, step time, RSS ----
     # PARTITA_THREADS: threads of one rank's kernels (runtime/Parallel.h; default cores/ranks).
@@ -428,6 +438,8 @@ def main():
         f"{torch_res['loss']:.6f} vs {torch_res.get('partita_loss', float('nan')):.6f}")
     row("loss: XLA = Partita", "1e-4 rel", jax_time.get("check", "?"), jax_time.get("check") == "PASS",
         f"{jax_time['loss']:.6f}")
+    row("Adafactor = optax, 1 and 10 steps", "1e-5 rel", "PASS" if adafactor_ok else "FAIL",
+        adafactor_ok, f"max rel err {adafactor_err:.1e} over params, state and loss")
     row("loss: 2 ranks = 1 rank", "1e-4 rel", "PASS" if losses_agree else "FAIL", losses_agree,
         f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
     results["table"] = rows

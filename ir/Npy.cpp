@@ -337,6 +337,15 @@ bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out,
   return readWhole(path, &expected, out, error);
 }
 
+bool readNpyInfo(const std::string &path, NpyInfo *out, std::string *error) {
+  std::ifstream in;
+  Header h;
+  if (!open(path, in, error) || !readHeader(in, &h, error)) return false;
+  out->descr = h.descr;
+  out->shape = h.shape;
+  return true;
+}
+
 bool readNpySlice(const std::string &path, const TensorType &global,
                   const std::vector<int64_t> &offsets, const std::vector<int64_t> &sizes,
                   Tensor *out, std::string *error) {

@@ -20,6 +20,13 @@ bool readNpyAs(const std::string &path, const TensorType &expected, Tensor *out,
 bool readNpySlice(const std::string &path, const TensorType &global,
                   const std::vector<int64_t> &offsets, const std::vector<int64_t> &sizes,
                   Tensor *out, std::string *error);
+// What a file holds, read from its header alone: the stored type ('<i4', '<f4', ...) and
+// shape, for callers that check a file before reading slices of it.
+struct NpyInfo {
+  std::string descr;
+  std::vector<int64_t> shape;
+};
+bool readNpyInfo(const std::string &path, NpyInfo *out, std::string *error);
 // Writes atomically (temporary file, then rename). f32 and bf16 as <f4, i32 as <i4, i1 as |b1.
 bool writeNpy(const std::string &path, const Tensor &t, std::string *error);
 // The bytes writeNpy writes, for callers that place the file themselves.

@@ -15,5 +15,8 @@ std::unique_ptr<Pass> createDcePass();
 std::unique_ptr<Pass> createCsePass();
 // Reverse-mode autodiff of @main: appends d(result 0)/d(arg) for every `trainable` argument.
 std::unique_ptr<Pass> createAutodiffPass();
+// Adafactor training step: turns a differentiated @main into the step program of
+// docs/training.md (parameters, optimizer state, step, batch -> loss, aux, next state).
+std::unique_ptr<Pass> createAdafactorPass();
 
 } // namespace partita

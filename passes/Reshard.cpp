@@ -67,11 +67,6 @@ Value *SpmdContext::constI32(int64_t v) {
                   "cst");
 }
 
-Value *SpmdContext::constScalar(DType t, double v) {
-  Attr a = isFloat(t) ? Attr::ofFloat(v) : Attr::ofInt((int64_t)v);
-  return b.create(Opcode::Constant, {}, {{"value", a}}, TensorType(t, {}), "cst");
-}
-
 Value *SpmdContext::groupIndex(const std::vector<std::string> &axes) {
   if (axes.empty()) return constI32(0);
   Value *idx = nullptr;

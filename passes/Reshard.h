@@ -39,7 +39,6 @@ struct SpmdContext {
 
   // Helpers that emit per-device index arithmetic.
   Value *constI32(int64_t v);
-  Value *constScalar(DType t, double v);
   // This device's shard index along the group of `axes` (major first), as i32[].
   Value *groupIndex(const std::vector<std::string> &axes);
   // groupIndex(axes) * chunk.

@@ -1,9 +1,11 @@
 // The contract between generated code and the C++ runtime: the context every compiled
 // per-device function receives, and the extern "C" entry points it calls (collectives,
-// the einsum kernel, byte-block transposes, scalar helpers). Plain C types only, so the
-// code generator can mirror the layout in LLVM IR.
+// the einsum kernel, byte-block transposes, scalar helpers). Plain C types only; the code
+// generator builds its LLVM view of PartitaCtx from partita::abi::kCtxFields below, which
+// static_asserts tie to this struct's real layout.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -11,7 +13,7 @@
 
 extern "C" {
 
-// Field order and types are mirrored by runtime/Codegen.cpp (kCtx* constants).
+// Generated code reads fields through partita::abi::kCtxFields (below); keep both in step.
 struct PartitaCtx {
   void *workspace;       // the buffer plan's arena (Executable::workspaceBytes)
   const int64_t *coords; // this device's mesh coordinates, in mesh axis order
@@ -68,6 +70,70 @@ int32_t partita_rt_pow_i32(int32_t a, int32_t b);
 }
 
 namespace partita {
+
+namespace abi {
+// What generated code assumes about PartitaCtx: one entry per field, in order. The code
+// generator builds the LLVM struct type from the types here (runtime/IrEmitter.cpp), and
+// LLVM lays it out like a C struct: each field at the next multiple of its alignment.
+enum class FieldType { Ptr, I64 };
+struct Field {
+  FieldType type;
+  size_t offset, size; // offsetof and sizeof in the C++ struct
+};
+enum CtxField : unsigned {
+  kCtxWorkspace,
+  kCtxCoords,
+  kCtxCollectives,
+  kCtxDevice,
+  kCtxProfile,
+  kCtxProfileLast,
+  kCtxFieldCount
+};
+inline constexpr Field kCtxFields[kCtxFieldCount] = {
+    {FieldType::Ptr, offsetof(PartitaCtx, workspace), sizeof(PartitaCtx::workspace)},
+    {FieldType::Ptr, offsetof(PartitaCtx, coords), sizeof(PartitaCtx::coords)},
+    {FieldType::Ptr, offsetof(PartitaCtx, collectives), sizeof(PartitaCtx::collectives)},
+    {FieldType::I64, offsetof(PartitaCtx, device), sizeof(PartitaCtx::device)},
+    {FieldType::Ptr, offsetof(PartitaCtx, profile), sizeof(PartitaCtx::profile)},
+    {FieldType::I64, offsetof(PartitaCtx, profileLast), sizeof(PartitaCtx::profileLast)},
+};
+
+constexpr size_t fieldBytes(FieldType t) { return t == FieldType::Ptr ? sizeof(void *) : 8; }
+
+// The offset LLVM gives field `i` of the struct built from kCtxFields (natural alignment;
+// every field type here is as aligned as it is large).
+constexpr size_t llvmFieldOffset(unsigned i) {
+  size_t off = 0;
+  for (unsigned k = 0;; ++k) {
+    size_t b = fieldBytes(kCtxFields[k].type);
+    off = (off + b - 1) / b * b;
+    if (k == i) return off;
+    off += b;
+  }
+}
+
+// Every described field sits where LLVM will look for it...
+constexpr bool ctxFieldsMatchLlvm() {
+  for (unsigned i = 0; i < kCtxFieldCount; ++i)
+    if (kCtxFields[i].offset != llvmFieldOffset(i) ||
+        kCtxFields[i].size != fieldBytes(kCtxFields[i].type))
+      return false;
+  return true;
+}
+static_assert(ctxFieldsMatchLlvm(), "kCtxFields disagrees with PartitaCtx's layout");
+// ...and each CtxField index names the field it claims to.
+static_assert(sizeof(void *) == 8 && sizeof(int64_t) == 8, "64-bit hosts only");
+static_assert(offsetof(PartitaCtx, workspace) == llvmFieldOffset(kCtxWorkspace));
+static_assert(offsetof(PartitaCtx, coords) == llvmFieldOffset(kCtxCoords));
+static_assert(offsetof(PartitaCtx, collectives) == llvmFieldOffset(kCtxCollectives));
+static_assert(offsetof(PartitaCtx, device) == llvmFieldOffset(kCtxDevice));
+static_assert(offsetof(PartitaCtx, profile) == llvmFieldOffset(kCtxProfile));
+static_assert(offsetof(PartitaCtx, profileLast) == llvmFieldOffset(kCtxProfileLast));
+static_assert(sizeof(PartitaCtx) == llvmFieldOffset(kCtxFieldCount - 1) +
+                                        fieldBytes(kCtxFields[kCtxFieldCount - 1].type),
+              "PartitaCtx has a field kCtxFields does not describe");
+} // namespace abi
+
 // Name and address of every entry point above (and the libc/libm functions generated code
 // may call), for registration with the JIT.
 const std::vector<std::pair<std::string, void *>> &runtimeSymbols();

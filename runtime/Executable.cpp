@@ -4,17 +4,20 @@
 
 #include "runtime/Codegen.h"
 #include "runtime/Parallel.h"
+#include "runtime/Simulator.h"
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <new>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace partita {
@@ -231,16 +234,66 @@ std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
              std::to_string(perDeviceArgs.size());
     return {};
   }
+  // Devices that never communicate can take turns on a few threads; with collectives every
+  // device must be inside the program at once, so each needs its own thread.
+  bool talks = false;
+  for (const LoweredOp &op : e.ops())
+    if (auto oc = parseOpcode(op.opcode); oc && isCollective(*oc)) talks = true;
+  const int64_t workers =
+      talks ? n : std::min<int64_t>(n, std::max(1, (int)std::thread::hardware_concurrency()));
+  if (talks && n > kMaxSimulatedThreads) {
+    *error = "the JIT engine simulates a program with collectives as one thread per device, at "
+             "most " +
+             std::to_string(kMaxSimulatedThreads) + "; mesh @" + mesh.name + " has " +
+             std::to_string(n) + " devices (use --engine=interp, or mpirun)";
+    return {};
+  }
+  // Host tensors of every device plus, for each device running at once, its native copies
+  // and workspace.
+  int64_t native = e.workspaceBytes() + (1 << 16); // and a thread's stack and bookkeeping
+  for (const TensorType &t : e.argTypes())
+    native += t.bytes();
+  for (const TensorType &t : e.resultTypes())
+    native += t.bytes() + t.numElements() * 8;
+  int64_t host = 0;
+  if (n > 0)
+    for (const Tensor &t : perDeviceArgs[0])
+      host += t.size() * 8;
+  double need = (double)workers * native + (double)n * host;
+  int64_t avail = availableMemoryBytes();
+  if (avail >= 0 && need > (double)avail) {
+    *error = "simulating the " + std::to_string(n) + " devices of mesh @" + mesh.name +
+             " needs about " + std::to_string((int64_t)(need / (1 << 20))) +
+             " MiB, more than the " + std::to_string(avail >> 20) +
+             " MiB available (run it under mpirun)";
+    return {};
+  }
+
   InMemoryWorld world(mesh, timeoutSeconds);
   std::vector<std::vector<Tensor>> results(n);
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    // The devices share the machine's cores; each one's kernels run on its own thread.
+    ThreadLimit serial(workers > 1 ? 1 : runtimeThreads());
+    for (int64_t d; (d = next.fetch_add(1)) < n && !world.failed();) {
+      try {
+        auto coll = world.device(d);
+        results[d] = e.runTensors(perDeviceArgs[d], d, coll.get());
+      } catch (const std::exception &ex) { // e.g. bad_alloc: fail the run, not the process
+        world.abort("device " + std::to_string(d) + ": " + ex.what());
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (int64_t d = 0; d < n; ++d)
-    threads.emplace_back([&, d] {
-      // The devices share the machine's cores; each one's kernels run on its own thread.
-      ThreadLimit serial(n > 1 ? 1 : runtimeThreads());
-      auto coll = world.device(d);
-      results[d] = e.runTensors(perDeviceArgs[d], d, coll.get());
-    });
+  try {
+    for (int64_t w = 0; w < workers; ++w)
+      threads.emplace_back(work);
+  } catch (const std::system_error &ex) {
+    // Out of threads (a process or system limit): the started devices are released from
+    // their collectives by the abort, and the run fails instead of terminating.
+    world.abort("cannot start a thread for device " + std::to_string(threads.size()) + " of " +
+                std::to_string(n) + " (" + ex.what() + ")");
+  }
   for (auto &t : threads)
     t.join();
   if (world.failed()) {

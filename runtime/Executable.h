@@ -92,9 +92,11 @@ private:
 std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<int64_t> &ns,
                           int runs = 1, int top = 15);
 
-// Runs every device of the executable's mesh as a thread, with in-memory collectives.
-// perDeviceArgs[d] are device d's arguments; returns each device's results. On failure (a
-// collective timed out) returns an empty vector and sets *error.
+// Runs every device of the executable's mesh with in-memory collectives: a thread per device
+// when the program has collectives (at most kMaxSimulatedThreads), else a thread per core
+// taking devices in turn. perDeviceArgs[d] are device d's arguments; returns each device's
+// results. On failure (a collective timed out, too many devices or too little memory, no
+// thread could be started) returns an empty vector and sets *error.
 std::vector<std::vector<Tensor>> runSimulated(const Executable &e,
                                               const std::vector<std::vector<Tensor>> &perDeviceArgs,
                                               double timeoutSeconds, std::string *error);

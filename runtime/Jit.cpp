@@ -24,9 +24,11 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -75,7 +77,6 @@ struct Jit::Impl {
   std::vector<orc::JITDylib *> dylibs;
   std::mutex mu;
   std::atomic<int> compiled{0}, cached{0};
-  double seconds = 0;
 };
 
 Jit::Jit(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -187,6 +188,77 @@ static bool writeOutput(const std::string &path, llvm::StringRef data, std::stri
   return false;
 }
 
+// A cache entry is a header followed by the object: kEntryMagic, the object's length (8
+// bytes, little-endian) and the SHA-256 of the key and the object, then exactly `length`
+// object bytes. The digest covers the key so that an intact entry copied or renamed to
+// another key's file is rejected too; the whole entry is written with one atomic rename, so
+// concurrent ranks filling the same key only ever see a complete entry.
+static const char kEntryMagic[16] = {'P', 'A', 'R', 'T', 'I', 'T', 'A', '-',
+                                     'J', 'I', 'T', 'O', 'B', 'J', '1', '\n'};
+static constexpr size_t kDigestBytes = 32;
+static constexpr size_t kHeaderBytes = sizeof kEntryMagic + 8 + kDigestBytes;
+
+static std::array<uint8_t, kDigestBytes> entryDigest(llvm::StringRef key, llvm::StringRef object) {
+  llvm::SHA256 sha;
+  sha.update(key);
+  sha.update(llvm::StringRef("\0", 1));
+  sha.update(object);
+  return sha.final();
+}
+
+static std::string cacheEntry(llvm::StringRef key, llvm::StringRef object) {
+  std::string out(kEntryMagic, sizeof kEntryMagic);
+  uint64_t n = object.size();
+  for (int i = 0; i < 8; ++i)
+    out += (char)((n >> (8 * i)) & 0xff);
+  auto digest = entryDigest(key, object);
+  out.append((const char *)digest.data(), digest.size());
+  out += object;
+  return out;
+}
+
+// The verified object of the entry at `path`, or nullptr: silently when there is no
+// readable file, with the reason in *damage when the file exists but fails verification.
+static std::unique_ptr<llvm::MemoryBuffer>
+readCacheEntry(const std::string &path, llvm::StringRef key, std::string *damage) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf) return nullptr;
+  llvm::StringRef bytes = (*buf)->getBuffer();
+  if (bytes.size() < kHeaderBytes) {
+    *damage = "shorter than its header";
+    return nullptr;
+  }
+  if (std::memcmp(bytes.data(), kEntryMagic, sizeof kEntryMagic) != 0) {
+    *damage = "bad header";
+    return nullptr;
+  }
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i)
+    n |= (uint64_t)(uint8_t)bytes[sizeof kEntryMagic + i] << (8 * i);
+  llvm::StringRef object = bytes.drop_front(kHeaderBytes);
+  if (n != object.size()) {
+    *damage = "holds " + std::to_string(object.size()) + " object bytes, its header says " +
+              std::to_string(n);
+    return nullptr;
+  }
+  auto digest = entryDigest(key, object);
+  if (std::memcmp(digest.data(), bytes.data() + sizeof kEntryMagic + 8, kDigestBytes) != 0) {
+    *damage = "digest mismatch";
+    return nullptr;
+  }
+  // A copy: the object starts 56 bytes into the file, and ORC wants it on its own buffer.
+  auto obj = llvm::MemoryBuffer::getMemBufferCopy(object, "partita-" + key.str() + ".o");
+  auto parsed = llvm::object::ObjectFile::createObjectFile(obj->getMemBufferRef());
+  if (!parsed) {
+    // Verified bytes that are no object: written by a different, broken writer.
+    llvm::consumeError(parsed.takeError());
+    *damage = "not an object file";
+    return nullptr;
+  }
+  return obj;
+}
+
 int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<llvm::Module> mArg,
                    std::string *error) {
   // Locals, so the module is destroyed before its context on every path.
@@ -224,25 +296,20 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
   if (!I.opts.cacheDir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(I.opts.cacheDir, ec);
-    if (!ec) cachePath = I.opts.cacheDir + "/" + key + ".o";
+    if (!ec) cachePath = I.opts.cacheDir + "/" + key + ".pjo";
   }
 
   std::unique_ptr<llvm::MemoryBuffer> obj;
   bool fromCache = false;
   if (!cachePath.empty() && I.opts.emitLlvm.empty()) {
-    auto buf = llvm::MemoryBuffer::getFile(cachePath, /*IsText=*/false,
-                                           /*RequiresNullTerminator=*/false);
-    // A damaged entry (say, from a full disk) is dropped and rebuilt rather than linked.
-    if (buf) {
-      auto parsed = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
-      if (parsed) {
-        obj = std::move(*buf);
-        fromCache = true;
-      } else {
-        llvm::consumeError(parsed.takeError());
-        std::remove(cachePath.c_str());
-      }
-    }
+    std::string damage;
+    obj = readCacheEntry(cachePath, key, &damage);
+    fromCache = obj != nullptr;
+    // A damaged entry (a full disk, a flipped bit, a foreign file) is never linked: it is
+    // reported, compiled again below and overwritten.
+    if (!damage.empty())
+      std::cerr << cachePath << ": warning: damaged JIT cache entry (" << damage
+                << "), rebuilding it\n";
   }
   if (!obj) {
     optimize(*m, I.tm.get(), I.opts.optLevel);
@@ -264,7 +331,7 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
                                                "partita-" + key + ".o");
     if (!cachePath.empty()) {
       std::string ignored; // a read-only cache only costs speed
-      writeOutput(cachePath, obj->getBuffer(), &ignored);
+      writeOutput(cachePath, cacheEntry(key, obj->getBuffer()), &ignored);
     }
     ++I.compiled;
   } else {
@@ -284,7 +351,6 @@ int Jit::addModule(std::unique_ptr<llvm::LLVMContext> ctxArg, std::unique_ptr<ll
   }
   I.dylibs.push_back(&*jd);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  I.seconds += secs;
   if (I.opts.verbose)
     std::cerr << "jit: " << (fromCache ? "cached" : "compiled") << " module " << key.substr(0, 16)
               << " in " << secs * 1e3 << " ms (cpu " << I.cpu << ")\n";
@@ -307,6 +373,5 @@ void *Jit::lookup(int handle, const std::string &symbol, std::string *error) {
 
 int Jit::compiledCount() const { return impl_->compiled; }
 int Jit::cachedCount() const { return impl_->cached; }
-double Jit::compileSeconds() const { return impl_->seconds; }
 
 } // namespace partita

@@ -45,8 +45,6 @@ public:
   // How many modules went through LLVM's code generator, and how many came from the cache.
   int compiledCount() const;
   int cachedCount() const;
-  // Seconds spent in addModule (optimization, code generation, cache I/O and linking).
-  double compileSeconds() const;
 
   // Configures a module for the host (triple, data layout, target-cpu/features attributes)
   // before code is generated into it, so the vectorizer sees the real vector width.

@@ -6,7 +6,12 @@
 #include "ir/Interpreter.h"
 #include "ir/ShardUtil.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <stdexcept>
+#include <string>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace partita {
@@ -40,9 +45,132 @@ const Mesh *partitionedMeshOf(const Module &m, const Func &f) {
   return p ? m.mesh(*p) : nullptr;
 }
 
+namespace {
+
+// What one host tensor costs besides its elements (object, shape vector, allocator).
+constexpr int64_t kTensorOverhead = 128;
+
+int64_t hostBytes(const TensorType &t) { return t.numElements() * 8 + kTensorOverhead; }
+
+// The first number in `path` (a cgroup limit file), or -1 ("max", missing).
+int64_t readNumber(const char *path) {
+  std::ifstream is(path);
+  long long v = -1;
+  if (!(is >> v)) return -1;
+  return v;
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+} // namespace
+
+int64_t availableMemoryBytes() {
+  int64_t avail = -1;
+  std::ifstream is("/proc/meminfo");
+  std::string key;
+  long long kb;
+  std::string unit;
+  while (is >> key >> kb) {
+    std::getline(is, unit);
+    if (key == "MemAvailable:") {
+      avail = (int64_t)kb * 1024;
+      break;
+    }
+  }
+  if (avail < 0) {
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) avail = (int64_t)pages * page;
+  }
+  // A container's memory limit is tighter than the machine's free memory.
+  int64_t limit = readNumber("/sys/fs/cgroup/memory.max");
+  int64_t used = readNumber("/sys/fs/cgroup/memory.current");
+  if (limit > 0 && used >= 0) {
+    int64_t left = std::max<int64_t>(0, limit - used);
+    avail = avail < 0 ? left : std::min(avail, left);
+  }
+  return avail;
+}
+
+// Each argument's and result's local type must be its global type's shard under its
+// sharding on `mesh` (a wrong or missing `global` attribute breaks that), else sharding
+// the inputs and assembling the results fail deep inside, far from the cause.
+static void checkBoundary(const char *what, const std::string &name, const Loc &loc,
+                          const TensorType &local, const Boundary &b, const Mesh &mesh) {
+  std::string why = b.sharding.mesh != mesh.name
+                        ? "its sharding is over @" + b.sharding.mesh + ", not @" + mesh.name
+                        : b.sharding.validate(b.global, mesh);
+  if (why.empty() && b.global.dtype != local.dtype)
+    why = "its global type " + b.global.str() + " has another element type";
+  if (why.empty()) {
+    TensorType want = b.sharding.localType(b.global, mesh);
+    if (want != local)
+      why = "global type " + b.global.str() + " sharded as " + b.sharding.str() + " gives " +
+            want.str() + " per device";
+  }
+  if (!why.empty())
+    throw std::runtime_error(loc.str() + ": error: " + what + name + " is " + local.str() +
+                             " on each device of mesh @" + mesh.name + ", but " + why +
+                             " (is its `global` attribute right?)");
+}
+
+void checkSimulation(const Func &f, const Mesh &mesh) {
+  for (size_t i = 0; i < f.args.size(); ++i)
+    checkBoundary("argument %", f.args[i]->name, f.args[i]->loc, f.args[i]->type,
+                  argBoundary(f, i, mesh), mesh);
+  for (size_t r = 0; r < f.results.size(); ++r)
+    checkBoundary("result ", std::to_string(r), f.results[r].loc.known() ? f.results[r].loc : f.loc,
+                  f.results[r].type, resultBoundary(f, r, mesh), mesh);
+  const int64_t nd = mesh.numDevices();
+  const std::string where = (mesh.loc.known() ? mesh.loc : f.loc).str() + ": error: ";
+  if (nd > kMaxSimulatedDevices)
+    throw std::runtime_error(where + "--simulate runs at most " +
+                             std::to_string(kMaxSimulatedDevices) +
+                             " devices in one process; mesh @" + mesh.name + " has " +
+                             std::to_string(nd) + " (run it under mpirun, one rank per device)");
+  // The lockstep peak: arguments, plus each op's result, minus values past their last use.
+  std::unordered_map<const Value *, size_t> lastUse;
+  for (size_t i = 0; i < f.ops.size(); ++i)
+    for (const Value *v : f.ops[i]->operands)
+      lastUse[v] = i;
+  for (const Value *v : f.returns)
+    lastUse[v] = f.ops.size();
+  int64_t live = 0, results = 0;
+  for (const auto &a : f.args)
+    live += hostBytes(a->type);
+  int64_t peak = live;
+  for (size_t i = 0; i < f.ops.size(); ++i) {
+    const Op &op = *f.ops[i];
+    live += hostBytes(op.type());
+    peak = std::max(peak, live);
+    for (const Value *v : op.operands) {
+      auto it = lastUse.find(v);
+      if (it != lastUse.end() && it->second == i) {
+        live -= hostBytes(v->type);
+        lastUse.erase(it); // an operand used twice by this op is freed once
+      }
+    }
+    if (!lastUse.count(op.result)) live -= hostBytes(op.type());
+  }
+  for (const Value *v : f.returns)
+    results += hostBytes(v->type);
+  // The assembled results need about as much again as the per-device pieces.
+  double need = (double)nd * (double)(peak + results);
+  int64_t avail = availableMemoryBytes();
+  if (avail >= 0 && need > (double)avail)
+    throw std::runtime_error(where + "simulating the " + std::to_string(nd) + " devices of mesh @" +
+                             mesh.name + " needs about " + gib(need) + " (" +
+                             std::to_string(peak + results) + " bytes per device), more than the " +
+                             gib((double)avail) + " available (run it under mpirun)");
+}
+
 std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,
                                                std::vector<std::vector<Tensor>> args) {
   const int64_t nd = mesh.numDevices();
+  checkSimulation(f, mesh);
   if ((int64_t)args.size() != nd)
     throw std::runtime_error(f.loc.str() + ": error: got arguments for " +
                              std::to_string(args.size()) + " devices, mesh @" + mesh.name +
@@ -121,6 +249,7 @@ std::vector<Tensor> simulate(const Func &f, const Mesh &mesh,
     throw std::runtime_error(f.loc.str() + ": error: @" + f.name + " takes " +
                              std::to_string(f.args.size()) + " argument(s), got " +
                              std::to_string(globalArgs.size()));
+  checkSimulation(f, mesh);
   const int64_t nd = mesh.numDevices();
   std::vector<std::vector<Tensor>> local(nd);
   for (size_t i = 0; i < f.args.size(); ++i) {

@@ -239,10 +239,20 @@ public:
   }
 
   // A model parameter: an argument the autodiff pass differentiates (`trainable = true`).
-  Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles) {
+  // A training step also records how to initialise it (`train.init`, docs/training.md).
+  Value *param(const std::string &name, TensorType t, const std::vector<Role> &roles,
+               const std::string &init) {
     Value *v = arg(name, std::move(t), roles);
     f_.argAttrs.back()["trainable"] = Attr::ofBool(true);
+    if (c_.train) f_.argAttrs.back()["train.init"] = Attr::ofString(init);
     return v;
+  }
+
+  // Uniform in [-1/sqrt(fanIn), 1/sqrt(fanIn)): unit-variance inputs keep their scale.
+  static std::string uniformInit(int64_t fanIn) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "uniform:%.9g", 1.0 / std::sqrt((double)fanIn));
+    return buf;
   }
 
   // A sharding_constraint for a key intermediate; skipped when it would split nothing (a
@@ -401,6 +411,26 @@ public:
     causal_ = compare(kpos, qpos, "le", "causal");
   }
 
+  // Packed rows: the [B,S,S] buckets of positions[q] - positions[k] (clamped to the table)
+  // and where a query may attend: causal, same segment, and the key not padding (a padding
+  // query then sees no key; its output never reaches the loss).
+  void buildPackedTables(Value *segments, Value *positions) {
+    int64_t s = c_.seq, b = c_.batch;
+    Value *t = bucketTable();
+    std::vector<int64_t> bss = {b, s, s};
+    Value *dist = bin(Opcode::Sub, bcast(positions, bss, {0, 1}), bcast(positions, bss, {0, 2}),
+                      "relpos.dist");
+    Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
+    clamped = bin(Opcode::Min, clamped, cstLike((double)(s - 1), clamped), "relpos.dist_in_table");
+    buckets_ = take(t, clamped, 0, "relpos.bucket");
+    Value *causal = compare(iota(bss, 1, "relpos.q"), iota(bss, 2, "relpos.k"), "ge", "causal");
+    Value *segK = bcast(segments, bss, {0, 2});
+    Value *same = compare(bcast(segments, bss, {0, 1}), segK, "eq", "same_segment");
+    Value *keyReal = compare(segK, cstLike(0, segK), "ne", "key_not_padding");
+    causal_ =
+        bin(Opcode::And, bin(Opcode::And, causal, same, "causal_in_segment"), keyReal, "attend");
+  }
+
   struct AttnParams {
     Value *wq, *wk, *wv, *wo, *rel;
   };
@@ -412,14 +442,14 @@ public:
     int64_t m = c_.dModel, n = c_.heads, k = c_.headDim;
     std::vector<Role> wr = {Role::None, Role::Model, Role::None};
     AttnParams w;
-    w.wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr), act_);
-    w.wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr), act_);
-    w.wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr), act_);
-    w.wo = convert(
-        param(p + ".wo", TensorType(DType::F32, {n, k, m}), {Role::Model, Role::None, Role::None}),
-        act_);
+    w.wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wo = convert(param(p + ".wo", TensorType(DType::F32, {n, k, m}),
+                         {Role::Model, Role::None, Role::None}, uniformInit(n * k)),
+                   act_);
     w.rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
-                  {Role::Model, Role::None});
+                  {Role::Model, Role::None}, "zeros");
     return w;
   }
 
@@ -432,17 +462,34 @@ public:
     return {q, kk, v};
   }
 
-  // Queries q [B,S,N,K] attend keys and values [B,T,N,K]; `buckets` [S,T] are the relative
-  // position buckets and `visible` [S,T] (i1) the keys each query may see.
+  // The [B,N,S,T] score bias of one layer: the learned relative position bias `rel` [N,R]
+  // where the query may see the key, -1e9 elsewhere. `buckets` and `visible` (i1) are [S,T]
+  // shared by the batch, or [B,S,T] per row (packed rows).
+  Value *attentionBias(const std::string &p, Value *rel, Value *buckets, Value *visible,
+                       int64_t b) {
+    int64_t n = c_.heads;
+    Value *bias = take(rel, buckets, 1, p + ".bias");
+    if (buckets->type.rank() == 2) {
+      int64_t s = buckets->type.shape[0], t = buckets->type.shape[1];
+      Value *mask = bcast(visible, {n, s, t}, {1, 2});
+      bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
+      return bcast(bias, {b, n, s, t}, {1, 2, 3});
+    }
+    int64_t s = buckets->type.shape[1], t = buckets->type.shape[2];
+    AttrDict perm;
+    perm["perm"] = Attr::ofInts({1, 0, 2, 3});
+    bias = op(Opcode::Transpose, {bias}, p + ".bias_bnst", std::move(perm)); // from [N,B,S,T]
+    Value *mask = bcast(visible, {b, n, s, t}, {0, 2, 3});
+    return op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
+  }
+
+  // Queries q [B,S,N,K] attend keys and values [B,T,N,K]; `buckets` and `visible` as in
+  // attentionBias.
   Value *attend(const std::string &p, const AttnParams &w, Value *q, Value *keys, Value *values,
                 Value *buckets, Value *visible) {
-    int64_t b = q->type.shape[0], s = q->type.shape[1], n = c_.heads, t = keys->type.shape[1];
+    int64_t b = q->type.shape[0];
     Value *logits = convert(einsum("bsnk,btnk->bnst", q, keys, p + ".logits"), DType::F32);
-    // Bias [N,S,T]: the learned per-head bucket values, with -1e9 on invisible keys.
-    Value *bias = take(w.rel, buckets, 1, p + ".bias");
-    Value *mask = bcast(visible, {n, s, t}, {1, 2});
-    bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
-    logits = bin(Opcode::Add, logits, bcast(bias, {b, n, s, t}, {1, 2, 3}), p + ".biased");
+    logits = bin(Opcode::Add, logits, attentionBias(p, w.rel, buckets, visible, b), p + ".biased");
     Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
     Value *o = einsum("bnst,btnk->bsnk", probs, values, p + ".o");
     return einsum("bsnk,nkm->bsm", o, w.wo, p + ".out");
@@ -480,12 +527,15 @@ public:
   Value *denseFfn(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".mlp";
     int64_t m = c_.dModel, h = c_.ffn;
-    Value *wi0 = convert(
-        param(p + ".wi_0", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
-    Value *wi1 = convert(
-        param(p + ".wi_1", TensorType(DType::F32, {m, h}), {Role::None, Role::Model}), act_);
-    Value *wo =
-        convert(param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}), act_);
+    Value *wi0 = convert(param(p + ".wi_0", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wi1 = convert(param(p + ".wi_1", TensorType(DType::F32, {m, h}),
+                               {Role::None, Role::Model}, uniformInit(m)),
+                         act_);
+    Value *wo = convert(
+        param(p + ".wo", TensorType(DType::F32, {h, m}), {Role::Model, Role::None}, uniformInit(h)),
+        act_);
     Value *h0 = un(Opcode::Gelu, einsum("bsm,mh->bsh", xn, wi0, p + ".h0"), p + ".gelu");
     Value *h1 = einsum("bsm,mh->bsh", xn, wi1, p + ".h1");
     Value *hh = bin(Opcode::Mul, h0, h1, p + ".glu");
@@ -497,17 +547,20 @@ public:
   };
 
   // GShard top-2 MoE on tokens [G,S,M] with `cap` slots per expert and group; see
-  // docs/glam.md for the exact routing rules. `valid` (f32 [G,S], optional) takes tokens out
-  // of routing: the prefill's padding after the prompt must not take slots.
-  MoeOut moe(const std::string &p, Value *x, int64_t cap, Value *valid = nullptr) {
+  // docs/glam.md for the exact routing rules. `real` (f32 [G,S], 1 for a token, 0 for
+  // padding; null: every token is real) keeps padding out of the expert buffers and the
+  // load-balancing loss, as GShard's token mask: a packed row's padding, or the prefill's
+  // positions after the prompt, which must not take slots.
+  MoeOut moe(const std::string &p, Value *x, int64_t cap, Value *real = nullptr) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
     int64_t e = c_.experts;
-    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
+                      uniformInit(m));
     Value *wi = convert(param(p + ".wi", TensorType(DType::F32, {e, m, h}),
-                              {Role::Expert, Role::None, Role::Model}),
+                              {Role::Expert, Role::None, Role::Model}, uniformInit(m)),
                         act_);
     Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {e, h, m}),
-                              {Role::Expert, Role::Model, Role::None}),
+                              {Role::Expert, Role::Model, Role::None}, uniformInit(h)),
                         act_);
     // Gating in f32.
     Value *logits = einsum("gsm,me->gse", convert(x, DType::F32), wg, p + ".gate_logits");
@@ -526,18 +579,32 @@ public:
     gate1 = bin(Opcode::Div, gate1, denom, p + ".gate1");
     gate2 = bin(Opcode::Div, gate2, denom, p + ".gate2");
 
-    // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
-    Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
-    Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
-    Value *aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"), {0, 1},
-                        p + ".aux_sum");
-    aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
-              p + ".aux");
-
-    if (valid) {
-      Value *vm = bcast(valid, {g, s, e}, {0, 1});
-      mask1 = bin(Opcode::Mul, mask1, vm, p + ".valid1");
-      mask2 = bin(Opcode::Mul, mask2, vm, p + ".valid2");
+    Value *aux;
+    if (!real) {
+      // Load-balancing loss: E^2 * mean_{g,e}(mean_s probs * mean_s mask1), before capacity.
+      Value *meanProbs = reduce(Opcode::ReduceSum, probs, {1}, p + ".density_proxy");
+      Value *meanMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
+      aux = reduce(Opcode::ReduceSum, bin(Opcode::Mul, meanProbs, meanMask, p + ".dd"), {0, 1},
+                   p + ".aux_sum");
+      aux = bin(Opcode::Mul, aux, cstLike((double)e / ((double)g * (double)s * (double)s), aux),
+                p + ".aux");
+    } else {
+      // Padding chooses no expert (the gates above stay finite: they are only ever
+      // multiplied by these masks) and the means run over each group's real tokens
+      // (at least 1, so an all-padding group adds 0).
+      Value *realE = bcast(real, {g, s, e}, {0, 1});
+      mask1 = bin(Opcode::Mul, mask1, realE, p + ".mask1_real");
+      mask2 = bin(Opcode::Mul, mask2, realE, p + ".mask2_real");
+      Value *sumProbs = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, realE, p + ".probs_real"),
+                               {1}, p + ".density_proxy");
+      Value *sumMask = reduce(Opcode::ReduceSum, mask1, {1}, p + ".density");
+      Value *dd = reduce(Opcode::ReduceSum, bin(Opcode::Mul, sumProbs, sumMask, p + ".dd"), {1},
+                         p + ".dd_sum");
+      Value *n = reduce(Opcode::ReduceSum, real, {1}, p + ".real_tokens");
+      n = bin(Opcode::Max, n, cstLike(1, n), p + ".real_tokens1");
+      dd = bin(Opcode::Div, dd, bin(Opcode::Mul, n, n, p + ".real_tokens_sq"), p + ".dd_mean");
+      aux = reduce(Opcode::ReduceSum, dd, {0}, p + ".aux_sum");
+      aux = bin(Opcode::Mul, aux, cstLike((double)e / (double)g, aux), p + ".aux");
     }
 
     // Slots: first choices fill each expert's buffer in token order, then second choices
@@ -582,8 +649,8 @@ public:
 
   // The embedded tokens [B,S,M] of ids [B,S] (creates the `embed` parameter).
   Value *embedTokens(Value *ids) {
-    embed_ =
-        param("embed", TensorType(DType::F32, {c_.vocab, c_.dModel}), {Role::Model, Role::None});
+    embed_ = param("embed", TensorType(DType::F32, {c_.vocab, c_.dModel}),
+                   {Role::Model, Role::None}, "uniform:1");
     Value *x = convert(take(embed_, ids, 0, "embedded"), act_);
     return constrain(x, {Role::Batch, Role::None, Role::Model});
   }
@@ -596,10 +663,11 @@ public:
     int64_t m = c_.dModel;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
-      Value *scale = param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      Value *scale =
+          param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
       x = bin(Opcode::Add, x, attn(l, xn), p + ".attn_res");
-      scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+      scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       xn = rmsNorm(x, scale, p + ".ffn_norm");
       Value *y = c_.isMoeLayer(l) ? moeFfn(p, xn) : denseFfn(l, xn);
       x = bin(Opcode::Add, x, y, p + ".ffn_res");
@@ -607,11 +675,13 @@ public:
     return x;
   }
 
-  // MoE over groups of the [B,S,M] tokens as the configuration says (the training forward).
-  Value *groupedMoe(const std::string &p, Value *xn) {
+  // MoE over groups of the [B,S,M] tokens as the configuration says (the training forward);
+  // `real` [B,S] (packed rows) keeps padding out of routing.
+  Value *groupedMoe(const std::string &p, Value *xn, Value *real) {
     int64_t b = xn->type.shape[0], s = xn->type.shape[1], m = c_.dModel, g = c_.numGroups();
     Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
-    MoeOut r = moe(p + ".moe", xg, c_.capacity());
+    Value *rg = real ? reshape(real, {g, b * s / g}, p + ".moe.real") : nullptr;
+    MoeOut r = moe(p + ".moe", xg, c_.capacity(), rg);
     addAux(r.aux, p);
     return reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
   }
@@ -623,7 +693,7 @@ public:
   // Final norm and the tied output projection: f32 logits [B,S,V] of x [B,S,M].
   Value *outputLogits(Value *x) {
     int64_t m = c_.dModel;
-    Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model});
+    Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
     hf = bin(Opcode::Mul, hf, cstLike(1.0 / std::sqrt((double)m), hf), "final_scaled");
@@ -643,11 +713,12 @@ public:
   // parameter count says; dispatching into E buffers of one slot would compute all E.
   Value *decodeMoe(const std::string &p, Value *x) {
     int64_t b = x->type.shape[0], m = c_.dModel, h = c_.ffn, e = c_.experts;
-    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None});
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
+                      uniformInit(m));
     Value *wi = param(p + ".wi", TensorType(DType::F32, {e, m, h}),
-                      {Role::Expert, Role::None, Role::Model});
+                      {Role::Expert, Role::None, Role::Model}, uniformInit(m));
     Value *wo = param(p + ".wo", TensorType(DType::F32, {e, h, m}),
-                      {Role::Expert, Role::Model, Role::None});
+                      {Role::Expert, Role::Model, Role::None}, uniformInit(h));
     Value *xt = reshape(x, {b, m}, p + ".tokens");
     Value *logits = einsum("bm,me->be", convert(xt, DType::F32), wg, p + ".gate_logits");
     Value *probs = softmax(logits, 1, p + ".probs");
@@ -680,11 +751,24 @@ public:
     int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *real = nullptr, *realF = nullptr;
+    if (c_.packed) {
+      // Segment ids go up to one per token; positions stay inside the row.
+      Value *segments =
+          arg("segments", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s + 1);
+      Value *positions =
+          arg("positions", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s);
+      for (size_t i = 0; i < 4; ++i)
+        f_.argAttrs[i]["train.batch"] = Attr::ofString(f_.args[i]->name);
+      real = compare(segments, cstLike(0, segments), "ne", "real");
+      realF = convert(real, DType::F32);
+      buildPackedTables(segments, positions);
+    }
     Value *x = embedTokens(ids);
-    buildPositionTables();
+    if (!c_.packed) buildPositionTables();
     x = decoderLayers(
         x, [&](int64_t l, Value *xn) { return attention(l, xn); },
-        [&](const std::string &p, Value *xn) { return groupedMoe(p, xn); });
+        [&](const std::string &p, Value *xn) { return groupedMoe(p, xn, realF); });
     Value *logits = outputLogits(x);
     Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
     Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
@@ -694,15 +778,27 @@ public:
     Value *picked =
         reduce(Opcode::ReduceSum, bin(Opcode::Mul, logits, target, "picked.all"), {2}, "picked");
     Value *nll = bin(Opcode::Sub, lse, picked, "nll");
-    Value *ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
-    ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
+    Value *ce;
+    if (!c_.packed) {
+      ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
+      ce = bin(Opcode::Mul, ce, cstLike(1.0 / ((double)b * (double)s), ce), "cross_entropy");
+    } else {
+      // The mean over real tokens; a batch of padding alone has loss 0, not 0/0.
+      nll = op(Opcode::Select, {real, nll, cstLike(0, nll)}, "nll.real");
+      ce = reduce(Opcode::ReduceSum, nll, {0, 1}, "nll.sum");
+      Value *n = reduce(Opcode::ReduceSum, realF, {0, 1}, "real_tokens");
+      n = bin(Opcode::Max, n, cstLike(1, n), "real_tokens1");
+      ce = bin(Opcode::Div, ce, n, "cross_entropy");
+    }
     Value *auxTotal = auxTotal_ ? auxTotal_ : cst(0, DType::F32, {}, "aux_total");
     Value *loss =
         bin(Opcode::Add, ce,
             bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"), "loss");
     // Computed in f32, returned in the activation dtype: a bf16 program's results carry
-    // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them.
-    ret({convert(loss, act_), convert(auxTotal, act_)});
+    // bf16 accuracy, and that is the tolerance `partita-run --check` applies to them. A
+    // training step keeps them in f32: its loss seeds f32 gradients for the optimizer.
+    DType out = c_.train ? DType::F32 : act_;
+    ret({convert(loss, out), convert(auxTotal, out)});
     if (c_.returnLogits) ret({logits}, {Role::Batch, Role::None, Role::Model});
   }
 
@@ -848,6 +944,12 @@ std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p,
 
 std::unique_ptr<Module> buildGlamDecode(const GlamConfig &config, const ShardingPreset &p,
                                         Diagnostics &diags) {
+  // Serving takes one prompt per row (no packing) and builds no training step.
+  if (config.packed || config.train) {
+    diags.error({}, std::string("the serving module cannot be built with ") +
+                        (config.train ? "--train" : "--packed"));
+    return nullptr;
+  }
   // Serving routes one group per sequence (prefill) or per token (decode); the reference
   // @main groups per sequence too so that it computes the same function.
   GlamConfig c = config;
@@ -908,7 +1010,7 @@ GlamStats countGlamStats(const Module &m) {
       st.tokens = n;
       continue;
     }
-    if (a->name == "labels") continue;
+    if (a->name == "labels" || a->name == "segments" || a->name == "positions") continue;
     int64_t activated = n;
     if ((endsWith(a->name, ".moe.wi") || endsWith(a->name, ".moe.wo")) && a->type.rank() > 0) {
       int64_t e = a->type.shape[0];

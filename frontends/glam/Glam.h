@@ -34,6 +34,13 @@ struct GlamConfig {
   double normEps = 1e-6;
   double auxLossWeight = 0.01;
   bool returnLogits = false; // buildGlam: also return the f32 logits [batch, seq, vocab]
+  // Building a training step (partita-glam --train): loss and aux loss are returned in f32
+  // whatever the activations, and every parameter carries its `train.init` rule.
+  bool train = false;
+  // Packed rows (docs/glam.md, "Packed batches"): @main also takes `segments` and
+  // `positions`; attention stays within a segment, the relative position bias uses the
+  // per-segment positions, and padding (segment 0) is out of the loss and the MoE routing.
+  bool packed = false;
 
   bool isMoeLayer(int64_t layer) const { return experts > 0 && layer % moeEvery == moeEvery - 1; }
   int64_t numGroups() const { return groups > 0 ? groups : batch; }
@@ -59,9 +66,10 @@ std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s);
 std::optional<std::vector<MeshAxis>> parseMeshSpec(const std::string &s, std::string *error);
 
 // Builds @main(ids, labels, parameters...) -> (loss, aux_loss), scalars of the activation
-// dtype (computed in f32), plus the f32 logits [batch, seq, vocab] with `returnLogits`.
-// Returns nullptr after adding an error to `diags` when the configuration or preset is
-// invalid.
+// dtype (computed in f32; f32 whatever the activations with `train`), plus the f32 logits
+// [batch, seq, vocab] with `returnLogits`; with `packed`, @main(ids, labels, segments,
+// positions, parameters...). Returns nullptr after adding an error to `diags` when the
+// configuration or preset is invalid.
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags);
 
 // The serving module (docs/inference.md), with a KV cache of `seq` positions per sequence:
@@ -86,8 +94,9 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
 int64_t relativePositionBucket(int64_t distance, int64_t buckets, int64_t maxDistance);
 
 // Figures counted on a module built by buildGlam: parameter counts from the argument types
-// (every argument but ids and labels is a parameter; `*.moe.wi` / `*.moe.wo` hold one slice
-// per expert, of which top-2 are activated per token) and forward flops from its einsums.
+// (every argument but ids, labels, segments and positions is a parameter; `*.moe.wi` /
+// `*.moe.wo` hold one slice per expert, of which top-2 are activated per token) and forward
+// flops from its einsums.
 struct GlamStats {
   int64_t tokens = 0;
   int64_t params = 0;

@@ -173,6 +173,20 @@ TEST(GlamDecode, ModuleShape) {
   EXPECT_EQ(dus, 2 * c.layers);
 }
 
+// Serving takes one prompt per row and is no training step: packed or training
+// configurations are refused with one error, not built into a wrong module.
+TEST(GlamDecode, RefusesPackedAndTrainingConfigurations) {
+  for (bool train : {false, true}) {
+    GlamConfig c = smallModel();
+    (train ? c.train : c.packed) = true;
+    Diagnostics d;
+    EXPECT_FALSE(buildGlamDecode(c, {}, d));
+    ASSERT_EQ(d.all().size(), 1u);
+    EXPECT_EQ(d.all()[0].message, std::string("the serving module cannot be built with ") +
+                                      (train ? "--train" : "--packed"));
+  }
+}
+
 TEST(GlamDecode, TeacherForcingMatchesFullForward) {
   GlamConfig moe = smallModel();
   GlamConfig dense = smallModel();

@@ -1,14 +1,17 @@
 // partita-glam (spec section 6): writes the GLaM model of a paper preset (with any
 // dimension overridden) as a .pir module, optionally annotated with a sharding preset, and
-// its parameter and FLOP figures as JSON. Outputs go through a temporary file and a rename.
+// its parameter and FLOP figures as JSON; with --train, the Adafactor training step instead
+// (docs/training.md). Outputs go through a temporary file and a rename.
 #include "frontends/glam/Glam.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/Passes.h"
 #include "tools/driver/CommandLine.h"
 #include "tools/driver/Mains.h"
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -20,7 +23,9 @@ using Arity = Option::Arity;
 
 struct GlamOptions {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false, moeLayerOnly = false, logits = false, decode = false;
+  bool haveOutput = false, moeLayerOnly = false, logits = false, decode = false, train = false,
+       packed = false;
+  std::string lr, warmupSteps; // --train hyperparameters; empty: the pass's defaults
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
 };
@@ -48,7 +53,8 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
       "                    [--sharding=2d|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
-      "                    [--logits] [--decode]",
+      "                    [--logits] [--decode] [--packed]\n"
+      "                    [--train [--lr X] [--warmup-steps N]]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -94,6 +100,23 @@ CommandLine glamCommandLine(GlamOptions &o) {
           "@decode_step with a KV cache of --seq positions, and @main,\n"
           "the full forward with logits they agree with",
           [&o] { o.decode = true; });
+  cl.flag({"--packed"}, "--packed",
+          "packed rows: also take segments and positions [batch, seq];\n"
+          "attention within a segment, padding (segment 0) out of the\n"
+          "loss and the expert buffers (docs/training.md)",
+          [&o] { o.packed = true; });
+  cl.flag({"--train"}, "--train",
+          "write the Adafactor training step instead (docs/training.md):\n"
+          "(params, optimizer state, step, batch) -> (loss, aux loss,\n"
+          "next params, next state); loss and aux loss in f32;\n"
+          "implies --packed",
+          [&o] { o.train = true; });
+  valued("--lr", "--lr X", "with --train: peak learning rate (default 0.01)",
+         [&o](const std::string &v) { o.lr = v; });
+  valued("--warmup-steps", "--warmup-steps N",
+         "with --train: constant learning rate up to step N, then\n"
+         "lr * sqrt(N / step) (default 10000)",
+         [&o](const std::string &v) { o.warmupSteps = v; });
   valued("-o", "-o FILE", "write the module to FILE (default stdout)", [&o](const std::string &v) {
     o.output = v;
     o.haveOutput = true;
@@ -112,7 +135,10 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "  partita-glam --config 1.7B/64E --moe-layer --d-model 64 --ffn 256 --experts 8 \\\n"
       "      --seq 64 --batch 4 --mesh data=2,model=2 -o moe.pir\n"
       "  partita-glam --config 1.7B/64E --layers 2 --d-model 64 --ffn 256 --heads 4 \\\n"
-      "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 1 --decode -o serve.pir\n");
+      "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 1 --decode -o serve.pir\n"
+      "  partita-glam --config 0.1B/64E --layers 2 --d-model 32 --ffn 64 --heads 2 \\\n"
+      "      --head-dim 16 --experts 4 --vocab 257 --seq 16 --batch 4 \\\n"
+      "      --mesh data=2,model=2 --train --lr 0.01 --warmup-steps 100 -o step.pir\n");
   return cl;
 }
 
@@ -141,6 +167,7 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
     *field = v;
   }
   if (!o.overrides.empty()) c->name += " (overridden)";
+  c->packed = o.packed;
   if (o.activations == "f32")
     c->activations = DType::F32;
   else if (o.activations == "bf16")
@@ -153,7 +180,18 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
     return "--moe-layer needs experts (a config with E, or --experts N)";
   if (o.moeLayerOnly && (o.logits || o.decode))
     return std::string(o.logits ? "--logits" : "--decode") + " cannot be combined with --moe-layer";
+  if (o.moeLayerOnly && o.packed) return "--packed builds the whole model; not with --moe-layer";
+  if ((!o.lr.empty() || !o.warmupSteps.empty()) && !o.train)
+    return std::string(o.lr.empty() ? "--warmup-steps" : "--lr") + " needs --train";
+  if (o.train && o.moeLayerOnly) return "--train builds the whole model; drop --moe-layer";
+  // The serving module takes one prompt per row and is no training step; a training step
+  // returns the loss, its state and parameters, not logits.
+  if (o.decode && (o.train || o.packed))
+    return std::string("--decode cannot be combined with ") + (o.train ? "--train" : "--packed");
+  if (o.logits && o.train) return "--logits cannot be combined with --train";
   c->returnLogits = o.logits;
+  c->train = o.train;
+  c->packed = o.packed || o.train; // the training step takes packed rows
   return "";
 }
 
@@ -186,6 +224,32 @@ bool writeOutput(const CommandLine &cl, const std::string &path, const std::stri
   if (!writeFileAtomically(path, text, &why))
     return cl.error(path + ": cannot write: " + why), false;
   return true;
+}
+
+// Differentiates the model and turns it into the Adafactor step; "" or the error.
+std::string buildTrainStep(const GlamOptions &o, Module &m) {
+  Func &f = *m.main();
+  if (!o.lr.empty()) {
+    double lr;
+    if (!parseDouble(o.lr, &lr) || !(lr > 0) || !std::isfinite(lr))
+      return "--lr needs a positive number, got '" + o.lr + "'";
+    f.attrs["adafactor.lr"] = Attr::ofFloat(lr);
+  }
+  if (!o.warmupSteps.empty()) {
+    int64_t w;
+    if (!parseInt(o.warmupSteps, &w) || w < 0)
+      return "--warmup-steps needs a non-negative integer, got '" + o.warmupSteps + "'";
+    f.attrs["adafactor.warmup_steps"] = Attr::ofInt(w);
+  }
+  Diagnostics diags;
+  for (auto make : {createAutodiffPass, createAdafactorPass}) {
+    std::unique_ptr<Pass> pass = make();
+    if (!pass->run(m, diags).ok || !verifyModule(m, diags)) {
+      std::string why = diags.all().empty() ? pass->name() + " failed" : diags.all().front().str();
+      return "internal error: building the training step: " + why;
+    }
+  }
+  return "";
 }
 
 } // namespace
@@ -221,13 +285,17 @@ int glamMain(int argc, char **argv) {
       cl.error("internal error: the built module is invalid: " + d.str());
     return 1;
   }
+  // The figures describe the model, so they are counted before it becomes a step.
+  GlamStats stats = countGlamStats(*m);
+  if (o.train) {
+    if (std::string e = buildTrainStep(o, *m); !e.empty()) return cl.error(e);
+  }
 
   std::string output = o.haveOutput ? o.output : o.statsPath == "-" ? "" : "-";
   if (!output.empty() && output == o.statsPath && output != "-")
     return cl.error("-o and --stats-json name the same file '" + output + "'");
   if (!output.empty() && !writeOutput(cl, output, printModule(*m))) return 1;
-  if (!o.statsPath.empty() && !writeOutput(cl, o.statsPath, glamStatsJson(c, countGlamStats(*m))))
-    return 1;
+  if (!o.statsPath.empty() && !writeOutput(cl, o.statsPath, glamStatsJson(c, stats))) return 1;
   return 0;
 }
 

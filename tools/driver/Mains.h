@@ -9,6 +9,8 @@ namespace partita::driver {
 int optMain(int argc, char **argv);
 // partita-run: partition (when the mesh has several devices) and execute @main.
 int runMain(int argc, char **argv);
+// partita-train: the training loop over a step program, with checkpoints.
+int trainMain(int argc, char **argv);
 // partita-glam: write the GLaM model of a paper preset as a .pir module.
 int glamMain(int argc, char **argv);
 // partita-generate: text generation with the serving module of partita-glam --decode.

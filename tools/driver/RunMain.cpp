@@ -19,6 +19,7 @@
 #include "tools/driver/CommandLine.h"
 #include "tools/driver/Mains.h"
 #include "tools/driver/OutputSet.h"
+#include "tools/driver/RunShared.h"
 
 #include <sys/resource.h>
 
@@ -196,16 +197,6 @@ CommandLine runCommandLine(RunOptions &o) {
   return cl;
 }
 
-std::string fmt(const char *f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-double nowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // The process's peak resident set so far (Linux reports ru_maxrss in KiB).
 int64_t peakRssBytes() {
   rusage u;
@@ -224,11 +215,6 @@ uint64_t digest(const Tensor &t) {
     h = (h ^ p[k]) * 1099511628211ull;
   return h;
 }
-
-// A failure whose diagnostics have already been printed: exit 1 without another line.
-struct AlreadyReported : std::runtime_error {
-  AlreadyReported() : std::runtime_error("") {}
-};
 
 class Driver {
 public:
@@ -472,14 +458,6 @@ private:
     return globals_;
   }
 
-  // The reference interpreter; a module with one mesh gives ops like axis_index a device.
-  std::vector<Tensor> runReference(const Module &m, const Func &f,
-                                   const std::vector<Tensor> &args) {
-    DeviceContext ctx;
-    if (m.meshes.size() == 1) ctx.mesh = &m.meshes[0];
-    return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
-  }
-
   // The JIT-compiled form of `f`; diagnostics are printed and AlreadyReported thrown on error.
   std::unique_ptr<Executable> compile(const Module &m, const Func &f) {
     if (!jit_) {
@@ -527,6 +505,9 @@ private:
 
   std::vector<Tensor> runPartitioned(const Module &m, const Func &f, const Mesh &mesh,
                                      const InputSource &in) {
+    checkSimulation(f, mesh); // before any device's inputs are made
+    // --timeout covers the whole simulation: inputs, compilation, the run, assembly.
+    Watchdog watchdog(o_.timeout, "the simulation");
     const int64_t nd = mesh.numDevices();
     std::vector<std::vector<Tensor>> local(nd);
     for (int64_t d = 0; d < nd; ++d)
@@ -744,12 +725,23 @@ private:
 
 } // namespace
 
-int runMain(int argc, char **argv) {
-  RunOptions o;
-  CommandLine cl = runCommandLine(o);
-  if (auto code = cl.parse(argc, argv)) return *code;
-  if (!o.haveFile) return cl.error("no input file (give FILE, or '-' for stdin; see --help)");
-  std::string name = o.file == "-" ? "<stdin>" : o.file;
+std::string fmt(const char *f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+double nowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vector<Tensor> &args) {
+  DeviceContext ctx;
+  if (m.meshes.size() == 1) ctx.mesh = &m.meshes[0];
+  return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
+}
+
+int runGuarded(const std::string &name, const std::function<int()> &body) {
   int code = 1;
   {
     // Every path out of the driver finalizes MPI, so mpirun sees a clean exit with our code.
@@ -760,7 +752,7 @@ int runMain(int argc, char **argv) {
     } finalize;
     std::string msg;
     try {
-      code = Driver(o, std::cout, std::cerr).run();
+      code = body();
     } catch (const AlreadyReported &) {
     } catch (const RunError &e) {
       msg = e.what();
@@ -776,6 +768,16 @@ int runMain(int argc, char **argv) {
     }
     if (!msg.empty()) writeLines(std::cerr, msg + "\n");
   }
+  return code;
+}
+
+int runMain(int argc, char **argv) {
+  RunOptions o;
+  CommandLine cl = runCommandLine(o);
+  if (auto code = cl.parse(argc, argv)) return *code;
+  if (!o.haveFile) return cl.error("no input file (give FILE, or '-' for stdin; see --help)");
+  std::string name = o.file == "-" ? "<stdin>" : o.file;
+  int code = runGuarded(name, [&] { return Driver(o, std::cout, std::cerr).run(); });
   // A result that could not be written (stdout on a full disk, a closed pipe) is an error;
   // a run that failed already said so.
   if (code != 1 && !flushStdout(cl)) return 1;

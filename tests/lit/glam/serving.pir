@@ -13,6 +13,13 @@
 // RUN: partita-opt --partition %t.decode.pir | FileCheck %s --check-prefix=PART
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 1 --seq 1024 --decode --stats-json=- | FileCheck %s --check-prefix=STATS
 // RUN: not partita-glam --config 0.1B/64E --moe-layer --decode 2>&1 | FileCheck %s --check-prefix=MOELAYER
+// Packed rows keep their logits; serving and training steps do not mix.
+// RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --mesh data=2,model=2 --packed --logits -o %t.packed.pir
+// RUN: FileCheck %s --check-prefix=PACKED < %t.packed.pir
+// RUN: partita-run %t.packed.pir --simulate --check | FileCheck %s --check-prefix=SIM
+// RUN: not partita-glam --config 0.1B/64E --decode --train 2>&1 | FileCheck %s --check-prefix=DECTRAIN
+// RUN: not partita-glam --config 0.1B/64E --decode --packed 2>&1 | FileCheck %s --check-prefix=DECPACKED
+// RUN: not partita-glam --config 0.1B/64E --logits --train 2>&1 | FileCheck %s --check-prefix=LOGTRAIN
 
 // LOGITS: func @main(
 // LOGITS-SAME: -> (f32[], f32[], f32[4,8,64] {sharding = <@mesh, [{"data"}, {}, {"model"}]>})
@@ -39,6 +46,11 @@
 // STATS: "decode_flops_per_token":
 
 // MOELAYER: partita-glam: error: --decode cannot be combined with --moe-layer
+// PACKED: func @main(%ids: {{.*}} %segments: i32[4,8] {{.*}} %positions: i32[4,8]
+// PACKED-SAME: -> (f32[], f32[], f32[4,8,64] {sharding = <@mesh, [{"data"}, {}, {"model"}]>})
+// DECTRAIN: partita-glam: error: --decode cannot be combined with --train
+// DECPACKED: partita-glam: error: --decode cannot be combined with --packed
+// LOGTRAIN: partita-glam: error: --logits cannot be combined with --train
 
 func @main(%x: f32[2]) -> (f32[2]) {
   return %x

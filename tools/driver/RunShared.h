@@ -1,0 +1,32 @@
+// Driver-internal pieces shared by the tools that execute programs (partita-run,
+// partita-train): timing and number formatting, the reference run, and the guard around a
+// tool's flow that maps exceptions to one diagnostic line and always finalizes MPI.
+#pragma once
+
+#include "ir/IR.h"
+#include "ir/Tensor.h"
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace partita::driver {
+
+std::string fmt(const char *f, double v);
+double nowSeconds();
+
+// A failure whose diagnostics have already been printed: exit 1 without another line.
+struct AlreadyReported : std::runtime_error {
+  AlreadyReported() : std::runtime_error("") {}
+};
+
+// The reference interpreter; a module with one mesh gives ops like axis_index a device.
+std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vector<Tensor> &args);
+
+// Runs a tool's flow: its exit code, or 1 after printing the one-line diagnostic of what it
+// threw (RunError lines as they are, out of memory and interpreter errors located in
+// `name`). MPI is finalized on every path out, so mpirun sees a clean exit with our code.
+int runGuarded(const std::string &name, const std::function<int()> &body);
+
+} // namespace partita::driver
