@@ -47,24 +47,31 @@ def data_file(work):
 
 def pack(path, seq, eod=256):
     """The contract's packing, independently of partita-train: documents split at blank
-    lines, bytes then the end-of-document id, greedily packed, long documents continuing as
-    a new segment of the next row; ids shifted right with 0 at each segment start."""
+    lines (lines of only spaces, tabs and CRs), each from its first non-blank line to the
+    end of its last one (without that line's terminator and a CR before it), bytes then the
+    end-of-document id; packed greedily in file order, a document that does not fit in the
+    rest of a started row beginning the next one, one longer than a row filling whole rows
+    as a new segment in each; ids shifted right with 0 at each segment start."""
     with open(path, "rb") as f:
         text = f.read()
-    docs, cur = [], []
+    docs, start, last_end, pos = [], None, None, 0
     for line in text.split(b"\n"):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line:
-            cur.append(line)
-        elif cur:
-            docs.append(cur)
-            cur = []
-    if cur:
-        docs.append(cur)
+        blank = all(c in b" \t\r" for c in line)
+        if not blank:
+            if start is None:
+                start = pos
+            last_end = pos + len(line) - (1 if line.endswith(b"\r") else 0)
+        elif start is not None:
+            docs.append(text[start:last_end])
+            start = None
+        pos += len(line) + 1
+    if start is not None:
+        docs.append(text[start:last_end])
     rows = []
     for d in docs:
-        toks = list(b"\n".join(d)) + [eod]
+        toks = list(d) + [eod]
+        if rows and rows[-1]["used"] > 0 and len(toks) > seq - rows[-1]["used"]:
+            rows[-1]["used"] = seq  # padding: the document begins the next row
         while toks:
             if not rows or rows[-1]["used"] == seq:
                 rows.append({"used": 0, "segs": 0, "ids": [0] * seq, "labels": [0] * seq,
@@ -339,7 +346,7 @@ def mode_errors(bin_dir, work, mpirun):
     with open(short, "w") as f:
         f.write("tiny\n")
     expect_error([tool, STEP, "--data", short, "--steps", "1", "--simulate"],
-                 r"short\.txt: error: the data file holds 5 tokens, fewer than one row of 16")
+                 r"short\.txt: error: holds 5 tokens \(with end-of-document ids\), shorter than one row of 16")
     if mpirun:
         # Under mpirun every rank finds the bad checkpoint; rank 0 alone reports it.
         expect_error(mpirun + ["-np", "4"] + common[:-2] + ["--checkpoint-dir", bad, "--resume"],
