@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The `make run` demo: builds a small GLaM (4 layers, 8 experts) for a 2x2 data x model
 # mesh, partitions it, prints a short report of what the partitioner did (parameter bytes,
-# collectives, the expert all_to_alls) and runs it on 4 MPI ranks against the reference
-# interpreter. Exits nonzero, with a message, as soon as any step fails.
+# collectives, the expert all_to_alls), runs it on 4 MPI ranks against the reference
+# interpreter, and ends with a short greedy generation from the same model's serving module
+# (random weights) on 4 MPI ranks, checked to give the tokens of a one-device run. Exits
+# nonzero, with a message, as soon as any step fails.
 #
 # Usage: bash examples/demo.sh [BIN_DIR]     (default: build/bin)
 #   PARTITA_DEMO_KEEP=DIR keeps the generated files in DIR instead of a temporary folder.
@@ -13,7 +15,7 @@ die() {
   echo "demo: error: $*" >&2
   exit 1
 }
-for tool in partita-glam partita-opt partita-run; do
+for tool in partita-glam partita-opt partita-run partita-generate; do
   [[ -x $bin/$tool ]] || die "$bin/$tool not found (build first: make build)"
 done
 command -v python3 >/dev/null || die "python3 is needed for the report"
@@ -121,4 +123,33 @@ print("   loss     %s" % value[0])
 print("   aux loss %s (sum over MoE layers of the load-balancing loss)" % value[1])
 print("   " + checks[0])
 EOF
-echo "== done: the partitioned GLaM matches the reference on $ranks MPI ranks"
+
+# The serving module of the same model (docs/inference.md): the weights are the generated
+# inputs of a one-device run, which the seeded generator makes identical on every mesh.
+echo "== 4. partita-glam --decode, then mpirun -np $ranks partita-generate"
+serve=("${model[@]}" --batch 2 --decode)
+"$bin/partita-glam" "${serve[@]}" --mesh "$mesh" -o "$work/serve.pir" ||
+  die "partita-glam --decode failed"
+"$bin/partita-glam" "${serve[@]}" -o "$work/serve1.pir" || die "partita-glam --decode failed"
+"$bin/partita-run" "$work/serve1.pir" --seed 1 --outputs "$work/weights" --save-inputs ||
+  die "writing the demo weights failed"
+prompt="Partita"
+"${mpi[@]}" "$bin/partita-generate" "$work/serve.pir" --weights "$work/weights" \
+  --prompt "$prompt" --max-new-tokens 24 >"$work/gen.txt" 2>"$work/gen.err" ||
+  { cat "$work/gen.err" >&2; die "partita-generate on $ranks MPI ranks failed"; }
+"$bin/partita-generate" "$work/serve1.pir" --weights "$work/weights" --prompt "$prompt" \
+  --max-new-tokens 24 >"$work/gen1.txt" 2>"$work/gen1.err" ||
+  { cat "$work/gen1.err" >&2; die "partita-generate on one device failed"; }
+python3 - "$work" "$prompt" <<'EOF' || die "the generation report failed"
+import os, sys
+work, prompt = sys.argv[1], sys.argv[2]
+mpi = open(os.path.join(work, "gen.txt"), "rb").read()
+one = open(os.path.join(work, "gen1.txt"), "rb").read()
+# Random weights give random bytes: show them escaped.
+print("   %s -> %s" % (prompt, repr(mpi.rstrip(b"\n"))[1:]))
+print("   " + open(os.path.join(work, "gen.err")).read().strip())
+if mpi != one:
+    sys.exit("demo: error: 4 MPI ranks and one device generated different tokens")
+print("   greedy tokens identical on one device and on 4 MPI ranks")
+EOF
+echo "== done: the partitioned GLaM matches the reference and generates on $ranks MPI ranks"

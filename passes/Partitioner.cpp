@@ -518,6 +518,12 @@ private:
       attrs["limit"] = Attr::ofInts(limit);
       return c.b.create(op.opcode, in, attrs, outT, name);
     }
+    case Opcode::DynamicSlice: {
+      // Split dimensions are whole-extent ones: the local slice is the whole local shard.
+      AttrDict attrs = op.attrs;
+      attrs["sizes"] = Attr::ofInts(outT.shape);
+      return c.b.create(op.opcode, in, attrs, outT, name);
+    }
     case Opcode::Iota: {
       int64_t dim = op.getInt("dim");
       int f = factorAt(rule, -1, dim);

@@ -197,6 +197,35 @@ std::optional<OpRule> ruleFor(const Op &op, std::string *why) {
     changed[op.getInt("dim")] = true;
     return extentChanging(op, changed);
   }
+  case Opcode::DynamicSlice:
+  case Opcode::DynamicUpdateSlice: {
+    // A dimension the slice covers whole passes through (its offset clamps to 0 on every
+    // device as it does globally); a dimension with a dynamic offset stays unsplit, as
+    // the offset is only known at run time. The scalar offsets have no dimensions.
+    bool update = op.opcode == Opcode::DynamicUpdateSlice;
+    const auto &x = op.operands[0]->type.shape;
+    const auto &part = update ? op.operands[1]->type.shape : out;
+    OpRule r;
+    r.level = 1;
+    r.result.assign(out.size(), {});
+    r.operand.assign(op.operands.size(), {});
+    r.operand[0].assign(x.size(), {});
+    if (update) r.operand[1].assign(part.size(), {});
+    std::vector<std::vector<int>> &sliced = update ? r.operand[1] : r.result;
+    std::vector<std::vector<int>> &whole = update ? r.result : r.operand[0];
+    for (size_t d = 0; d < x.size(); ++d) {
+      if (part[d] == x[d]) {
+        int f = x[d] > 1 ? addFactor(r, x[d], FactorKind::Pass) : -1;
+        whole[d] = sliced[d] = r.operand[0][d] = one(f);
+        if (update) r.result[d] = one(f);
+        continue;
+      }
+      int fx = x[d] > 1 ? addFactor(r, x[d], FactorKind::Blocked) : -1;
+      whole[d] = r.operand[0][d] = one(fx);
+      sliced[d] = one(part[d] > 1 ? addFactor(r, part[d], FactorKind::Blocked) : -1);
+    }
+    return r;
+  }
   case Opcode::Einsum: {
     OpRule r;
     r.level = 1;

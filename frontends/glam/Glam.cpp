@@ -396,17 +396,24 @@ public:
     return convert(y, act_);
   }
 
-  // The [S,S] relative position buckets and causal mask, shared by every layer: a [S]
-  // constant of buckets by distance, looked up at max(q - k, 0) built from iotas.
-  void buildPositionTables() {
+  // The T5 bucket of every distance 0 .. seq-1, one [seq] constant looked up with iota
+  // differences, so nothing [seq, seq] is materialized at build time.
+  Value *bucketTable() {
     int64_t s = c_.seq;
     std::vector<int64_t> table(s);
     for (int64_t n = 0; n < s; ++n)
       table[n] = relativePositionBucket(n, c_.relBuckets, c_.relMaxDistance);
     AttrDict a;
     a["value"] = Attr::ofInts(table);
-    Value *t = b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
-                         "relpos.bucket_of_distance");
+    return b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
+                     "relpos.bucket_of_distance");
+  }
+
+  // The [S,S] relative position buckets and causal mask, shared by every layer: buckets
+  // looked up at max(q - k, 0) built from iotas.
+  void buildPositionTables() {
+    int64_t s = c_.seq;
+    Value *t = bucketTable();
     Value *qpos = iota({s, s}, 0, "relpos.q");
     Value *kpos = iota({s, s}, 1, "relpos.k");
     Value *dist = bin(Opcode::Sub, qpos, kpos, "relpos.dist");
@@ -415,18 +422,25 @@ public:
     causal_ = compare(qpos, kpos, "ge", "causal");
   }
 
+  // The [1, seq] buckets and mask of one query at the true position `pos` (i32[]) against
+  // every cache slot: slots after `pos` are masked like future keys.
+  void buildDecodePositionTables(Value *pos) {
+    int64_t s = c_.seq;
+    Value *t = bucketTable();
+    Value *kpos = iota({1, s}, 1, "relpos.k");
+    Value *qpos = bcast(pos, {1, s}, {});
+    Value *dist = bin(Opcode::Sub, qpos, kpos, "relpos.dist");
+    Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
+    buckets_ = take(t, clamped, 0, "relpos.bucket");
+    causal_ = compare(kpos, qpos, "le", "causal");
+  }
+
   // Packed rows: the [B,S,S] buckets of positions[q] - positions[k] (clamped to the table)
   // and where a query may attend: causal, same segment, and the key not padding (a padding
   // query then sees no key; its output never reaches the loss).
   void buildPackedTables(Value *segments, Value *positions) {
     int64_t s = c_.seq, b = c_.batch;
-    std::vector<int64_t> table(s);
-    for (int64_t n = 0; n < s; ++n)
-      table[n] = relativePositionBucket(n, c_.relBuckets, c_.relMaxDistance);
-    AttrDict a;
-    a["value"] = Attr::ofInts(table);
-    Value *t = b_.create(Opcode::Constant, {}, std::move(a), TensorType(DType::I32, {s}),
-                         "relpos.bucket_of_distance");
+    Value *t = bucketTable();
     std::vector<int64_t> bss = {b, s, s};
     Value *dist = bin(Opcode::Sub, bcast(positions, bss, {0, 1}), bcast(positions, bss, {0, 2}),
                       "relpos.dist");
@@ -441,47 +455,97 @@ public:
         bin(Opcode::And, bin(Opcode::And, causal, same, "causal_in_segment"), keyReal, "attend");
   }
 
-  // The [B,N,S,S] score bias of one layer: the learned relative position bias where the
-  // query may see the key, -1e9 elsewhere.
-  Value *attentionBias(const std::string &p, Value *rel) {
-    int64_t n = c_.heads, b = c_.batch, s = c_.seq;
-    Value *bias = take(rel, buckets_, 1, p + ".bias");
-    if (!c_.packed) {
-      Value *mask = bcast(causal_, {n, s, s}, {1, 2});
+  struct AttnParams {
+    Value *wq, *wk, *wv, *wo, *rel;
+  };
+  struct Qkv {
+    Value *q, *k, *v;
+  };
+
+  AttnParams attnParams(const std::string &p) {
+    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim;
+    std::vector<Role> wr = {Role::None, Role::Model, Role::None};
+    AttnParams w;
+    w.wq = convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wk = convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wv = convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
+    w.wo = convert(param(p + ".wo", TensorType(DType::F32, {n, k, m}),
+                         {Role::Model, Role::None, Role::None}, uniformInit(n * k)),
+                   act_);
+    w.rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
+                  {Role::Model, Role::None}, "zeros");
+    return w;
+  }
+
+  // q (scaled by head_dim^-0.5), k and v [B,S,N,K] of the normalized activations.
+  Qkv project(const std::string &p, const AttnParams &w, Value *xn) {
+    Value *q = einsum("bsm,mnk->bsnk", xn, w.wq, p + ".q");
+    q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)c_.headDim), q), p + ".qs");
+    Value *kk = einsum("bsm,mnk->bsnk", xn, w.wk, p + ".k");
+    Value *v = einsum("bsm,mnk->bsnk", xn, w.wv, p + ".v");
+    return {q, kk, v};
+  }
+
+  // The [B,N,S,T] score bias of one layer: the learned relative position bias `rel` [N,R]
+  // where the query may see the key, -1e9 elsewhere. `buckets` and `visible` (i1) are [S,T]
+  // shared by the batch, or [B,S,T] per row (packed rows).
+  Value *attentionBias(const std::string &p, Value *rel, Value *buckets, Value *visible,
+                       int64_t b) {
+    int64_t n = c_.heads;
+    Value *bias = take(rel, buckets, 1, p + ".bias");
+    if (buckets->type.rank() == 2) {
+      int64_t s = buckets->type.shape[0], t = buckets->type.shape[1];
+      Value *mask = bcast(visible, {n, s, t}, {1, 2});
       bias = op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
-      return bcast(bias, {b, n, s, s}, {1, 2, 3});
+      return bcast(bias, {b, n, s, t}, {1, 2, 3});
     }
+    int64_t s = buckets->type.shape[1], t = buckets->type.shape[2];
     AttrDict perm;
     perm["perm"] = Attr::ofInts({1, 0, 2, 3});
-    bias = op(Opcode::Transpose, {bias}, p + ".bias_bnst", std::move(perm)); // from [N,B,S,S]
-    Value *mask = bcast(causal_, {b, n, s, s}, {0, 2, 3});
+    bias = op(Opcode::Transpose, {bias}, p + ".bias_bnst", std::move(perm)); // from [N,B,S,T]
+    Value *mask = bcast(visible, {b, n, s, t}, {0, 2, 3});
     return op(Opcode::Select, {mask, bias, cstLike(-1e9, bias)}, p + ".bias_masked");
   }
 
+  // Queries q [B,S,N,K] attend keys and values [B,T,N,K]; `buckets` and `visible` as in
+  // attentionBias.
+  Value *attend(const std::string &p, const AttnParams &w, Value *q, Value *keys, Value *values,
+                Value *buckets, Value *visible) {
+    int64_t b = q->type.shape[0];
+    Value *logits = convert(einsum("bsnk,btnk->bnst", q, keys, p + ".logits"), DType::F32);
+    logits = bin(Opcode::Add, logits, attentionBias(p, w.rel, buckets, visible, b), p + ".biased");
+    Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
+    Value *o = einsum("bnst,btnk->bsnk", probs, values, p + ".o");
+    return einsum("bsnk,nkm->bsm", o, w.wo, p + ".out");
+  }
+
+  // Causal self-attention over the whole sequence; its keys and values are kept in kv_ (the
+  // prefill returns them as the filled cache).
   Value *attention(int64_t l, Value *xn) {
     std::string p = "layer" + std::to_string(l) + ".attn";
-    int64_t m = c_.dModel, n = c_.heads, k = c_.headDim;
-    std::vector<Role> wr = {Role::None, Role::Model, Role::None};
-    Value *wq =
-        convert(param(p + ".wq", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wk =
-        convert(param(p + ".wk", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wv =
-        convert(param(p + ".wv", TensorType(DType::F32, {m, n, k}), wr, uniformInit(m)), act_);
-    Value *wo = convert(param(p + ".wo", TensorType(DType::F32, {n, k, m}),
-                              {Role::Model, Role::None, Role::None}, uniformInit(n * k)),
-                        act_);
-    Value *rel = param(p + ".rel_bias", TensorType(DType::F32, {n, c_.relBuckets}),
-                       {Role::Model, Role::None}, "zeros");
-    Value *q = einsum("bsm,mnk->bsnk", xn, wq, p + ".q");
-    q = bin(Opcode::Mul, q, cstLike(1.0 / std::sqrt((double)k), q), p + ".qs");
-    Value *kk = einsum("bsm,mnk->bsnk", xn, wk, p + ".k");
-    Value *v = einsum("bsm,mnk->bsnk", xn, wv, p + ".v");
-    Value *logits = convert(einsum("bsnk,btnk->bnst", q, kk, p + ".logits"), DType::F32);
-    logits = bin(Opcode::Add, logits, attentionBias(p, rel), p + ".biased");
-    Value *probs = convert(softmax(logits, 3, p + ".probs"), act_);
-    Value *o = einsum("bnst,btnk->bsnk", probs, v, p + ".o");
-    return einsum("bsnk,nkm->bsm", o, wo, p + ".out");
+    AttnParams w = attnParams(p);
+    Qkv a = project(p, w, xn);
+    kv_.push_back(a.k);
+    kv_.push_back(a.v);
+    return attend(p, w, a.q, a.k, a.v, buckets_, causal_);
+  }
+
+  // One new token per sequence: its key and value are written into layer l's cache at
+  // `pos_` (dynamic_update_slice), and its query attends the updated cache.
+  Value *decodeAttention(int64_t l, Value *xn) {
+    std::string p = "layer" + std::to_string(l) + ".attn";
+    AttnParams w = attnParams(p);
+    Qkv a = project(p, w, xn);
+    Value *zero = cst(0, DType::I32, {}, "zero");
+    auto write = [&](Value *cache, Value *x, const std::string &n) {
+      return b_.create(Opcode::DynamicUpdateSlice, {cache, x, zero, pos_, zero, zero}, {},
+                       cache->type, n);
+    };
+    Value *kc = write(caches_[2 * l], a.k, p + ".k_cache.next");
+    Value *vc = write(caches_[2 * l + 1], a.v, p + ".v_cache.next");
+    kv_.push_back(kc);
+    kv_.push_back(vc);
+    return attend(p, w, a.q, kc, vc, buckets_, causal_);
   }
 
   Value *denseFfn(int64_t l, Value *xn) {
@@ -506,12 +570,14 @@ public:
     Value *y, *aux, *combine;
   };
 
-  // GShard top-2 MoE on tokens [G,S,M]; see docs/glam.md for the exact routing rules.
-  // `real` (f32 [G,S], 1 for a token, 0 for padding; null: every token is real) keeps
-  // padding out of the expert buffers and the load-balancing loss, as GShard's token mask.
-  MoeOut moe(const std::string &p, Value *x, Value *real = nullptr) {
+  // GShard top-2 MoE on tokens [G,S,M] with `cap` slots per expert and group; see
+  // docs/glam.md for the exact routing rules. `real` (f32 [G,S], 1 for a token, 0 for
+  // padding; null: every token is real) keeps padding out of the expert buffers and the
+  // load-balancing loss, as GShard's token mask: a packed row's padding, or the prefill's
+  // positions after the prompt, which must not take slots.
+  MoeOut moe(const std::string &p, Value *x, int64_t cap, Value *real = nullptr) {
     int64_t g = x->type.shape[0], s = x->type.shape[1], m = c_.dModel, h = c_.ffn;
-    int64_t e = c_.experts, cap = c_.capacity();
+    int64_t e = c_.experts;
     Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
                       uniformInit(m));
     Value *wi = convert(param(p + ".wi", TensorType(DType::F32, {e, m, h}),
@@ -605,51 +671,52 @@ public:
     return {y, aux, combine};
   }
 
-  // The whole model (the configuration was validated before).
-  void buildModel() {
-    int64_t b = c_.batch, s = c_.seq, m = c_.dModel, v = c_.vocab;
-    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
-    Value *segments = nullptr, *real = nullptr, *realF = nullptr;
-    if (c_.packed) {
-      // Segment ids go up to one per token; positions stay inside the row.
-      segments = arg("segments", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s + 1);
-      Value *positions =
-          arg("positions", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s);
-      for (size_t i = 0; i < 4; ++i)
-        f_.argAttrs[i]["train.batch"] = Attr::ofString(f_.args[i]->name);
-      real = compare(segments, cstLike(0, segments), "ne", "real");
-      realF = convert(real, DType::F32);
-      buildPackedTables(segments, positions);
-    }
-        Value *embed =
-        param("embed", TensorType(DType::F32, {v, m}), {Role::Model, Role::None}, "uniform:1");
-    std::vector<Role> bsm = {Role::Batch, Role::None, Role::Model};
-    Value *x = convert(take(embed, ids, 0, "embedded"), act_);
-    x = constrain(x, bsm);
-    if (!c_.packed) buildPositionTables();
-    Value *auxTotal = nullptr;
+  // The embedded tokens [B,S,M] of ids [B,S] (creates the `embed` parameter).
+  Value *embedTokens(Value *ids) {
+    embed_ = param("embed", TensorType(DType::F32, {c_.vocab, c_.dModel}),
+                   {Role::Model, Role::None}, "uniform:1");
+    Value *x = convert(take(embed_, ids, 0, "embedded"), act_);
+    return constrain(x, {Role::Batch, Role::None, Role::Model});
+  }
+
+  // The pre-norm residual layers. `attn` is the attention of layer l on the normalized
+  // activations; `moeFfn` the MoE feed-forward of layer l's prefix on them ([B,S,M] in and
+  // out), which also adds its aux loss to auxTotal_.
+  template <typename AttnFn, typename MoeFn>
+  Value *decoderLayers(Value *x, AttnFn attn, MoeFn moeFfn) {
+    int64_t m = c_.dModel;
     for (int64_t l = 0; l < c_.layers; ++l) {
       std::string p = "layer" + std::to_string(l);
       Value *scale =
           param(p + ".attn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       Value *xn = rmsNorm(x, scale, p + ".attn_norm");
-      x = bin(Opcode::Add, x, attention(l, xn), p + ".attn_res");
+      x = bin(Opcode::Add, x, attn(l, xn), p + ".attn_res");
       scale = param(p + ".ffn_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
       xn = rmsNorm(x, scale, p + ".ffn_norm");
-      Value *y;
-      if (c_.isMoeLayer(l)) {
-        int64_t g = c_.numGroups();
-        Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
-        MoeOut r =
-            moe(p + ".moe", xg, realF ? reshape(realF, {g, b * s / g}, p + ".moe.real") : nullptr);
-        y = reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
-        auxTotal = auxTotal ? bin(Opcode::Add, auxTotal, r.aux, p + ".aux_total") : r.aux;
-      } else {
-        y = denseFfn(l, xn);
-      }
+      Value *y = c_.isMoeLayer(l) ? moeFfn(p, xn) : denseFfn(l, xn);
       x = bin(Opcode::Add, x, y, p + ".ffn_res");
     }
+    return x;
+  }
+
+  // MoE over groups of the [B,S,M] tokens as the configuration says (the training forward);
+  // `real` [B,S] (packed rows) keeps padding out of routing.
+  Value *groupedMoe(const std::string &p, Value *xn, Value *real) {
+    int64_t b = xn->type.shape[0], s = xn->type.shape[1], m = c_.dModel, g = c_.numGroups();
+    Value *xg = reshape(xn, {g, b * s / g, m}, p + ".moe.grouped");
+    Value *rg = real ? reshape(real, {g, b * s / g}, p + ".moe.real") : nullptr;
+    MoeOut r = moe(p + ".moe", xg, c_.capacity(), rg);
+    addAux(r.aux, p);
+    return reshape(r.y, {b, s, m}, p + ".moe.ungrouped");
+  }
+
+  void addAux(Value *aux, const std::string &p) {
+    auxTotal_ = auxTotal_ ? bin(Opcode::Add, auxTotal_, aux, p + ".aux_total") : aux;
+  }
+
+  // Final norm and the tied output projection: f32 logits [B,S,V] of x [B,S,M].
+  Value *outputLogits(Value *x) {
+    int64_t m = c_.dModel;
     Value *scale = param("final_norm.scale", TensorType(DType::F32, {m}), {Role::Model}, "ones");
     Value *hf = rmsNorm(x, scale, "final_norm");
     // Tied output projection, scaled by d_model^-0.5 as in Mesh TensorFlow / T5.
@@ -659,8 +726,74 @@ public:
     // [vocab, d_model] table on every device and computes [B,S,V] logits and the softmax
     // replicated along "model". Keeping V on "model" costs only an all_gather of the small
     // activations' `m` and turns the reductions over V into [B,S] all_reduces.
-    Value *logits = einsum("bsm,vm->bsv", hf, convert(embed, act_), "logits");
-    logits = convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
+    Value *logits = einsum("bsm,vm->bsv", hf, convert(embed_, act_), "logits");
+    return convert(constrain(logits, {Role::Batch, Role::None, Role::Model}), DType::F32);
+  }
+
+  // The MoE feed-forward of one new token per sequence, x [B,1,M]: the same router as
+  // moe() (f32 softmax gate, top-2, gates renormalized), but each token's two experts are
+  // gathered (`take` of their weight slices) instead of dispatched into capacity slots.
+  // Nothing is dropped, and a step costs two experts per token, as the activated
+  // parameter count says; dispatching into E buffers of one slot would compute all E.
+  Value *decodeMoe(const std::string &p, Value *x) {
+    int64_t b = x->type.shape[0], m = c_.dModel, h = c_.ffn, e = c_.experts;
+    Value *wg = param(p + ".gate", TensorType(DType::F32, {m, e}), {Role::None, Role::None},
+                      uniformInit(m));
+    Value *wi = param(p + ".wi", TensorType(DType::F32, {e, m, h}),
+                      {Role::Expert, Role::None, Role::Model}, uniformInit(m));
+    Value *wo = param(p + ".wo", TensorType(DType::F32, {e, h, m}),
+                      {Role::Expert, Role::Model, Role::None}, uniformInit(h));
+    Value *xt = reshape(x, {b, m}, p + ".tokens");
+    Value *logits = einsum("bm,me->be", convert(xt, DType::F32), wg, p + ".gate_logits");
+    Value *probs = softmax(logits, 1, p + ".probs");
+    Value *idx1 = argmax(probs, 1, p + ".top1");
+    Value *mask1 = oneHot(idx1, e, DType::F32, p + ".mask1");
+    Value *taken = compare(mask1, cstLike(0, mask1), "gt", p + ".taken");
+    Value *rest = op(Opcode::Select, {taken, cstLike(-1, probs), probs}, p + ".rest");
+    Value *idx2 = argmax(rest, 1, p + ".top2");
+    Value *mask2 = oneHot(idx2, e, DType::F32, p + ".mask2");
+    Value *gate1 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask1, p + ".pm1"), {1},
+                          p + ".gate1_raw");
+    Value *gate2 = reduce(Opcode::ReduceSum, bin(Opcode::Mul, probs, mask2, p + ".pm2"), {1},
+                          p + ".gate2_raw");
+    Value *denom = bin(Opcode::Add, gate1, gate2, p + ".denom");
+    auto expert = [&](Value *idx, Value *gate, const std::string &n) {
+      Value *wik = convert(take(wi, idx, 0, n + ".wi"), act_); // [B,M,H]
+      Value *wok = convert(take(wo, idx, 0, n + ".wo"), act_); // [B,H,M]
+      Value *hid = un(Opcode::Gelu, einsum("bm,bmh->bh", xt, wik, n + ".h"), n + ".gelu");
+      Value *out = einsum("bh,bhm->bm", hid, wok, n + ".out");
+      Value *g = convert(bin(Opcode::Div, gate, denom, n + ".gate"), act_);
+      return bin(Opcode::Mul, out, bcast(g, {b, m}, {0}), n + ".weighted");
+    };
+    Value *y = bin(Opcode::Add, expert(idx1, gate1, p + ".first"),
+                   expert(idx2, gate2, p + ".second"), p + ".out");
+    return reshape(y, {b, 1, m}, p + ".ungrouped");
+  }
+
+  // The whole model (the configuration was validated before).
+  void buildModel() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *labels = arg("labels", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *real = nullptr, *realF = nullptr;
+    if (c_.packed) {
+      // Segment ids go up to one per token; positions stay inside the row.
+      Value *segments =
+          arg("segments", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s + 1);
+      Value *positions =
+          arg("positions", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, s);
+      for (size_t i = 0; i < 4; ++i)
+        f_.argAttrs[i]["train.batch"] = Attr::ofString(f_.args[i]->name);
+      real = compare(segments, cstLike(0, segments), "ne", "real");
+      realF = convert(real, DType::F32);
+      buildPackedTables(segments, positions);
+    }
+    Value *x = embedTokens(ids);
+    if (!c_.packed) buildPositionTables();
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return attention(l, xn); },
+        [&](const std::string &p, Value *xn) { return groupedMoe(p, xn, realF); });
+    Value *logits = outputLogits(x);
     Value *mx = reduce(Opcode::ReduceMax, logits, {2}, "logits.max");
     Value *z = bin(Opcode::Sub, logits, bcastReduced(mx, logits, 2), "logits.z");
     Value *se = reduce(Opcode::ReduceSum, un(Opcode::Exp, z, "logits.exp"), {2}, "logits.sum");
@@ -681,7 +814,7 @@ public:
       n = bin(Opcode::Max, n, cstLike(1, n), "real_tokens1");
       ce = bin(Opcode::Div, ce, n, "cross_entropy");
     }
-    if (!auxTotal) auxTotal = cst(0, DType::F32, {}, "aux_total");
+    Value *auxTotal = auxTotal_ ? auxTotal_ : cst(0, DType::F32, {}, "aux_total");
     Value *loss =
         bin(Opcode::Add, ce,
             bin(Opcode::Mul, auxTotal, cstLike(c_.auxLossWeight, auxTotal), "aux_w"), "loss");
@@ -690,20 +823,95 @@ public:
     // training step keeps them in f32: its loss seeds f32 gradients for the optimizer.
     DType out = c_.train ? DType::F32 : act_;
     ret({convert(loss, out), convert(auxTotal, out)});
+    if (c_.returnLogits) ret({logits}, {Role::Batch, Role::None, Role::Model});
+  }
+
+  // The roles of a KV cache [B, seq, heads, head_dim]: batch on data, heads on model.
+  static std::vector<Role> cacheRoles() {
+    return {Role::Batch, Role::None, Role::Model, Role::None};
+  }
+
+  // Logits [B,V] of position `at` (i32[]) of x [B,S,M]: only that position is projected.
+  Value *logitsAt(Value *x, Value *at) {
+    int64_t b = x->type.shape[0], m = c_.dModel;
+    Value *zero = cst(0, DType::I32, {}, "zero");
+    AttrDict a;
+    a["sizes"] = Attr::ofInts({b, 1, m});
+    Value *last = b_.create(Opcode::DynamicSlice, {x, zero, at, zero}, std::move(a),
+                            TensorType(x->type.dtype, {b, 1, m}), "last");
+    Value *logits = outputLogits(last);
+    return reshape(logits, {b, c_.vocab}, "logits.last");
+  }
+
+  // @prefill: the causal forward of prompts padded to the cache length, returning the
+  // logits of position length-1 and every layer's keys and values as the filled cache.
+  // Tokens at or after `length` are padding: causality keeps them out of the prompt's
+  // activations, and they are taken out of MoE routing so they take no expert slot.
+  void buildPrefill() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
+    Value *length = arg("length", TensorType(DType::I32, {}), {});
+    Value *x = embedTokens(ids);
+    buildPositionTables();
+    Value *inPrompt =
+        compare(iota({b, s}, 1, "prompt.pos"), bcast(length, {b, s}, {}), "lt", "prompt.valid");
+    Value *valid = convert(inPrompt, DType::F32);
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return attention(l, xn); },
+        [&](const std::string &p, Value *xn) {
+          // One group per sequence, whatever --groups says: a sequence's routing must not
+          // depend on the other prompts of the batch.
+          MoeOut r = moe(p + ".moe", xn, capacityFor(s), valid);
+          return r.y;
+        });
+    Value *at = bin(Opcode::Sub, length, cst(1, DType::I32, {}, "one"), "last_pos");
+    // Replicated: every device samples the next token from the same whole logits.
+    ret({logitsAt(x, at)}, {Role::None, Role::None});
+    for (Value *c : kv_)
+      ret({c}, cacheRoles());
+  }
+
+  // @decode_step: one token per sequence at position `pos` against the caches.
+  void buildDecodeStep() {
+    int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
+    Value *ids = arg("ids", TensorType(DType::I32, {b, 1}), {Role::Batch, Role::None}, v);
+    pos_ = arg("pos", TensorType(DType::I32, {}), {});
+    TensorType ct(act_, {b, s, c_.heads, c_.headDim});
+    for (int64_t l = 0; l < c_.layers; ++l) {
+      std::string p = "layer" + std::to_string(l) + ".attn";
+      caches_.push_back(arg(p + ".k_cache", ct, cacheRoles()));
+      caches_.push_back(arg(p + ".v_cache", ct, cacheRoles()));
+    }
+    Value *x = embedTokens(ids);
+    buildDecodePositionTables(pos_);
+    x = decoderLayers(
+        x, [&](int64_t l, Value *xn) { return decodeAttention(l, xn); },
+        [&](const std::string &p, Value *xn) { return decodeMoe(p + ".moe", xn); });
+    ret({reshape(outputLogits(x), {b, v}, "logits.last")}, {Role::None, Role::None});
+    for (Value *c : kv_)
+      ret({c}, cacheRoles());
+  }
+
+  // The capacity rule of GlamConfig::capacity for groups of `groupSize` tokens.
+  int64_t capacityFor(int64_t groupSize) const {
+    double c = std::ceil(c_.capacityFactor * 2.0 * (double)groupSize / (double)c_.experts);
+    return std::max<int64_t>(1, std::min<int64_t>((int64_t)c, groupSize));
   }
 
   void buildMoeLayer() {
     int64_t g = c_.numGroups(), s = c_.groupSize(), m = c_.dModel;
     Value *x = arg("x", TensorType(act_, {g, s, m}), {Role::Batch, Role::None, Role::Model});
-    MoeOut r = moe("moe", x);
+    MoeOut r = moe("moe", x, c_.capacity());
     ret({r.y, r.aux, r.combine});
   }
 
-  void ret(const std::vector<Value *> &vals) {
+  // Returns `vals`; with `roles`, each result is annotated with that layout.
+  void ret(const std::vector<Value *> &vals, const std::vector<Role> &roles = {}) {
     for (Value *v : vals) {
       f_.returns.push_back(v);
       FuncResult r;
       r.type = v->type;
+      if (!roles.empty()) r.sharding = shardingFor(roles);
       f_.results.push_back(std::move(r));
     }
   }
@@ -715,6 +923,9 @@ private:
   Builder b_;
   DType act_;
   Value *buckets_ = nullptr, *causal_ = nullptr;
+  Value *embed_ = nullptr, *auxTotal_ = nullptr, *pos_ = nullptr;
+  std::vector<Value *> caches_; // @decode_step's cache arguments, k then v per layer
+  std::vector<Value *> kv_;     // each layer's keys then values, as the caches to return
 };
 
 template <typename Fn>
@@ -736,11 +947,14 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
     mesh.axes = p.mesh;
     mod->meshes.push_back(mesh);
   }
-  auto f = std::make_unique<Func>();
-  f->name = "main";
-  GlamBuilder gb(c, p, *f);
-  fn(gb);
-  mod->funcs.push_back(std::move(f));
+  auto add = [&](const std::string &name, auto build) {
+    auto f = std::make_unique<Func>();
+    f->name = name;
+    GlamBuilder gb(c, p, *f);
+    build(gb);
+    mod->funcs.push_back(std::move(f));
+  };
+  fn(add);
   return mod;
 }
 
@@ -748,7 +962,28 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
 
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p,
                                   Diagnostics &diags) {
-  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildModel(); });
+  return buildWith(c, p, diags,
+                   [](auto add) { add("main", [](GlamBuilder &gb) { gb.buildModel(); }); });
+}
+
+std::unique_ptr<Module> buildGlamDecode(const GlamConfig &config, const ShardingPreset &p,
+                                        Diagnostics &diags) {
+  // Serving takes one prompt per row (no packing) and builds no training step.
+  if (config.packed || config.train) {
+    diags.error({}, std::string("the serving module cannot be built with ") +
+                        (config.train ? "--train" : "--packed"));
+    return nullptr;
+  }
+  // Serving routes one group per sequence (prefill) or per token (decode); the reference
+  // @main groups per sequence too so that it computes the same function.
+  GlamConfig c = config;
+  c.groups = 0;
+  c.returnLogits = true;
+  return buildWith(c, p, diags, [](auto add) {
+    add("prefill", [](GlamBuilder &gb) { gb.buildPrefill(); });
+    add("decode_step", [](GlamBuilder &gb) { gb.buildDecodeStep(); });
+    add("main", [](GlamBuilder &gb) { gb.buildModel(); });
+  });
 }
 
 std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPreset &p,
@@ -757,8 +992,33 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
     diags.error({}, "an MoE layer needs --experts of at least 2");
     return nullptr;
   }
-  return buildWith(c, p, diags, [](GlamBuilder &gb) { gb.buildMoeLayer(); });
+  return buildWith(c, p, diags,
+                   [](auto add) { add("main", [](GlamBuilder &gb) { gb.buildMoeLayer(); }); });
 }
+
+namespace {
+
+// 2 per multiply-add of every einsum of `f`.
+int64_t einsumFlops(const Func &f) {
+  int64_t flops = 0;
+  for (const auto &op : f.ops) {
+    if (op->opcode != Opcode::Einsum) continue;
+    std::string err;
+    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
+    if (!spec) continue;
+    std::map<char, int64_t> size;
+    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
+      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
+        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
+    int64_t macs = 1;
+    for (auto &[letter, n] : size)
+      macs *= n;
+    flops += 2 * macs;
+  }
+  return flops;
+}
+
+} // namespace
 
 GlamStats countGlamStats(const Module &m) {
   GlamStats st;
@@ -788,19 +1048,10 @@ GlamStats countGlamStats(const Module &m) {
       st.activatedParamsNonEmbedding += activated;
     }
   }
-  for (const auto &op : f->ops) {
-    if (op->opcode != Opcode::Einsum) continue;
-    std::string err;
-    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
-    if (!spec) continue;
-    std::map<char, int64_t> size;
-    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
-      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
-        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
-    int64_t macs = 1;
-    for (auto &[letter, n] : size)
-      macs *= n;
-    st.flops += 2 * macs;
+  st.flops = einsumFlops(*f);
+  if (const Func *step = m.func("decode_step"); step && !step->args.empty()) {
+    int64_t batch = step->args[0]->type.rank() ? step->args[0]->type.shape[0] : 1;
+    st.decodeFlopsPerToken = (double)einsumFlops(*step) / (double)std::max<int64_t>(1, batch);
   }
   return st;
 }
@@ -834,8 +1085,12 @@ std::string glamStatsJson(const GlamConfig &c, const GlamStats &s) {
      << "  \"activated_params\": " << s.activatedParams << ",\n"
      << "  \"activated_params_non_embedding\": " << s.activatedParamsNonEmbedding << ",\n"
      << "  \"flops\": " << s.flops << ",\n"
-     << "  \"flops_per_token\": " << fpt << "\n"
-     << "}\n";
+     << "  \"flops_per_token\": " << fpt;
+  if (s.decodeFlopsPerToken > 0) {
+    std::snprintf(fpt, sizeof fpt, "%.17g", s.decodeFlopsPerToken);
+    os << ",\n  \"decode_flops_per_token\": " << fpt;
+  }
+  os << "\n}\n";
   return os.str();
 }
 

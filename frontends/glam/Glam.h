@@ -33,6 +33,7 @@ struct GlamConfig {
   int64_t relMaxDistance = 128;
   double normEps = 1e-6;
   double auxLossWeight = 0.01;
+  bool returnLogits = false; // buildGlam: also return the f32 logits [batch, seq, vocab]
   // Building a training step (partita-glam --train): loss and aux loss are returned in f32
   // whatever the activations, and every parameter carries its `train.init` rule.
   bool train = false;
@@ -68,10 +69,23 @@ std::optional<ShardingPreset::Kind> parseShardingKind(const std::string &s);
 std::optional<std::vector<MeshAxis>> parseMeshSpec(const std::string &s, std::string *error);
 
 // Builds @main(ids, labels, parameters...) -> (loss, aux_loss), scalars of the activation
-// dtype (computed in f32); with `packed`, @main(ids, labels, segments, positions,
-// parameters...). Returns nullptr after adding an error to `diags` when the
+// dtype (computed in f32; f32 whatever the activations with `train`), plus the f32 logits
+// [batch, seq, vocab] with `returnLogits`; with `packed`, @main(ids, labels, segments,
+// positions, parameters...). Returns nullptr after adding an error to `diags` when the
 // configuration or preset is invalid.
 std::unique_ptr<Module> buildGlam(const GlamConfig &c, const ShardingPreset &p, Diagnostics &diags);
+
+// The serving module (docs/inference.md), with a KV cache of `seq` positions per sequence:
+//   @prefill(ids: i32[B,seq], length: i32[], parameters...)
+//       -> (logits f32[B,V] at position length-1, layer<l>.k_cache, layer<l>.v_cache, ...)
+//   @decode_step(ids: i32[B,1], pos: i32[], caches..., parameters...)
+//       -> (logits f32[B,V] at `pos`, the caches with position `pos` written)
+//   @main: the full-sequence forward of buildGlam with logits (the teacher-forcing
+//       reference the other two must agree with; it keeps @main the module's entry).
+// Caches are act[B, seq, heads, head_dim]. In @decode_step each new token's two experts are
+// gathered rather than dispatched into capacity slots: nothing is dropped.
+std::unique_ptr<Module> buildGlamDecode(const GlamConfig &c, const ShardingPreset &p,
+                                        Diagnostics &diags);
 
 // One MoE layer alone, built by the same code as buildGlam's MoE layers:
 // @main(x: act[G,S,M], moe.gate: f32[M,E], moe.wi: f32[E,M,H], moe.wo: f32[E,H,M])
@@ -94,6 +108,8 @@ struct GlamStats {
   int64_t activatedParamsNonEmbedding = 0;
   int64_t flops = 0; // 2 per multiply-add of every einsum, whole batch
   double flopsPerToken() const { return tokens ? (double)flops / (double)tokens : 0; }
+  // Serving modules (buildGlamDecode): einsum flops of one @decode_step, per new token.
+  double decodeFlopsPerToken = 0;
 };
 GlamStats countGlamStats(const Module &m);
 std::string glamStatsJson(const GlamConfig &c, const GlamStats &s);

@@ -152,7 +152,8 @@ MoeRef moeRef(const std::vector<double> &x, int64_t G, int64_t S, int64_t M, con
 struct ModelRef {
   double loss = 0, aux = 0;
   int64_t dropped = 0;
-  std::vector<double> nll; // [B,S], per token
+  std::vector<double> logits; // [B,S,V]
+  std::vector<double> nll;    // [B,S], per token
 };
 
 ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
@@ -274,6 +275,7 @@ ModelRef glamRef(const GlamConfig &c, const Inputs &in) {
         lg[w] += h[t * M + m] / std::sqrt((double)M) * embed.data[w * M + m];
       mx = std::max(mx, lg[w]);
     }
+    out.logits.insert(out.logits.end(), lg.begin(), lg.end());
     for (double d : lg)
       z += std::exp(d - mx);
     out.nll[t] = std::log(z) + mx - lg[(int64_t)labels.data[t]];
@@ -445,6 +447,36 @@ TEST(Glam, ModelMatchesIndependentImplementation) {
       EXPECT_GT(ref.dropped, 0);
     }
   }
+}
+
+TEST(Glam, LogitsMatchIndependentImplementation) {
+  GlamConfig dense = tiny();
+  dense.experts = 0;
+  for (GlamConfig c : {tiny(), unevenTiny(), dense}) {
+    c.returnLogits = true;
+    auto m = build(c);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->main()->results.size(), 3u);
+    EXPECT_EQ(m->main()->results[2].type, TensorType(DType::F32, {c.batch, c.seq, c.vocab}));
+    Inputs in = makeInputs(*m->main(), 5, 0.5);
+    std::vector<Tensor> r = runFunction(*m->main(), in.args);
+    ModelRef ref = glamRef(c, in);
+    ASSERT_EQ(r[2].data.size(), ref.logits.size());
+    double worst = 0;
+    for (size_t i = 0; i < ref.logits.size(); ++i)
+      worst = std::max(worst, std::fabs(r[2].data[i] - ref.logits[i]) /
+                                  (1e-4 + 1e-4 * std::fabs(ref.logits[i])));
+    EXPECT_LE(worst, 1.0) << c.name;
+    EXPECT_LT(relErr(r[0].data[0], ref.loss), 1e-4) << c.name;
+  }
+  // In the 2d preset the logits result keeps the vocabulary on `model`.
+  GlamConfig c = tiny();
+  c.returnLogits = true;
+  auto m = build(c, {ShardingPreset::Kind::TwoD, {{"data", 2}, {"model", 2}}});
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->main()->results[2].sharding);
+  EXPECT_EQ(m->main()->results[2].sharding->dims,
+            (std::vector<std::vector<std::string>>{{"data"}, {}, {"model"}}));
 }
 
 TEST(Glam, Bf16ActivationsTrackF32) {

@@ -23,7 +23,7 @@ using Arity = Option::Arity;
 
 struct GlamOptions {
   std::string configName, output, statsPath, activations = "f32", shardingName, meshSpec;
-  bool haveOutput = false, moeLayerOnly = false, train = false,
+  bool haveOutput = false, moeLayerOnly = false, logits = false, decode = false, train = false,
        packed = false;
   std::string lr, warmupSteps; // --train hyperparameters; empty: the pass's defaults
   // Overrides are applied after the preset is known, in any argument order.
@@ -53,7 +53,8 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
       "                    [--sharding=2d|2d-full|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
-      "                    [--packed] [--train [--lr X] [--warmup-steps N]]",
+      "                    [--logits] [--decode] [--packed]\n"
+      "                    [--train [--lr X] [--warmup-steps N]]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -91,6 +92,15 @@ CommandLine glamCommandLine(GlamOptions &o) {
           "build one MoE layer alone: x[G,S,M] -> (y, aux loss,\n"
           "combine weights), the exact code of the model's MoE layers",
           [&o] { o.moeLayerOnly = true; });
+  cl.flag({"--logits"}, "--logits",
+          "also return the f32 logits [batch, seq, vocab] (vocabulary\n"
+          "on model in the 2d preset) after the loss and aux loss",
+          [&o] { o.logits = true; });
+  cl.flag({"--decode"}, "--decode",
+          "write the serving module (docs/inference.md): @prefill and\n"
+          "@decode_step with a KV cache of --seq positions, and @main,\n"
+          "the full forward with logits they agree with",
+          [&o] { o.decode = true; });
   cl.flag({"--packed"}, "--packed",
           "packed rows: also take segments and positions [batch, seq];\n"
           "attention within a segment, padding (segment 0) out of the\n"
@@ -125,6 +135,8 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "      --vocab 512 --seq 64 --batch 4 --mesh data=2,model=2 | partita-opt --partition\n"
       "  partita-glam --config 1.7B/64E --moe-layer --d-model 64 --ffn 256 --experts 8 \\\n"
       "      --seq 64 --batch 4 --mesh data=2,model=2 -o moe.pir\n"
+      "  partita-glam --config 1.7B/64E --layers 2 --d-model 64 --ffn 256 --heads 4 \\\n"
+      "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 1 --decode -o serve.pir\n"
       "  partita-glam --config 0.1B/64E --layers 2 --d-model 32 --ffn 64 --heads 2 \\\n"
       "      --head-dim 16 --experts 4 --vocab 257 --seq 16 --batch 4 \\\n"
       "      --mesh data=2,model=2 --train --lr 0.01 --warmup-steps 100 -o step.pir\n");
@@ -167,10 +179,18 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
   if (!err.empty()) return err;
   if (o.moeLayerOnly && c->experts <= 0)
     return "--moe-layer needs experts (a config with E, or --experts N)";
+  if (o.moeLayerOnly && (o.logits || o.decode))
+    return std::string(o.logits ? "--logits" : "--decode") + " cannot be combined with --moe-layer";
   if (o.moeLayerOnly && o.packed) return "--packed builds the whole model; not with --moe-layer";
   if ((!o.lr.empty() || !o.warmupSteps.empty()) && !o.train)
     return std::string(o.lr.empty() ? "--warmup-steps" : "--lr") + " needs --train";
   if (o.train && o.moeLayerOnly) return "--train builds the whole model; drop --moe-layer";
+  // The serving module takes one prompt per row and is no training step; a training step
+  // returns the loss, its state and parameters, not logits.
+  if (o.decode && (o.train || o.packed))
+    return std::string("--decode cannot be combined with ") + (o.train ? "--train" : "--packed");
+  if (o.logits && o.train) return "--logits cannot be combined with --train";
+  c->returnLogits = o.logits;
   c->train = o.train;
   c->packed = o.packed || o.train; // the training step takes packed rows
   return "";
@@ -253,8 +273,9 @@ int glamMain(int argc, char **argv) {
   if (std::string e = shardingPreset(o, &sp); !e.empty()) return cl.error(e);
 
   Diagnostics diags;
-  std::unique_ptr<Module> m =
-      o.moeLayerOnly ? buildGlamMoeLayer(c, sp, diags) : buildGlam(c, sp, diags);
+  std::unique_ptr<Module> m = o.moeLayerOnly ? buildGlamMoeLayer(c, sp, diags)
+                              : o.decode     ? buildGlamDecode(c, sp, diags)
+                                             : buildGlam(c, sp, diags);
   if (!m) {
     for (const auto &d : diags.all())
       cl.error(d.message);

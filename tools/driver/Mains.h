@@ -13,6 +13,8 @@ int runMain(int argc, char **argv);
 int trainMain(int argc, char **argv);
 // partita-glam: write the GLaM model of a paper preset as a .pir module.
 int glamMain(int argc, char **argv);
+// partita-generate: text generation with the serving module of partita-glam --decode.
+int generateMain(int argc, char **argv);
 // partita-import-cxx: import a C++ model (in the separate partita_driver_cxx library, since
 // it alone links Clang).
 int importCxxMain(int argc, char **argv);

@@ -62,6 +62,7 @@ struct RunOptions {
   int threads = 0;               // kernel threads per process; 0: defaultRuntimeThreads()
   bool inputCheck = true;        // MPI: compare replicated file inputs across ranks
   bool haveFile = false;
+  std::string function = "main"; // the function to run (--function)
 };
 
 CommandLine runCommandLine(RunOptions &o) {
@@ -70,9 +71,11 @@ CommandLine runCommandLine(RunOptions &o) {
       "partita-run FILE|- [--seed N] [--inputs DIR] [--outputs DIR] [--save-inputs]\n"
       "                   [--check] [--simulate] [--engine=jit|interp] [--timeout S]\n"
       "                   [--cache-dir DIR] [--no-cache] [--emit-llvm FILE] [--emit-obj FILE]\n"
-      "                   [--verbose] [--profile] [--threads N] [--no-input-check]",
-      "Executes @main of a .pir module, compiled to native code for this CPU by LLVM (or on\n"
-      "the reference interpreter with --engine=interp). A module whose mesh has several\n"
+      "                   [--verbose] [--profile] [--threads N] [--no-input-check]\n"
+      "                   [--function NAME]",
+      "Executes @main (or --function NAME) of a .pir module, compiled to native code for this\n"
+      "CPU by LLVM (or on the reference interpreter with --engine=interp). A module whose mesh has "
+      "several\n"
       "devices is partitioned and runs on every device: one MPI rank each under\n"
       "`mpirun -np N` (N must equal the mesh size; each rank reads or generates only its\n"
       "own shard of every input, and rank 0 gathers, prints or writes the results), or all\n"
@@ -169,6 +172,10 @@ CommandLine runCommandLine(RunOptions &o) {
                o.threads = (int)t;
                return std::string();
              })
+      .value({"--function"}, Arity::Either, "--function NAME",
+             "run @NAME instead of @main (e.g. @prefill or @decode_step of a\n"
+             "serving module); every function of the module is partitioned",
+             "--function needs a name", text(&o.function, "--function needs a name"))
       .flag({"--no-input-check"}, "--no-input-check",
             "under mpirun, skip comparing a digest of each replicated argument\n"
             "read from --inputs across the ranks that hold copies of it",
@@ -233,20 +240,23 @@ public:
     bool ok = module && verifyModule(*module, diags);
     printDiagnostics(diags, name_, err_);
     if (!ok) return 1;
-    Func *main = module->main();
+    // The function to run: @main unless --function names another. (The variable keeps the
+    // name `main`: it is the entry of this run.)
+    const std::string &entry = o_.function;
+    Func *main = module->func(entry);
     // Located at the module's first line: there is no op to point at.
-    if (!main) throw RunError(name_ + ":1:1: error: the module has no @main function");
+    if (!main) throw RunError(name_ + ":1:1: error: the module has no @" + entry + " function");
     lap("parse");
 
-    // The unpartitioned @main (the reference and the source of input names and types).
+    // The unpartitioned entry (the reference and the source of input names and types).
     std::unique_ptr<Module> original;
     const Func *ref = nullptr;
     const Mesh *mesh = partitionedMeshOf(*module, *main);
     if (mesh) {
       if (o_.check)
-        throw RunError(located(main->loc) +
-                       ": error: --check needs the unpartitioned module (@main is already "
-                       "partitioned, so there is no reference to compare with)");
+        throw RunError(located(main->loc) + ": error: --check needs the unpartitioned module (@" +
+                       entry +
+                       " is already partitioned, so there is no reference to compare with)");
     } else {
       const Mesh *big = nullptr;
       for (const Mesh &m : module->meshes)
@@ -259,7 +269,7 @@ public:
         else if (!o_.simulate)
           needDevices(big->numDevices());
         original = module->clone();
-        ref = original->main();
+        ref = original->func(entry);
         if (!runPipeline(*module, kPartitionPipeline, diags)) {
           printDiagnostics(diags, name_, err_);
           return 1;
@@ -267,15 +277,16 @@ public:
         // The partitioner's warnings (a reshard through full replication) matter to whoever
         // runs the program too; every rank partitions, rank 0 alone reports.
         if (!mpi_ || MpiSession::start().rank() == 0) printDiagnostics(diags, name_, err_);
-        main = module->main();
+        main = module->func(entry);
         lap("partition");
         mesh = main ? partitionedMeshOf(*module, *main) : nullptr;
         if (!mesh)
-          throw RunError(
-              name_ + ": error: internal error: partitioning did not produce a partitioned @main");
-        if (main->args.size() != ref->args.size() || main->results.size() != ref->results.size())
           throw RunError(name_ +
-                         ": error: internal error: the partitioned @main changed the signature");
+                         ": error: internal error: partitioning did not produce a partitioned @" +
+                         entry);
+        if (main->args.size() != ref->args.size() || main->results.size() != ref->results.size())
+          throw RunError(name_ + ": error: internal error: the partitioned @" + entry +
+                         " changed the signature");
       }
     }
     if (mpi_)
