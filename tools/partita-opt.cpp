@@ -7,6 +7,7 @@
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "passes/Pass.h"
+#include "passes/ShardingRules.h"
 #include "passes/Stats.h"
 
 #include <cstdio>
@@ -29,7 +30,7 @@ void usage(std::ostream &os) {
   os << "usage: partita-opt [FILE|-] [-o FILE] [--propagate-sharding | --partition | "
         "--pipeline=a,b,c]\n"
         "                   [--print-ir-after-all] [--stats-json=FILE|-] [--no-verify-each]\n"
-        "                   [--time-passes]\n"
+        "                   [--time-passes] [--print-sharding-rules]\n"
         "                   [--dot FILE|- [--dot-filter=PREFIX,...] [--dot-compact]]\n"
         "\n"
         "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the passes\n"
@@ -55,6 +56,8 @@ void usage(std::ostream &os) {
         "  --no-verify-each      do not verify the module after every pass\n"
         "  --time-passes         print the wall and CPU time of parsing, each pass, the\n"
         "                        verifier between passes and printing to stderr\n"
+        "  --print-sharding-rules  print each op's sharding rule (Shardy's notation) of the\n"
+        "                        input to stdout and exit\n"
         "  -h, --help            show this help\n"
         "\n"
         "passes:\n";
@@ -137,6 +140,7 @@ int main(int argc, char **argv) {
   bool dotOnlyOptions = false;
   int pipelineFlags = 0;
   bool printAfterAll = false, verifyEach = true, haveInput = false, timePasses = false;
+  bool printRules = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const std::string &flag) { return a.substr(flag.size()); };
@@ -159,6 +163,8 @@ int main(int argc, char **argv) {
       printAfterAll = true;
     } else if (a == "--no-verify-each") {
       verifyEach = false;
+    } else if (a == "--print-sharding-rules") {
+      printRules = true;
     } else if (a == "--time-passes") {
       timePasses = true;
     } else if (a.rfind("--stats-json=", 0) == 0) {
@@ -256,6 +262,12 @@ int main(int argc, char **argv) {
   auto module = parseModule(text, name, diags);
   bool ok = module && verifyModule(*module, diags);
   steps.push_back(parseTimer.elapsed("parse and verify the input"));
+  if (printRules) {
+    printDiagnostics(diags, name);
+    if (!ok) return 1;
+    printShardingRules(*module, std::cout);
+    return 0;
+  }
   // A partitioned graph labels values with their global sharding: keep the input for that.
   std::unique_ptr<Module> before = ok && !dotPath.empty() ? module->clone() : nullptr;
   if (ok && pm) ok = pm->run(*module, diags);
