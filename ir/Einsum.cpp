@@ -55,7 +55,8 @@ const EinsumSpec &EinsumSpec::cached(const std::string &spec) {
   static std::map<std::string, EinsumSpec> parsed; // node-based: references stay valid
   std::lock_guard<std::mutex> lock(mu);
   auto it = parsed.find(spec);
-  if (it == parsed.end()) it = parsed.emplace(spec, parse(spec, nullptr).value_or(EinsumSpec{})).first;
+  if (it == parsed.end())
+    it = parsed.emplace(spec, parse(spec, nullptr).value_or(EinsumSpec{})).first;
   return it->second;
 }
 
@@ -78,15 +79,6 @@ std::string EinsumSpec::contracted() const {
     for (char c : in)
       if (output.find(c) == std::string::npos && out.find(c) == std::string::npos) out += c;
   return out;
-}
-
-std::string EinsumSpec::str() const {
-  std::string s;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (i) s += ',';
-    s += inputs[i];
-  }
-  return s + "->" + output;
 }
 
 } // namespace partita

@@ -19,7 +19,6 @@ struct EinsumSpec {
   static const EinsumSpec &cached(const std::string &spec);
   // Letters in some input and not in the output: summed.
   std::string contracted() const;
-  std::string str() const;
 };
 
 } // namespace partita

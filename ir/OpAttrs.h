@@ -82,15 +82,15 @@ template <> struct Traits<AttrKind::Spec, Required> {
 };
 } // namespace attrs
 
-#define ATTR(accessor, name, kind, presence)                                                     \
-  attrs::Traits<AttrKind::kind, attrs::presence>::type accessor() const {                      \
-    return attrs::Traits<AttrKind::kind, attrs::presence>::get(op, name);                      \
+#define ATTR(accessor, name, kind, presence)                                                       \
+  attrs::Traits<AttrKind::kind, attrs::presence>::type accessor() const {                          \
+    return attrs::Traits<AttrKind::kind, attrs::presence>::get(op, name);                          \
   }
-#define OP(Name, text, arity, flags, attributes)                                               \
-  struct Name##Op {                                                                            \
-    const Op &op;                                                                              \
-    explicit Name##Op(const Op &o) : op(o) {}                                                  \
-    attributes                                                                                 \
+#define OP(Name, text, arity, flags, attributes)                                                   \
+  struct Name##Op {                                                                                \
+    const Op &op;                                                                                  \
+    explicit Name##Op(const Op &o) : op(o) {}                                                      \
+    attributes                                                                                     \
   };
 #include "ir/Ops.def"
 #undef OP

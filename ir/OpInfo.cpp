@@ -18,7 +18,7 @@ std::vector<OpInfo> buildTable() {
   using attrs::Required;
   std::vector<OpInfo> t;
 #define ATTR(accessor, name, kind, presence) {name, AttrKind::kind, presence == Required},
-#define OP(Name, text, arity, flags, attributes)                                               \
+#define OP(Name, text, arity, flags, attributes)                                                   \
   t.push_back(OpInfo{Opcode::Name, text, arity, flags, {attributes}});
 #include "ir/Ops.def"
 #undef OP
@@ -126,7 +126,7 @@ const Attr &attrs::Traits<AttrKind::Value, attrs::Required>::get(const Op &op, c
 
 std::vector<std::string> collectiveAxes(const Op &op) {
   return opInfo(op.opcode).is(opflag::CollectiveBit) ? op.getStrings("axes")
-                                                      : std::vector<std::string>{};
+                                                     : std::vector<std::string>{};
 }
 
 } // namespace partita

@@ -76,7 +76,7 @@ struct OpInfo {
   ShardingRuleFn shardingRule = nullptr; // null: per-device op, cannot be partitioned
   VjpFn vjp = nullptr;                   // the autodiff issue's slot
   // Names the C++ frontend's API spells differently (frontends/cxx/include/partita).
-  std::vector<const char *> frontendAliases;
+  std::vector<const char *> frontendAliases = {};
 
   bool is(unsigned flag) const { return (flags & flag) == flag; }
   const AttrSpec *attr(std::string_view name) const;

@@ -152,8 +152,8 @@ void OpContext::checkDim(const std::string &n, int64_t d, int64_t limit,
 void OpContext::rankList(const std::string &n, const std::vector<int64_t> &v, int rank) const {
   if ((int)v.size() != rank)
     fail("attribute " + quoted(n) + " of " + name_ + " has " + std::to_string(v.size()) +
-             " entries, expected one per dimension of " + x().str() + " (" +
-             std::to_string(rank) + ")",
+             " entries, expected one per dimension of " + x().str() + " (" + std::to_string(rank) +
+             ")",
          n);
 }
 

@@ -26,21 +26,38 @@ std::string tensorStr(const std::vector<std::vector<int>> &dims) {
 
 std::string OpRule::str() const {
   std::string s = "(";
-  for (size_t k = 0; k < operand.size(); ++k)
-    s += (k ? "," : "") + tensorStr(operand[k]);
-  s += ")->(" + tensorStr(result) + ") {";
-  for (int f = 0; f < numFactors(); ++f)
-    s += (f ? "," : "") + factorName(f) + "=" + std::to_string(size[f]);
+  for (size_t k = 0; k < operand.size(); ++k) {
+    if (k) s += ',';
+    s += tensorStr(operand[k]);
+  }
+  s += ")->(";
+  s += tensorStr(result);
+  s += ") {";
+  for (int f = 0; f < numFactors(); ++f) {
+    if (f) s += ',';
+    s += factorName(f);
+    s += '=';
+    s += std::to_string(size[f]);
+  }
   s += "}";
   static const std::pair<FactorKind, const char *> kLists[] = {
-      {FactorKind::Sum, "reduction"},   {FactorKind::Max, "reduction_max"},
+      {FactorKind::Sum, "reduction"},     {FactorKind::Max, "reduction_max"},
       {FactorKind::Min, "reduction_min"}, {FactorKind::Special, "special"},
-      {FactorKind::Window, "window"},   {FactorKind::Blocked, "blocked"}};
+      {FactorKind::Window, "window"},     {FactorKind::Blocked, "blocked"}};
   for (const auto &[k, name] : kLists) {
     std::string list;
     for (int f = 0; f < numFactors(); ++f)
-      if (kind[f] == k) list += (list.empty() ? "" : ",") + factorName(f);
-    if (!list.empty()) s += std::string(" ") + name + "={" + list + "}";
+      if (kind[f] == k) {
+        if (!list.empty()) list += ',';
+        list += factorName(f);
+      }
+    if (!list.empty()) {
+      s += ' ';
+      s += name;
+      s += "={";
+      s += list;
+      s += '}';
+    }
   }
   return s;
 }

@@ -36,7 +36,8 @@ public:
             AllReduceOp(*in).reduction() == AllReduceOp(*op).reduction()) {
           axes = a;
           axes.insert(axes.end(), b.begin(), b.end());
-        } else if (op->opcode == Opcode::AllGather && AllGatherOp(*in).dim() == AllGatherOp(*op).dim()) {
+        } else if (op->opcode == Opcode::AllGather &&
+                   AllGatherOp(*in).dim() == AllGatherOp(*op).dim()) {
           axes = b;
           axes.insert(axes.end(), a.begin(), a.end());
         } else {

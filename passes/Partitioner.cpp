@@ -181,11 +181,10 @@ private:
       if (f >= 0 && !fa[f].empty()) {
         int64_t n = mesh_.groupSize(fa[f]);
         // argmax: two all_reduces of the local result; cumsum: an all_gather of the totals.
-        internal =
-            op.opcode == Opcode::Argmax
-                ? 2 * wireBytes(Opcode::AllReduce, 4 * localResult.numElements(), n)
-                : wireBytes(Opcode::AllGather,
-                            4 * localResult.numElements() / localResult.shape[dim], n);
+        internal = op.opcode == Opcode::Argmax
+                       ? 2 * wireBytes(Opcode::AllReduce, 4 * localResult.numElements(), n)
+                       : wireBytes(Opcode::AllGather,
+                                   4 * localResult.numElements() / localResult.shape[dim], n);
       }
     }
     if (hasSplitWindow(rule, p)) {

@@ -64,7 +64,8 @@ OpRule einsumRule(const Op &op) {
   for (size_t k = 0; k < spec.inputs.size(); ++k) {
     r.operand.emplace_back();
     for (size_t d = 0; d < spec.inputs[k].size(); ++d)
-      r.operand[k].push_back(rules::one(factorOf(spec.inputs[k][d], op.operands[k]->type.shape[d])));
+      r.operand[k].push_back(
+          rules::one(factorOf(spec.inputs[k][d], op.operands[k]->type.shape[d])));
   }
   for (size_t d = 0; d < spec.output.size(); ++d)
     r.result.push_back(rules::one(factorOf(spec.output[d], op.type().shape[d])));
@@ -73,6 +74,8 @@ OpRule einsumRule(const Op &op) {
 
 } // namespace
 
-std::vector<OpImpl> contractionOps() { return {{Opcode::Einsum, inferEinsum, nullptr, einsumRule}}; }
+std::vector<OpImpl> contractionOps() {
+  return {{Opcode::Einsum, inferEinsum, nullptr, einsumRule}};
+}
 
 } // namespace partita::ops

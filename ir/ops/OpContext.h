@@ -27,8 +27,8 @@ int64_t checkedMul(int64_t a, int64_t b, const std::string &what);
 
 class OpContext {
 public:
-  OpContext(Opcode code, const std::vector<TensorType> &in, const AttrDict &attrs,
-            const Mesh *mesh, bool verifying);
+  OpContext(Opcode code, const std::vector<TensorType> &in, const AttrDict &attrs, const Mesh *mesh,
+            bool verifying);
 
   Opcode code() const { return code_; }
   const std::string &name() const { return name_; } // quoted: 'einsum'

@@ -1,8 +1,8 @@
 // The op records: every opcode has one whose text round-trips through the by-name look-ups,
 // whose arity and flags agree with what the op does, whose inference feeds the builder,
 // and whose rule prints in Shardy's notation; typed attribute views read what was written.
-#include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/OpAttrs.h"
 #include "ir/Parser.h"
 #include "ir/ShapeInference.h"
 #include "ir/ops/OpContext.h"
@@ -76,12 +76,13 @@ TEST(OpInfo, ArityAndFlags) {
 TEST(OpInfo, InferenceThroughTheRecords) {
   TensorType f(DType::F32, {4, 8}), w(DType::F32, {8, 16});
   AttrDict spec{{"spec", Attr::ofString("bm,mh->bh")}};
-  EXPECT_EQ(*opInfo(Opcode::Einsum).inferType(OpContext(Opcode::Einsum, {f, w}, spec, nullptr, false)),
-            TensorType(DType::F32, {4, 16}));
+  EXPECT_EQ(
+      *opInfo(Opcode::Einsum).inferType(OpContext(Opcode::Einsum, {f, w}, spec, nullptr, false)),
+      TensorType(DType::F32, {4, 16}));
   auto t = inferResultType(Opcode::Transpose, {f}, {{"perm", Attr::ofInts({1, 0})}});
   EXPECT_EQ(t.type, TensorType(DType::F32, {8, 4}));
-  auto take = inferResultType(Opcode::Take, {w, TensorType(DType::I32, {3})},
-                              {{"axis", Attr::ofInt(1)}});
+  auto take =
+      inferResultType(Opcode::Take, {w, TensorType(DType::I32, {3})}, {{"axis", Attr::ofInt(1)}});
   EXPECT_EQ(take.type, TensorType(DType::F32, {8, 3}));
   // reshape needs the declared type: no type, no error; its verify rule checks the count.
   auto r = inferResultType(Opcode::Reshape, {f}, {});
@@ -103,7 +104,8 @@ TEST(OpInfo, BuilderUsesInference) {
   Builder b(f);
   Value *s = b.build(Opcode::ReduceSum, {f.args[0]}, {{"dims", Attr::ofInts({0})}});
   EXPECT_EQ(s->type, TensorType(DType::F32, {8}));
-  Value *c = b.build(Opcode::Compare, {f.args[0], f.args[0]}, {{"direction", Attr::ofString("ge")}});
+  Value *c =
+      b.build(Opcode::Compare, {f.args[0], f.args[0]}, {{"direction", Attr::ofString("ge")}});
   EXPECT_EQ(c->type, TensorType(DType::I1, {4, 8}));
 }
 
