@@ -5,6 +5,7 @@
 #include "frontends/glam/Glam.h"
 
 #include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 
 #include <charconv>
 #include <cmath>
@@ -766,9 +767,8 @@ GlamStats countGlamStats(const Module &m) {
   }
   for (const auto &op : f->ops) {
     if (op->opcode != Opcode::Einsum) continue;
-    std::string err;
-    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
-    if (!spec) continue;
+    const EinsumSpec *spec = &EinsumOp(*op).spec();
+    if (spec->inputs.empty()) continue; // unparsable spec
     std::map<char, int64_t> size;
     for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
       for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
