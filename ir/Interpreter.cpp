@@ -614,7 +614,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       r = reduceGroup(plan.reduction, xs);
       break;
     case CollectiveKind::AllGather: {
-      int dim = (int)op.getInt("dim");
+      int dim = (int)AllGatherOp(op).dim();
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) {
@@ -624,12 +624,12 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       break;
     }
     case CollectiveKind::ReduceScatter: {
-      int dim = (int)op.getInt("dim");
+      int dim = (int)ReduceScatterOp(op).dim();
       r = piece(reduceGroup(plan.reduction, xs), dim, me, n);
       break;
     }
     case CollectiveKind::AllToAll: {
-      int split = (int)op.getInt("split_dim"), concat = (int)op.getInt("concat_dim");
+      int split = (int)AllToAllOp(op).splitDim(), concat = (int)AllToAllOp(op).concatDim();
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) { // member j's piece `me` goes to slot j
@@ -640,7 +640,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       break;
     }
     case CollectiveKind::Permute: {
-      int64_t shift = op.getInt("shift");
+      int64_t shift = CollectivePermuteOp(op).shift();
       int64_t from = ((me - shift) % n + n) % n;
       r = *xs[from];
       break;

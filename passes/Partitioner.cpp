@@ -612,7 +612,7 @@ private:
       return c.b.create(Opcode::Add, {cs, pb}, {}, outT, name);
     }
     case Opcode::Argmax: {
-      int64_t dim = op.getInt("dim");
+      int64_t dim = ArgmaxOp(op).dim();
       int f = factorAt(rule, 0, dim);
       if (f < 0 || p.factors[f].empty())
         return c.b.create(Opcode::Argmax, in, op.attrs, outT, name);

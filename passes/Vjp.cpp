@@ -6,6 +6,7 @@
 #include "passes/Vjp.h"
 
 #include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -72,10 +73,10 @@ Value *pad(Builder &b, Value *x, std::vector<int64_t> low, std::vector<int64_t> 
     none &= low[d] == 0 && high[d] == 0;
   }
   if (none) return x;
-  return b.create(Opcode::Pad, {x},
-                  {{"low", Attr::ofInts(low)}, {"high", Attr::ofInts(high)},
-                   {"value", Attr::ofFloat(0.0)}},
-                  t, "grad");
+  return b.create(
+      Opcode::Pad, {x},
+      {{"low", Attr::ofInts(low)}, {"high", Attr::ofInts(high)}, {"value", Attr::ofFloat(0.0)}}, t,
+      "grad");
 }
 Value *sumOver(Builder &b, Value *x, const std::vector<int64_t> &dims) {
   if (dims.empty()) return x;
@@ -175,7 +176,7 @@ Grads vjpSelect(VjpContext &c) {
 // ---- shapes and data movement ----
 Grads vjpBroadcast(VjpContext &c) {
   const TensorType &in = x0(c)->type, &out = c.op.type();
-  auto dims = c.op.getInts("dims");
+  auto dims = BroadcastInDimOp(c.op).dims();
   // Sum over result dims that no operand dim maps to, and over expanded size-1 dims.
   std::vector<int64_t> summed;
   std::vector<bool> kept(out.rank(), false);
@@ -198,7 +199,7 @@ Grads vjpBroadcast(VjpContext &c) {
 }
 Grads vjpReshape(VjpContext &c) { return {reshape(c.b, c.ct, x0(c)->type)}; }
 Grads vjpTranspose(VjpContext &c) {
-  auto perm = c.op.getInts("perm");
+  auto perm = TransposeOp(c.op).perm();
   std::vector<int64_t> inv(perm.size());
   for (size_t i = 0; i < perm.size(); ++i)
     inv[perm[i]] = (int64_t)i;
@@ -207,9 +208,9 @@ Grads vjpTranspose(VjpContext &c) {
 Grads vjpSlice(VjpContext &c) {
   Builder &b = c.b;
   const TensorType &in = x0(c)->type;
-  auto start = c.op.getInts("start");
-  auto stride = c.op.hasAttr("stride") ? c.op.getInts("stride")
-                                       : std::vector<int64_t>(in.rank(), 1);
+  auto start = SliceOp(c.op).start();
+  auto stride =
+      c.op.hasAttr("stride") ? SliceOp(c.op).stride() : std::vector<int64_t>(in.rank(), 1);
   if (c.op.type().numElements() == 0) return {zeros(b, in)};
   Value *g = c.ct;
   std::vector<int64_t> low(in.rank()), high(in.rank());
@@ -224,8 +225,8 @@ Grads vjpSlice(VjpContext &c) {
       tz.shape[d + 1] = s - 1;
       TensorType tc = t1;
       tc.shape[d + 1] = s;
-      Value *cat = b.create(Opcode::Concatenate, {g1, zeros(b, tz)},
-                            {{"dim", Attr::ofInt(d + 1)}}, tc, "grad");
+      Value *cat = b.create(Opcode::Concatenate, {g1, zeros(b, tz)}, {{"dim", Attr::ofInt(d + 1)}},
+                            tc, "grad");
       TensorType tf = g->type;
       tf.shape[d] = n * s;
       Value *flat = reshape(b, cat, tf);
@@ -239,7 +240,7 @@ Grads vjpSlice(VjpContext &c) {
   return {pad(b, g, low, high)};
 }
 Grads vjpPad(VjpContext &c) {
-  auto low = c.op.getInts("low");
+  auto low = PadOp(c.op).low();
   const auto &in = x0(c)->type.shape;
   std::vector<int64_t> limit(in.size());
   for (size_t d = 0; d < in.size(); ++d)
@@ -247,7 +248,7 @@ Grads vjpPad(VjpContext &c) {
   return {slice(c.b, c.ct, low, limit)};
 }
 Grads vjpConcatenate(VjpContext &c) {
-  int64_t dim = c.op.getInt("dim"), at = 0;
+  int64_t dim = ConcatenateOp(c.op).dim(), at = 0;
   Grads g;
   for (size_t k = 0; k < c.op.operands.size(); ++k) {
     const TensorType &t = c.op.operands[k]->type;
@@ -260,7 +261,7 @@ Grads vjpConcatenate(VjpContext &c) {
   return g;
 }
 Grads vjpEinsum(VjpContext &c) {
-  auto spec = *EinsumSpec::parse(c.op.getString("spec"), nullptr);
+  const EinsumSpec &spec = EinsumOp(c.op).spec();
   Grads g(2, nullptr);
   for (int k = 0; k < 2; ++k) {
     if (!c.want[k]) continue;
@@ -287,7 +288,7 @@ Grads vjpEinsum(VjpContext &c) {
   return g;
 }
 Grads vjpReduceSum(VjpContext &c) {
-  auto dims = c.op.getInts("dims");
+  auto dims = ReduceSumOp(c.op).dims();
   const TensorType &in = x0(c)->type;
   std::vector<int64_t> kept;
   for (int64_t d = 0; d < in.rank(); ++d)
@@ -299,7 +300,7 @@ Grads reduceExtremum(VjpContext &c, bool isMax) {
   Builder &b = c.b;
   Value *x = x0(c);
   const TensorType &in = x->type;
-  auto rdims = c.op.getInts("dims");
+  auto rdims = isMax ? ReduceMaxOp(c.op).dims() : ReduceMinOp(c.op).dims();
   std::sort(rdims.begin(), rdims.end());
   std::vector<int64_t> perm, kshape;
   int64_t rsize = 1;
