@@ -36,6 +36,7 @@ std::vector<OpInfo> buildTable() {
       info.inferType = impl.inferType;
       info.verify = impl.verify;
       info.shardingRule = impl.shardingRule;
+      info.vjp = impl.vjp;
       info.frontendAliases = std::move(impl.frontendAliases);
     }
   }

@@ -61,9 +61,10 @@ using InferTypeFn = std::optional<TensorType> (*)(const OpContext &);
 using VerifyFn = std::optional<TensorType> (*)(const OpContext &, const TensorType &declared);
 // The factor mapping of a verified op.
 using ShardingRuleFn = OpRule (*)(const Op &);
-// Reverse-mode derivative rule: the autodiff issue gives it its real signature (cotangents
-// of the operands from the result's cotangent) and fills it in per op; null for now.
-using VjpFn = void (*)();
+struct VjpContext; // ir/Vjp.h
+// Reverse-mode derivative rule (ir/Vjp.h): one cotangent per operand (nullptr where none is
+// wanted or the operand is not differentiable) from the cotangent of the result.
+using VjpFn = std::vector<Value *> (*)(VjpContext &);
 
 struct OpInfo {
   Opcode code;
@@ -74,7 +75,7 @@ struct OpInfo {
   InferTypeFn inferType = nullptr;
   VerifyFn verify = nullptr;             // null: inference says it all
   ShardingRuleFn shardingRule = nullptr; // null: per-device op, cannot be partitioned
-  VjpFn vjp = nullptr;                   // the autodiff issue's slot
+  VjpFn vjp = nullptr;                   // null: no derivative (autodiff reports the op)
   // Names the C++ frontend's API spells differently (frontends/cxx/include/partita).
   std::vector<const char *> frontendAliases = {};
 
@@ -98,6 +99,7 @@ struct OpImpl {
   InferTypeFn inferType;
   VerifyFn verify;
   ShardingRuleFn shardingRule;
+  VjpFn vjp = nullptr;
   std::vector<const char *> frontendAliases = {};
 };
 namespace ops {

@@ -1,6 +1,7 @@
 // Records of the per-device ops: the collectives, axis_index and dynamic (update) slices.
 // They appear only in partitioned programs and have no sharding rule.
 #include "ir/OpInfo.h"
+#include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
 namespace partita::ops {
@@ -121,6 +122,54 @@ std::optional<TensorType> inferDynamicUpdateSlice(const OpContext &c) {
   return x;
 }
 
+// ---- derivative (VJP) rules, docs/training.md ----
+namespace vjprules {
+using Grads = std::vector<Value *>;
+using vjp::bin;
+using vjp::broadcast;
+using vjp::cmp;
+using vjp::cst;
+using vjp::mul;
+using vjp::mulc;
+using vjp::pad;
+using vjp::reshape;
+using vjp::sel;
+using vjp::slice;
+using vjp::sumOver;
+using vjp::transpose;
+using vjp::un;
+using vjp::x0;
+using vjp::x1;
+using vjp::y;
+using vjp::zeros;
+
+Grads vjpDynamicSlice(VjpContext &c) {
+  Value *x = x0(c);
+  std::vector<Value *> ops{zeros(c.b, x->type), c.ct};
+  ops.insert(ops.end(), c.op.operands.begin() + 1, c.op.operands.end());
+  Grads g(c.op.operands.size(), nullptr);
+  g[0] = c.b.create(Opcode::DynamicUpdateSlice, ops, {}, x->type, "grad");
+  return g;
+}
+Grads vjpDynamicUpdateSlice(VjpContext &c) {
+  Value *upd = x1(c);
+  std::vector<Value *> offs(c.op.operands.begin() + 2, c.op.operands.end());
+  Grads g(c.op.operands.size(), nullptr);
+  if (c.want[0]) {
+    std::vector<Value *> ops{c.ct, zeros(c.b, upd->type)};
+    ops.insert(ops.end(), offs.begin(), offs.end());
+    g[0] = c.b.create(Opcode::DynamicUpdateSlice, ops, {}, c.ct->type, "grad");
+  }
+  if (c.want[1]) {
+    std::vector<Value *> ops{c.ct};
+    ops.insert(ops.end(), offs.begin(), offs.end());
+    g[1] = c.b.create(Opcode::DynamicSlice, ops, {{"sizes", Attr::ofInts(upd->type.shape)}},
+                      upd->type, "grad");
+  }
+  return g;
+}
+} // namespace vjprules
+
 } // namespace
 
 std::vector<OpImpl> collectiveOps() {
@@ -131,8 +180,9 @@ std::vector<OpImpl> collectiveOps() {
       {Opcode::AllToAll, inferAllToAll, nullptr, nullptr},
       {Opcode::CollectivePermute, inferCollectivePermute, nullptr, nullptr},
       {Opcode::AxisIndex, inferAxisIndex, nullptr, nullptr},
-      {Opcode::DynamicSlice, inferDynamicSlice, nullptr, nullptr},
-      {Opcode::DynamicUpdateSlice, inferDynamicUpdateSlice, nullptr, nullptr},
+      {Opcode::DynamicSlice, inferDynamicSlice, nullptr, nullptr, vjprules::vjpDynamicSlice},
+      {Opcode::DynamicUpdateSlice, inferDynamicUpdateSlice, nullptr, nullptr,
+       vjprules::vjpDynamicUpdateSlice},
   };
 }
 

@@ -3,6 +3,7 @@
 #include "ir/Einsum.h"
 #include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
 #include <algorithm>
@@ -72,10 +73,60 @@ OpRule einsumRule(const Op &op) {
   return r;
 }
 
+// ---- derivative (VJP) rules, docs/training.md ----
+namespace vjprules {
+using Grads = std::vector<Value *>;
+using vjp::bin;
+using vjp::broadcast;
+using vjp::cmp;
+using vjp::cst;
+using vjp::mul;
+using vjp::mulc;
+using vjp::pad;
+using vjp::reshape;
+using vjp::sel;
+using vjp::slice;
+using vjp::sumOver;
+using vjp::transpose;
+using vjp::un;
+using vjp::x0;
+using vjp::x1;
+using vjp::y;
+using vjp::zeros;
+
+Grads vjpEinsum(VjpContext &c) {
+  const EinsumSpec &spec = EinsumOp(c.op).spec();
+  Grads g(2, nullptr);
+  for (int k = 0; k < 2; ++k) {
+    if (!c.want[k]) continue;
+    const std::string &mine = spec.inputs[k], &other = spec.inputs[1 - k];
+    Value *o = c.op.operands[1 - k];
+    const TensorType &t = c.op.operands[k]->type;
+    // Letters of this operand that the output or the other operand carries; the rest were
+    // summed within this operand alone, so their cotangent is a broadcast.
+    std::string reached;
+    std::vector<int64_t> dims;
+    TensorType rt(t.dtype, {});
+    for (size_t d = 0; d < mine.size(); ++d)
+      if (spec.output.find(mine[d]) != std::string::npos ||
+          other.find(mine[d]) != std::string::npos) {
+        reached += mine[d];
+        dims.push_back((int64_t)d);
+        rt.shape.push_back(t.shape[d]);
+      }
+    Value *e = c.b.create(Opcode::Einsum, {c.ct, o},
+                          {{"spec", Attr::ofString(spec.output + "," + other + "->" + reached)}},
+                          rt, "grad");
+    g[k] = broadcast(c.b, e, t, dims);
+  }
+  return g;
+}
+} // namespace vjprules
+
 } // namespace
 
 std::vector<OpImpl> contractionOps() {
-  return {{Opcode::Einsum, inferEinsum, nullptr, einsumRule}};
+  return {{Opcode::Einsum, inferEinsum, nullptr, einsumRule, vjprules::vjpEinsum}};
 }
 
 } // namespace partita::ops

@@ -1,6 +1,7 @@
 // Records of the index-driven ops: one_hot, take (a gather) and scatter_add.
 #include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
 namespace partita::ops {
@@ -113,13 +114,49 @@ OpRule gatherRule(const Op &op, int64_t axis, bool take) {
 OpRule takeRule(const Op &op) { return gatherRule(op, TakeOp(op).axis(), true); }
 OpRule scatterAddRule(const Op &op) { return gatherRule(op, ScatterAddOp(op).axis(), false); }
 
+// ---- derivative (VJP) rules, docs/training.md ----
+namespace vjprules {
+using Grads = std::vector<Value *>;
+using vjp::bin;
+using vjp::broadcast;
+using vjp::cmp;
+using vjp::cst;
+using vjp::mul;
+using vjp::mulc;
+using vjp::pad;
+using vjp::reshape;
+using vjp::sel;
+using vjp::slice;
+using vjp::sumOver;
+using vjp::transpose;
+using vjp::un;
+using vjp::x0;
+using vjp::x1;
+using vjp::y;
+using vjp::zeros;
+
+Grads vjpTake(VjpContext &c) {
+  Value *table = x0(c);
+  return {c.b.create(Opcode::ScatterAdd, {zeros(c.b, table->type), x1(c), c.ct},
+                     {{"axis", c.op.attrs.at("axis")}}, table->type, "grad"),
+          nullptr};
+}
+Grads vjpScatterAdd(VjpContext &c) {
+  Value *upd = c.op.operands[2];
+  return {c.ct, nullptr,
+          c.want[2] ? c.b.create(Opcode::Take, {c.ct, x1(c)}, {{"axis", c.op.attrs.at("axis")}},
+                                 upd->type, "grad")
+                    : nullptr};
+}
+} // namespace vjprules
+
 } // namespace
 
 std::vector<OpImpl> gatherOps() {
   return {
       {Opcode::OneHot, inferOneHot, verifyOneHot, oneHotRule},
-      {Opcode::Take, inferTake, nullptr, takeRule},
-      {Opcode::ScatterAdd, inferScatterAdd, nullptr, scatterAddRule},
+      {Opcode::Take, inferTake, nullptr, takeRule, vjprules::vjpTake},
+      {Opcode::ScatterAdd, inferScatterAdd, nullptr, scatterAddRule, vjprules::vjpScatterAdd},
   };
 }
 

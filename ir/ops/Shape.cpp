@@ -2,10 +2,13 @@
 // transpose, slice, concatenate, pad and sharding_constraint.
 #include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 
 namespace partita::ops {
@@ -341,19 +344,135 @@ OpRule padRule(const Op &op) {
 std::optional<TensorType> inferIdentity(const OpContext &c) { return c.x(); }
 OpRule identityRule(const Op &op) { return rules::sameShape(op, 0); }
 
+// ---- derivative (VJP) rules, docs/training.md ----
+namespace vjprules {
+using Grads = std::vector<Value *>;
+using vjp::bin;
+using vjp::broadcast;
+using vjp::cmp;
+using vjp::cst;
+using vjp::mul;
+using vjp::mulc;
+using vjp::pad;
+using vjp::reshape;
+using vjp::sel;
+using vjp::slice;
+using vjp::sumOver;
+using vjp::transpose;
+using vjp::un;
+using vjp::x0;
+using vjp::x1;
+using vjp::y;
+using vjp::zeros;
+
+Grads vjpBroadcast(VjpContext &c) {
+  const TensorType &in = x0(c)->type, &out = c.op.type();
+  auto dims = BroadcastInDimOp(c.op).dims();
+  // Sum over result dims that no operand dim maps to, and over expanded size-1 dims.
+  std::vector<int64_t> summed;
+  std::vector<bool> kept(out.rank(), false);
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (!(in.shape[i] == 1 && out.shape[dims[i]] != 1)) kept[dims[i]] = true;
+  for (int64_t d = 0; d < out.rank(); ++d)
+    if (!kept[d]) summed.push_back(d);
+  Value *s = sumOver(c.b, c.ct, summed);
+  // The kept dims are in ascending result order; put them in operand order.
+  std::vector<int64_t> order; // operand dims whose result dim is kept, in operand order
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (kept[dims[i]]) order.push_back((int64_t)i);
+  std::vector<int64_t> byResult = order;
+  std::sort(byResult.begin(), byResult.end(),
+            [&](int64_t a, int64_t b) { return dims[a] < dims[b]; });
+  std::vector<int64_t> perm;
+  for (int64_t i : order)
+    perm.push_back(std::find(byResult.begin(), byResult.end(), i) - byResult.begin());
+  return {reshape(c.b, transpose(c.b, s, perm), in)};
+}
+Grads vjpReshape(VjpContext &c) { return {reshape(c.b, c.ct, x0(c)->type)}; }
+Grads vjpTranspose(VjpContext &c) {
+  auto perm = TransposeOp(c.op).perm();
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    inv[perm[i]] = (int64_t)i;
+  return {transpose(c.b, c.ct, inv)};
+}
+Grads vjpSlice(VjpContext &c) {
+  Builder &b = c.b;
+  const TensorType &in = x0(c)->type;
+  auto start = SliceOp(c.op).start();
+  auto stride =
+      c.op.hasAttr("stride") ? SliceOp(c.op).stride() : std::vector<int64_t>(in.rank(), 1);
+  if (c.op.type().numElements() == 0) return {zeros(b, in)};
+  Value *g = c.ct;
+  std::vector<int64_t> low(in.rank()), high(in.rank());
+  for (int64_t d = 0; d < in.rank(); ++d) {
+    int64_t n = g->type.shape[d], s = stride[d];
+    if (s > 1 && n > 1) {
+      // Interleave s-1 zeros after each element: [.., n, ..] → [.., n, s, ..] → [.., n*s, ..].
+      TensorType t1 = g->type;
+      t1.shape.insert(t1.shape.begin() + d + 1, 1);
+      Value *g1 = reshape(b, g, t1);
+      TensorType tz = t1;
+      tz.shape[d + 1] = s - 1;
+      TensorType tc = t1;
+      tc.shape[d + 1] = s;
+      Value *cat = b.create(Opcode::Concatenate, {g1, zeros(b, tz)}, {{"dim", Attr::ofInt(d + 1)}},
+                            tc, "grad");
+      TensorType tf = g->type;
+      tf.shape[d] = n * s;
+      Value *flat = reshape(b, cat, tf);
+      std::vector<int64_t> st(in.rank(), 0), lim = tf.shape;
+      lim[d] = (n - 1) * s + 1;
+      g = slice(b, flat, st, lim);
+    }
+    low[d] = start[d];
+    high[d] = in.shape[d] - start[d] - g->type.shape[d];
+  }
+  return {pad(b, g, low, high)};
+}
+Grads vjpPad(VjpContext &c) {
+  auto low = PadOp(c.op).low();
+  const auto &in = x0(c)->type.shape;
+  std::vector<int64_t> limit(in.size());
+  for (size_t d = 0; d < in.size(); ++d)
+    limit[d] = low[d] + in[d];
+  return {slice(c.b, c.ct, low, limit)};
+}
+Grads vjpConcatenate(VjpContext &c) {
+  int64_t dim = ConcatenateOp(c.op).dim(), at = 0;
+  Grads g;
+  for (size_t k = 0; k < c.op.operands.size(); ++k) {
+    const TensorType &t = c.op.operands[k]->type;
+    std::vector<int64_t> start(t.rank(), 0), limit = c.ct->type.shape;
+    start[dim] = at;
+    limit[dim] = at + t.shape[dim];
+    at += t.shape[dim];
+    g.push_back(c.want[k] ? slice(c.b, c.ct, start, limit) : nullptr);
+  }
+  return g;
+}
+Grads vjpShardingConstraint(VjpContext &c) {
+  Value *g = c.b.create(Opcode::ShardingConstraint, {c.ct}, {}, c.ct->type, "grad");
+  g->sharding = c.op.result->sharding;
+  return {g};
+}
+} // namespace vjprules
+
 } // namespace
 
 std::vector<OpImpl> shapeOps() {
   return {
       {Opcode::Constant, inferConstant, verifyConstant, constantRule},
       {Opcode::Iota, inferIota, verifyIota, iotaRule},
-      {Opcode::BroadcastInDim, inferBroadcast, verifyBroadcast, broadcastRule},
-      {Opcode::Reshape, inferReshape, verifyReshape, reshapeRule},
-      {Opcode::Transpose, inferTranspose, nullptr, transposeRule},
-      {Opcode::Slice, inferSlice, nullptr, sliceRule},
-      {Opcode::Concatenate, inferConcatenate, nullptr, concatenateRule},
-      {Opcode::Pad, inferPad, nullptr, padRule},
-      {Opcode::ShardingConstraint, inferIdentity, nullptr, identityRule},
+      {Opcode::BroadcastInDim, inferBroadcast, verifyBroadcast, broadcastRule,
+       vjprules::vjpBroadcast},
+      {Opcode::Reshape, inferReshape, verifyReshape, reshapeRule, vjprules::vjpReshape},
+      {Opcode::Transpose, inferTranspose, nullptr, transposeRule, vjprules::vjpTranspose},
+      {Opcode::Slice, inferSlice, nullptr, sliceRule, vjprules::vjpSlice},
+      {Opcode::Concatenate, inferConcatenate, nullptr, concatenateRule, vjprules::vjpConcatenate},
+      {Opcode::Pad, inferPad, nullptr, padRule, vjprules::vjpPad},
+      {Opcode::ShardingConstraint, inferIdentity, nullptr, identityRule,
+       vjprules::vjpShardingConstraint},
   };
 }
 
