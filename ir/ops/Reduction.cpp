@@ -147,7 +147,7 @@ Grads vjpReduceMax(VjpContext &c) { return reduceExtremum(c, true); }
 Grads vjpReduceMin(VjpContext &c) { return reduceExtremum(c, false); }
 Grads vjpCumsum(VjpContext &c) {
   AttrDict a = c.op.attrs;
-  a["reverse"] = Attr::ofBool(!c.op.getBool("reverse"));
+  a["reverse"] = Attr::ofBool(!CumsumOp(c.op).reverse());
   return {c.b.create(Opcode::Cumsum, {c.ct}, a, c.ct->type, "grad")};
 }
 } // namespace vjprules
