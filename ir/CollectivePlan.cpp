@@ -27,27 +27,6 @@ BlockSwap swapOf(int64_t a, int64_t b, int64_t totalBytes) {
 
 } // namespace
 
-const char *reductionName(Reduction r) {
-  switch (r) {
-  case Reduction::Sum:
-    return "sum";
-  case Reduction::Max:
-    return "max";
-  case Reduction::Min:
-    return "min";
-  }
-  return "?";
-}
-
-bool parseReduction(const std::string &s, Reduction *out) {
-  for (Reduction r : {Reduction::Sum, Reduction::Max, Reduction::Min})
-    if (s == reductionName(r)) {
-      *out = r;
-      return true;
-    }
-  return false;
-}
-
 std::vector<int64_t> groupMembers(const Mesh &mesh, int64_t device,
                                   const std::vector<int64_t> &axes) {
   std::vector<int64_t> coords = mesh.coords(device);
@@ -125,7 +104,9 @@ CollectivePlan planCollective(const Op &op, const Mesh &mesh) {
     // dropped attribute in hand-written IR.
     if (!op.hasAttr("reduction")) fail(what + ": missing attribute 'reduction'");
     std::string rs = op.getString("reduction");
-    if (!parseReduction(rs, &p.reduction)) fail(what + ": unknown reduction \"" + rs + "\"");
+    std::optional<Reduction> r = parseReduction(rs);
+    if (!r) fail(what + ": unknown reduction \"" + rs + "\"");
+    p.reduction = *r;
   }
   p.dtype = in.dtype;
   p.inBytes = in.bytes();

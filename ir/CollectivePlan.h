@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ir/IR.h"
+#include "ir/Reduction.h"
 #include "ir/Sharding.h"
 #include "ir/Types.h"
 
@@ -16,14 +17,6 @@
 #include <vector>
 
 namespace partita {
-
-// The combining function of all_reduce and reduce_scatter. The numbering is part of the
-// runtime ABI (runtime/Abi.h, plan descriptors): keep it stable.
-enum class Reduction : int32_t { Sum = 0, Max = 1, Min = 2 };
-
-const char *reductionName(Reduction r); // "sum", "max", "min"
-// False when `s` names no reduction.
-bool parseReduction(const std::string &s, Reduction *out);
 
 // Which flat exchange a plan performs; numbering is part of the descriptor ABI.
 enum class CollectiveKind : int32_t {

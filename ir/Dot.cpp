@@ -3,6 +3,7 @@
 // order, so the same module always gives the same text.
 #include "ir/Dot.h"
 
+#include "ir/OpAttrs.h"
 #include "ir/Printer.h"
 
 #include <set>
@@ -64,26 +65,6 @@ std::string attrSummary(const Op &op) {
   for (const auto &[name, a] : op.attrs)
     s += (s.empty() ? "" : ", ") + name + "=" + compactAttr(a);
   return s;
-}
-
-// Ops that compact graphs keep: where data is contracted, reduced, gathered or moved
-// between devices, plus explicit sharding constraints.
-bool isMajor(Opcode op) {
-  switch (op) {
-  case Opcode::Einsum:
-  case Opcode::ReduceSum:
-  case Opcode::ReduceMax:
-  case Opcode::ReduceMin:
-  case Opcode::Cumsum:
-  case Opcode::Argmax:
-  case Opcode::OneHot:
-  case Opcode::Take:
-  case Opcode::ScatterAdd:
-  case Opcode::ShardingConstraint:
-    return true;
-  default:
-    return isCollective(op);
-  }
 }
 
 class FuncDot {
@@ -167,10 +148,12 @@ private:
       if ((op->opcode == Opcode::AllReduce || op->opcode == Opcode::ReduceScatter) &&
           !op->operands.empty() && !partial_.count(op->operands[0])) {
         std::string axes;
-        for (const auto &a : op->getStrings("axes"))
+        for (const auto &a : collectiveAxes(*op))
           axes += (axes.empty() ? "" : ",") + a;
+        Reduction r = op->opcode == Opcode::AllReduce ? AllReduceOp(*op).reduction()
+                                                          : ReduceScatterOp(*op).reduction();
         partial_[op->operands[0]] =
-            "partial " + op->getString("reduction", "sum") + " over {" + axes + "}";
+            std::string("partial ") + reductionName(r) + " over {" + axes + "}";
       }
     }
     for (const Value *v : f_.returns)
@@ -195,7 +178,7 @@ private:
       bool leaf = constLike.count(v) > 0;
       // In compact graphs a value used more than once stays: eliding it would copy its
       // inputs' edges to every use (a residual stream would fan in from every layer).
-      bool keep = !o_.compact || isMajor(op->opcode) || (!leaf && uses_[v] > 1);
+      bool keep = !o_.compact || opInfo(op->opcode).is(opflag::Major) || (!leaf && uses_[v] > 1);
       if (o_.compact && leaf)
         state_[v] = State::Dropped;
       else if (!inFilter(v))

@@ -1,7 +1,14 @@
 // Einsum specification parsing.
 #include "ir/Einsum.h"
 
+#include "ir/IR.h"
+#include "ir/OpAttrs.h"
+
+#include <limits>
+#include <map>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 namespace partita {
 
@@ -43,21 +50,35 @@ std::optional<EinsumSpec> EinsumSpec::parse(const std::string &spec, std::string
   return s;
 }
 
+const EinsumSpec &EinsumSpec::cached(const std::string &spec) {
+  static std::mutex mu;
+  static std::map<std::string, EinsumSpec> parsed; // node-based: references stay valid
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = parsed.find(spec);
+  if (it == parsed.end())
+    it = parsed.emplace(spec, parse(spec, nullptr).value_or(EinsumSpec{})).first;
+  return it->second;
+}
+
+int64_t einsumFlops(const Op &op) {
+  const EinsumSpec &spec = EinsumOp(op).spec();
+  std::unordered_map<char, int64_t> size;
+  for (size_t i = 0; i < spec.inputs.size() && i < op.operands.size(); ++i)
+    for (size_t k = 0; k < spec.inputs[i].size() && k < op.operands[i]->type.shape.size(); ++k)
+      size[spec.inputs[i][k]] = op.operands[i]->type.shape[k];
+  if (spec.inputs.empty()) return 0; // unparsable spec
+  int64_t n = 2;
+  for (const auto &[c, s] : size)
+    if (__builtin_mul_overflow(n, s, &n)) n = std::numeric_limits<int64_t>::max();
+  return n;
+}
+
 std::string EinsumSpec::contracted() const {
   std::string out;
   for (const auto &in : inputs)
     for (char c : in)
       if (output.find(c) == std::string::npos && out.find(c) == std::string::npos) out += c;
   return out;
-}
-
-std::string EinsumSpec::str() const {
-  std::string s;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (i) s += ',';
-    s += inputs[i];
-  }
-  return s + "->" + output;
 }
 
 } // namespace partita

@@ -1,39 +1,12 @@
-// Generic IR objects: opcode table queries, attributes, functions, modules, the builder.
+// Generic IR objects: attributes, functions, modules, the builder.
 #include "ir/IR.h"
 
-#include "ir/Verifier.h"
+#include "ir/ShapeInference.h"
 
 #include <cstdlib>
 #include <iostream>
 
 namespace partita {
-
-namespace {
-struct OpcodeInfo {
-  const char *text;
-  int arity;
-};
-const OpcodeInfo kOpcodes[] = {
-#define OP(name, text, arity) {text, arity},
-#include "ir/Ops.def"
-#undef OP
-};
-} // namespace
-
-const char *opcodeName(Opcode op) { return kOpcodes[(int)op].text; }
-int opcodeArity(Opcode op) { return kOpcodes[(int)op].arity; }
-
-std::optional<Opcode> parseOpcode(const std::string &text) {
-  for (size_t i = 0; i < sizeof(kOpcodes) / sizeof(kOpcodes[0]); ++i)
-    if (text == kOpcodes[i].text) return (Opcode)i;
-  return std::nullopt;
-}
-
-bool isUnaryElementwise(Opcode op) { return op >= Opcode::Neg && op <= Opcode::Not; }
-bool isBinaryElementwise(Opcode op) { return op >= Opcode::Add && op <= Opcode::Or; }
-bool isElementwise(Opcode op) { return op >= Opcode::Neg && op <= Opcode::Select; }
-bool isCollective(Opcode op) { return op >= Opcode::AllReduce && op <= Opcode::CollectivePermute; }
-bool isReduction(Opcode op) { return op >= Opcode::ReduceSum && op <= Opcode::ReduceMin; }
 
 Attr Attr::ofInt(int64_t v) { Attr a; a.kind = Kind::Int; a.i = v; return a; }
 Attr Attr::ofFloat(double v) { Attr a; a.kind = Kind::Float; a.f = v; return a; }
@@ -157,12 +130,6 @@ Value *Func::newValue(const std::string &nameHint, TensorType type, Loc loc) {
 Value *Func::lookup(const std::string &name) const {
   auto it = byName_.find(name);
   return it == byName_.end() ? nullptr : it->second;
-}
-
-void Func::renameValue(Value *v, const std::string &name) {
-  byName_.erase(v->name);
-  v->name = uniqueName(name);
-  byName_[v->name] = v;
 }
 
 void Func::collectGarbage() {

@@ -16,11 +16,12 @@
 namespace partita {
 
 enum class Opcode {
-#define OP(name, text, arity) name,
+#define OP(name, text, arity, flags, attrs) name,
 #include "ir/Ops.def"
 #undef OP
 };
 
+// Shorthands for fields of the op's record (ir/OpInfo.h), which holds everything else.
 const char *opcodeName(Opcode op);            // text form, e.g. "broadcast_in_dim"
 std::optional<Opcode> parseOpcode(const std::string &text);
 int opcodeArity(Opcode op);                    // -1: variadic
@@ -28,7 +29,6 @@ bool isUnaryElementwise(Opcode op);            // neg ... not (incl. convert)
 bool isBinaryElementwise(Opcode op);           // add ... or (incl. compare)
 bool isElementwise(Opcode op);                 // unary, binary and select
 bool isCollective(Opcode op);                  // all_reduce ... collective_permute
-bool isReduction(Opcode op);                   // reduce_sum/max/min
 
 struct Attr {
   enum class Kind { Int, Float, String, Bool, Symbol, Type, List, Sharding };
@@ -87,7 +87,8 @@ struct Op {
   const TensorType &type() const { return result->type; }
   const Attr *attr(const std::string &name) const;
   bool hasAttr(const std::string &name) const { return attrs.count(name) != 0; }
-  // Typed getters for attributes that the verifier has already checked.
+  // Untyped getters by attribute name, kept for runtime/ until it moves to the typed views
+  // of ir/OpAttrs.h (SliceOp(op).start()), which everything else uses.
   int64_t getInt(const std::string &name, int64_t dflt = 0) const;
   bool getBool(const std::string &name, bool dflt = false) const;
   std::string getString(const std::string &name, const std::string &dflt = "") const;
@@ -122,8 +123,6 @@ struct Func {
   // Removes values that are neither arguments nor results of an op in `ops` (after passes
   // rebuilt the op list).
   void collectGarbage();
-  // Renames values to fresh names; used by passes that want tidy output.
-  void renameValue(Value *v, const std::string &name);
   std::optional<std::string> partitionedMesh() const; // the `partitioned = @mesh` attribute
 
 private:

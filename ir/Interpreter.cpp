@@ -9,6 +9,7 @@
 
 #include "ir/CollectivePlan.h"
 #include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -130,17 +131,7 @@ double unary(Opcode c, DType from, DType to, double x) {
   }
 }
 
-enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
-
-Cmp parseDirection(const std::string &d) {
-  if (d == "eq") return Cmp::Eq;
-  if (d == "ne") return Cmp::Ne;
-  if (d == "lt") return Cmp::Lt;
-  if (d == "le") return Cmp::Le;
-  if (d == "gt") return Cmp::Gt;
-  if (d == "ge") return Cmp::Ge;
-  error("compare: unknown direction \"" + d + "\"");
-}
+using Cmp = CompareDirection;
 
 double binary(Opcode c, DType t, Cmp dir, double a, double b) {
   bool integer = !isFloat(t);
@@ -214,10 +205,8 @@ void fillConstant(const Attr &a, const std::vector<int64_t> &shape, size_t depth
 }
 
 Tensor einsum(const Op &op, const Tensor &a, const Tensor &b) {
-  std::string err;
-  auto spec = EinsumSpec::parse(op.getString("spec"), &err);
-  if (!spec || spec->inputs.size() != 2)
-    error("einsum: " + (err.empty() ? "needs two operands" : err));
+  const EinsumSpec *spec = &EinsumOp(op).spec();
+  if (spec->inputs.size() != 2) error("einsum: needs two operands and a valid spec");
   // Loop letters: the output's, then the summed ones.
   std::string letters = spec->output + spec->contracted();
   std::vector<int64_t> size(letters.size(), 0);
@@ -251,7 +240,10 @@ Tensor einsum(const Op &op, const Tensor &a, const Tensor &b) {
 
 Tensor reduce(const Op &op, const Tensor &x) {
   std::vector<bool> drop(x.type.rank(), false);
-  for (int64_t d : op.getInts("dims"))
+  auto dims = op.opcode == Opcode::ReduceSum   ? ReduceSumOp(op).dims()
+              : op.opcode == Opcode::ReduceMax ? ReduceMaxOp(op).dims()
+                                               : ReduceMinOp(op).dims();
+  for (int64_t d : dims)
     drop.at(d) = true;
   Tensor r(op.type());
   // Stride of each operand dimension in the result (0 for reduced dimensions).
@@ -285,8 +277,9 @@ template <class F> void forEachLine(const TensorType &t, int dim, F fn) {
 }
 
 Tensor cumsum(const Op &op, const Tensor &x) {
-  int dim = (int)op.getInt("dim");
-  bool exclusive = op.getBool("exclusive"), reverse = op.getBool("reverse");
+  CumsumOp cs(op);
+  int dim = (int)cs.dim();
+  bool exclusive = cs.exclusive(), reverse = cs.reverse();
   int64_t n = x.type.shape.at(dim), step = x.strides()[dim];
   Tensor r(op.type());
   forEachLine(x.type, dim, [&](int64_t base) {
@@ -302,7 +295,7 @@ Tensor cumsum(const Op &op, const Tensor &x) {
 }
 
 Tensor argmax(const Op &op, const Tensor &x) {
-  int dim = (int)op.getInt("dim");
+  int dim = (int)ArgmaxOp(op).dim();
   int64_t n = x.type.shape.at(dim), step = x.strides()[dim];
   std::vector<double> out;
   out.reserve(op.type().numElements());
@@ -320,7 +313,7 @@ Tensor argmax(const Op &op, const Tensor &x) {
 
 Tensor oneHot(const Op &op, const Tensor &ids) {
   Tensor r(op.type());
-  int axis = (int)op.getInt("axis", ids.type.rank());
+  int axis = (int)OneHotOp(op).axis().value_or(ids.type.rank());
   auto st = ids.strides();
   std::vector<int64_t> idx;
   forEachIndex(r.type.shape, [&](const std::vector<int64_t> &i, int64_t k) {
@@ -356,7 +349,7 @@ struct Gather {
 };
 
 Tensor take(const Op &op, const Tensor &table, const Tensor &ids) {
-  Gather g(table, ids, (int)op.getInt("axis"));
+  Gather g(table, ids, (int)TakeOp(op).axis());
   Tensor r(op.type());
   forEachIndex(r.type.shape, [&](const std::vector<int64_t> &i, int64_t k) {
     int64_t o = g.tableOffset(i, ids);
@@ -366,7 +359,7 @@ Tensor take(const Op &op, const Tensor &table, const Tensor &ids) {
 }
 
 Tensor scatterAdd(const Op &op, const Tensor &base, const Tensor &ids, const Tensor &updates) {
-  Gather g(base, ids, (int)op.getInt("axis"));
+  Gather g(base, ids, (int)ScatterAddOp(op).axis());
   std::vector<Sum> acc;
   acc.reserve(base.size());
   for (double v : base.data)
@@ -405,7 +398,7 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   }
   if (isBinaryElementwise(c)) {
     const Tensor &a = *in[0], &b = *in[1];
-    Cmp dir = c == Opcode::Compare ? parseDirection(op.getString("direction")) : Cmp::Eq;
+    Cmp dir = c == Opcode::Compare ? CompareOp(op).direction() : Cmp::Eq;
     Tensor r(rt);
     for (int64_t k = 0; k < r.size(); ++k)
       r.data[k] = binary(c, a.type.dtype, dir, a.data[k], b.data[k]);
@@ -419,22 +412,20 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     return r;
   }
   case Opcode::Constant: {
-    const Attr *v = op.attr("value");
-    if (!v) error("constant: missing attribute 'value'");
     Tensor r(rt);
-    fillConstant(*v, rt.shape, 0, 0, r.data);
+    fillConstant(ConstantOp(op).value(), rt.shape, 0, 0, r.data);
     return r;
   }
   case Opcode::Iota: {
     Tensor r(rt);
-    int dim = (int)op.getInt("dim");
+    int dim = (int)IotaOp(op).dim();
     forEachIndex(rt.shape,
                  [&](const std::vector<int64_t> &i, int64_t k) { r.data[k] = (double)i.at(dim); });
     return r;
   }
   case Opcode::BroadcastInDim: {
     const Tensor &x = *in[0];
-    auto dims = op.getInts("dims");
+    auto dims = BroadcastInDimOp(op).dims();
     auto xs = x.strides();
     Tensor r(rt);
     forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) {
@@ -449,7 +440,7 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     return Tensor(rt, in[0]->data);
   case Opcode::Transpose: {
     const Tensor &x = *in[0];
-    auto perm = op.getInts("perm");
+    auto perm = TransposeOp(op).perm();
     auto xs = x.strides();
     Tensor r(rt);
     forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) {
@@ -462,8 +453,8 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   }
   case Opcode::Slice: {
     const Tensor &x = *in[0];
-    auto start = op.getInts("start");
-    auto stride = op.hasAttr("stride") ? op.getInts("stride") : std::vector<int64_t>(rt.rank(), 1);
+    auto start = SliceOp(op).start(), stride = SliceOp(op).stride();
+    if (stride.empty()) stride.assign(rt.rank(), 1);
     auto xs = x.strides();
     Tensor r(rt);
     forEachIndex(rt.shape, [&](const std::vector<int64_t> &i, int64_t k) {
@@ -475,7 +466,7 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     return r;
   }
   case Opcode::Concatenate: {
-    int dim = (int)op.getInt("dim");
+    int dim = (int)ConcatenateOp(op).dim();
     Tensor r(rt);
     std::vector<int64_t> at(rt.rank(), 0), zero(rt.rank(), 0);
     for (const Tensor *x : in) {
@@ -485,11 +476,10 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
     return r;
   }
   case Opcode::Pad: {
-    const Attr *v = op.attr("value");
     Tensor r(rt);
-    std::fill(r.data.begin(), r.data.end(), v ? v->asDouble() : 0.0);
+    std::fill(r.data.begin(), r.data.end(), PadOp(op).value());
     std::vector<int64_t> zero(rt.rank(), 0);
-    copyBox(*in[0], zero, r, op.getInts("low"), in[0]->type.shape);
+    copyBox(*in[0], zero, r, PadOp(op).low(), in[0]->type.shape);
     return r;
   }
   case Opcode::Einsum:
@@ -511,7 +501,7 @@ Tensor evalLocal(const Op &op, const std::vector<const Tensor *> &in, const Devi
   case Opcode::ShardingConstraint:
     return *in[0];
   case Opcode::AxisIndex: {
-    std::string axis = op.getString("axis");
+    std::string axis = AxisIndexOp(op).axis();
     if (!ctx || !ctx->mesh)
       error("'axis_index' needs a device of a mesh: run the program partitioned");
     int a = ctx->mesh->axisIndex(axis);
@@ -624,7 +614,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       r = reduceGroup(plan.reduction, xs);
       break;
     case CollectiveKind::AllGather: {
-      int dim = (int)op.getInt("dim");
+      int dim = (int)AllGatherOp(op).dim();
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) {
@@ -634,12 +624,12 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       break;
     }
     case CollectiveKind::ReduceScatter: {
-      int dim = (int)op.getInt("dim");
+      int dim = (int)ReduceScatterOp(op).dim();
       r = piece(reduceGroup(plan.reduction, xs), dim, me, n);
       break;
     }
     case CollectiveKind::AllToAll: {
-      int split = (int)op.getInt("split_dim"), concat = (int)op.getInt("concat_dim");
+      int split = (int)AllToAllOp(op).splitDim(), concat = (int)AllToAllOp(op).concatDim();
       r = Tensor(op.type());
       std::vector<int64_t> at(xt.rank(), 0), zero(xt.rank(), 0);
       for (const Tensor *x : xs) { // member j's piece `me` goes to slot j
@@ -650,7 +640,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       break;
     }
     case CollectiveKind::Permute: {
-      int64_t shift = op.getInt("shift");
+      int64_t shift = CollectivePermuteOp(op).shift();
       int64_t from = ((me - shift) % n + n) % n;
       r = *xs[from];
       break;

@@ -1,10 +1,12 @@
 // Reverse-mode automatic differentiation of @main (the `autodiff` pass, partita-opt
 // --differentiate). It runs on unpartitioned programs, before propagation and partitioning,
 // as JAX differentiates before GSPMD partitions: the backward ops are ordinary IR, so the
-// same passes shard them. Each op's derivative is its VJP rule (passes/Vjp.h); this file
-// only walks the program backwards, accumulates cotangents and assembles the results.
+// same passes shard them. Each op's derivative is the VJP rule of its record
+// (opInfo(opcode).vjp, ir/Vjp.h, defined beside the op in ir/ops/); this file only walks the
+// program backwards, accumulates cotangents and assembles the results.
+#include "ir/OpInfo.h"
+#include "ir/Vjp.h"
 #include "passes/Passes.h"
-#include "passes/Vjp.h"
 
 #include <unordered_map>
 #include <unordered_set>
@@ -61,9 +63,9 @@ public:
         !isFloat(f->returns[0]->type.dtype)) {
       Loc at = f->results.empty() ? f->returnLoc : f->results[0].loc;
       if (!at.known()) at = f->returnLoc;
-      diags.error(at, "autodiff: the first result of @main must be the loss, a float scalar; got " +
-                          (f->returns.empty() ? std::string("no result")
-                                              : f->returns[0]->type.str()));
+      diags.error(at,
+                  "autodiff: the first result of @main must be the loss, a float scalar; got " +
+                      (f->returns.empty() ? std::string("no result") : f->returns[0]->type.str()));
       r.ok = false;
       return r;
     }
@@ -112,7 +114,7 @@ public:
       if (!active.count(op.result) || !useful.count(op.result)) continue;
       auto it = ct.find(op.result);
       if (it == ct.end()) continue;
-      const VjpRule *rule = vjpRule(op.opcode);
+      VjpFn rule = opInfo(op.opcode).vjp;
       if (!rule) {
         diags.error(op.loc, std::string("autodiff: op '") + opcodeName(op.opcode) +
                                 "' has no derivative rule (its result %" + op.result->name +
@@ -125,7 +127,7 @@ public:
       for (size_t k = 0; k < op.operands.size(); ++k)
         want[k] = active.count(op.operands[k]) != 0;
       VjpContext cx{b, op, it->second, want};
-      std::vector<Value *> grads = (*rule)(cx);
+      std::vector<Value *> grads = rule(cx);
       for (size_t k = 0; k < op.operands.size(); ++k)
         if (want[k] && k < grads.size() && grads[k]) accumulate(op.operands[k], grads[k]);
     }

@@ -6,6 +6,8 @@
 // The inner op must have no other use. Fewer, larger messages are cheaper on every network.
 #include "passes/Partitioning.h"
 
+#include "ir/OpAttrs.h"
+
 #include <map>
 #include <set>
 
@@ -28,12 +30,14 @@ public:
         if (op->operands.size() != 1) continue;
         Op *in = op->operands[0]->def;
         if (!in || in->opcode != op->opcode || uses[in->result] != 1) continue;
-        auto a = in->getStrings("axes"), b = op->getStrings("axes");
+        auto a = collectiveAxes(*in), b = collectiveAxes(*op);
         std::vector<std::string> axes;
-        if (op->opcode == Opcode::AllReduce && in->getString("reduction") == op->getString("reduction")) {
+        if (op->opcode == Opcode::AllReduce &&
+            AllReduceOp(*in).reduction() == AllReduceOp(*op).reduction()) {
           axes = a;
           axes.insert(axes.end(), b.begin(), b.end());
-        } else if (op->opcode == Opcode::AllGather && in->getInt("dim") == op->getInt("dim")) {
+        } else if (op->opcode == Opcode::AllGather &&
+                   AllGatherOp(*in).dim() == AllGatherOp(*op).dim()) {
           axes = b;
           axes.insert(axes.end(), a.begin(), a.end());
         } else {

@@ -10,6 +10,7 @@
 // device count.
 #include "passes/Partitioning.h"
 
+#include "ir/OpAttrs.h"
 #include "ir/Printer.h"
 #include "passes/Reshard.h"
 #include "passes/ShardingRules.h"
@@ -175,15 +176,15 @@ private:
     TensorType localResult = ctx_->localType(op.type(), p.result);
     // Collectives the op's own lowering adds when its special factor is split.
     if (op.opcode == Opcode::Argmax || op.opcode == Opcode::Cumsum) {
-      int f = rule.operand[0][op.getInt("dim")].empty() ? -1 : rule.operand[0][op.getInt("dim")][0];
+      int64_t dim = op.opcode == Opcode::Argmax ? ArgmaxOp(op).dim() : CumsumOp(op).dim();
+      int f = rule.operand[0][dim].empty() ? -1 : rule.operand[0][dim][0];
       if (f >= 0 && !fa[f].empty()) {
         int64_t n = mesh_.groupSize(fa[f]);
         // argmax: two all_reduces of the local result; cumsum: an all_gather of the totals.
-        internal =
-            op.opcode == Opcode::Argmax
-                ? 2 * wireBytes(Opcode::AllReduce, 4 * localResult.numElements(), n)
-                : wireBytes(Opcode::AllGather,
-                            4 * localResult.numElements() / localResult.shape[op.getInt("dim")], n);
+        internal = op.opcode == Opcode::Argmax
+                       ? 2 * wireBytes(Opcode::AllReduce, 4 * localResult.numElements(), n)
+                       : wireBytes(Opcode::AllGather,
+                                   4 * localResult.numElements() / localResult.shape[dim], n);
       }
     }
     if (hasSplitWindow(rule, p)) {
@@ -191,8 +192,7 @@ private:
       if (w.depth > kMaxHaloDepth) return std::nullopt; // its window-free variant gathers
       internal += w.wire;
     }
-    if (op.opcode == Opcode::Constant && op.attr("value") &&
-        op.attr("value")->kind == Attr::Kind::List) {
+    if (op.opcode == Opcode::Constant && ConstantOp(op).value().kind == Attr::Kind::List) {
       for (const auto &d : p.result.dims)
         if (!d.empty()) return std::nullopt; // a literal is materialized whole, then sliced
     }
@@ -378,8 +378,8 @@ private:
     const std::string &name = op.result->name;
     switch (op.opcode) {
     case Opcode::Slice: {
-      auto start = op.getInts("start"), limit = op.getInts("limit");
-      auto stride = op.hasAttr("stride") ? op.getInts("stride") : std::vector<int64_t>(rank, 1);
+      auto start = SliceOp(op).start(), limit = SliceOp(op).limit(), stride = SliceOp(op).stride();
+      if (stride.empty()) stride.assign(rank, 1);
       Value *x = in[0];
       TensorType t = lt[0];
       for (int d = 0; d < rank; ++d) {
@@ -419,8 +419,8 @@ private:
       return r;
     }
     case Opcode::Pad: {
-      auto low = op.getInts("low"), high = op.getInts("high");
-      double value = op.attr("value") ? op.attr("value")->asDouble() : 0.0;
+      auto low = PadOp(op).low(), high = PadOp(op).high();
+      double value = PadOp(op).value();
       Value *x = in[0];
       TensorType t = lt[0];
       for (int d = 0; d < rank; ++d) {
@@ -450,7 +450,7 @@ private:
       return r;
     }
     case Opcode::Concatenate: {
-      int d = (int)op.getInt("dim");
+      int d = (int)ConcatenateOp(op).dim();
       auto axes = splitAt(d);
       int64_t cout = ceilDiv(g.shape[d], mesh_.groupSize(axes)), at = 0;
       Value *acc = nullptr;
@@ -512,7 +512,7 @@ private:
       // Split dimensions here are pass-through ones (unchanged extent): they keep their
       // whole local extent.
       AttrDict attrs = op.attrs;
-      auto start = op.getInts("start"), limit = op.getInts("limit");
+      auto start = SliceOp(op).start(), limit = SliceOp(op).limit();
       for (int d = 0; d < outT.rank(); ++d)
         if (in[0]->type.shape[d] != op.operands[0]->type.shape[d]) limit[d] = in[0]->type.shape[d];
       attrs["limit"] = Attr::ofInts(limit);
@@ -525,7 +525,7 @@ private:
       return c.b.create(op.opcode, in, attrs, outT, name);
     }
     case Opcode::Iota: {
-      int64_t dim = op.getInt("dim");
+      int64_t dim = IotaOp(op).dim();
       int f = factorAt(rule, -1, dim);
       Value *iota =
           c.b.create(Opcode::Iota, {}, op.attrs, TensorType(DType::I32, outT.shape), name);
@@ -537,7 +537,7 @@ private:
       return iota;
     }
     case Opcode::OneHot: {
-      int64_t axis = op.getInt("axis", op.operands[0]->type.rank());
+      int64_t axis = OneHotOp(op).axis().value_or(op.operands[0]->type.rank());
       int f = factorAt(rule, -1, axis);
       AttrDict attrs = op.attrs;
       if (f >= 0 && !p.factors[f].empty()) {
@@ -548,7 +548,7 @@ private:
     }
     case Opcode::Take:
     case Opcode::ScatterAdd: {
-      int64_t axis = op.getInt("axis");
+      int64_t axis = op.opcode == Opcode::Take ? TakeOp(op).axis() : ScatterAddOp(op).axis();
       int f = factorAt(rule, 0, axis);
       if (f >= 0 && !p.factors[f].empty())
         in[1] = localIds(in[1], p.factors[f], in[0]->type.shape[axis], rule.size[f]);
@@ -578,7 +578,7 @@ private:
       return c.b.create(op.opcode, in, op.attrs, outT, name);
     }
     case Opcode::Cumsum: {
-      int64_t dim = op.getInt("dim");
+      int64_t dim = CumsumOp(op).dim();
       int f = factorAt(rule, 0, dim);
       Value *cs = c.b.create(Opcode::Cumsum, in, op.attrs, outT, name);
       if (f < 0 || p.factors[f].empty()) return cs;
@@ -600,7 +600,7 @@ private:
       Value *pos = c.b.create(Opcode::Iota, {}, {{"dim", Attr::ofInt(0)}},
                               TensorType(DType::I32, tn.shape), "pos");
       Value *me = broadcastScalar(c.groupIndex(axes), TensorType(DType::I32, tn.shape));
-      bool rev = op.getBool("reverse");
+      bool rev = CumsumOp(op).reverse();
       Value *before =
           c.b.create(Opcode::Compare, {pos, me}, {{"direction", Attr::ofString(rev ? "gt" : "lt")}},
                      TensorType(DType::I1, tn.shape), "before");
@@ -618,7 +618,7 @@ private:
       return c.b.create(Opcode::Add, {cs, pb}, {}, outT, name);
     }
     case Opcode::Argmax: {
-      int64_t dim = op.getInt("dim");
+      int64_t dim = ArgmaxOp(op).dim();
       int f = factorAt(rule, 0, dim);
       if (f < 0 || p.factors[f].empty())
         return c.b.create(Opcode::Argmax, in, op.attrs, outT, name);

@@ -2,7 +2,7 @@
 // (but verified) program still yields valid JSON rather than overflowing.
 #include "passes/Stats.h"
 
-#include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 #include "passes/Memory.h"
 
 #include <algorithm>
@@ -49,19 +49,6 @@ std::string jsonString(const std::string &s) {
   return out + "\"";
 }
 
-// 2 per multiply-add: twice the product of every letter's extent.
-int64_t einsumFlops(const Op &op) {
-  auto spec = EinsumSpec::parse(op.getString("spec"), nullptr);
-  if (!spec) return 0;
-  std::unordered_map<char, int64_t> size;
-  for (size_t i = 0; i < spec->inputs.size() && i < op.operands.size(); ++i)
-    for (size_t k = 0; k < spec->inputs[i].size() && k < op.operands[i]->type.shape.size(); ++k)
-      size[spec->inputs[i][k]] = op.operands[i]->type.shape[k];
-  int64_t n = 2;
-  for (const auto &[c, s] : size)
-    n = satMul(n, s);
-  return n;
-}
 
 } // namespace
 
@@ -86,11 +73,11 @@ std::string statsJson(const Module &m) {
     bool first = true;
     for (const auto &op : main->ops) {
       if (op->opcode == Opcode::Einsum) flops = satAdd(flops, einsumFlops(*op));
-      if (!isCollective(op->opcode)) continue;
+      if (!opInfo(op->opcode).is(opflag::CollectiveBit)) continue;
       out += first ? "\n    " : ",\n    ";
       first = false;
       out += "{\"kind\": " + jsonString(opcodeName(op->opcode)) + ", \"axes\": [";
-      auto axes = op->getStrings("axes");
+      auto axes = collectiveAxes(*op);
       for (size_t i = 0; i < axes.size(); ++i)
         out += (i ? ", " : "") + jsonString(axes[i]);
       int64_t bytes = op->operands.empty() ? 0 : bytesOf(op->operands[0]->type);

@@ -5,6 +5,7 @@
 // loops unrolled. Anything outside that subset is a located error.
 #include "frontends/cxx/CxxImport.h"
 
+#include "ir/OpInfo.h"
 #include "ir/Verifier.h"
 
 #include "clang/AST/ASTContext.h"
@@ -725,21 +726,14 @@ private:
   }
 
   Val primitive(const CallExpr *call, const FunctionDecl *fd, std::vector<Val> &v) {
-    static const std::map<std::string, Opcode> unary = {
-        {"neg", Opcode::Neg},   {"abs", Opcode::Abs},           {"exp", Opcode::Exp},
-        {"log", Opcode::Log},   {"sqrt", Opcode::Sqrt},         {"rsqrt", Opcode::Rsqrt},
-        {"tanh", Opcode::Tanh}, {"logistic", Opcode::Logistic}, {"erf", Opcode::Erf},
-        {"gelu", Opcode::Gelu}, {"logical_not", Opcode::Not}};
-    static const std::map<std::string, Opcode> binary = {
-        {"add", Opcode::Add},       {"sub", Opcode::Sub},         {"mul", Opcode::Mul},
-        {"div", Opcode::Div},       {"maximum", Opcode::Max},     {"minimum", Opcode::Min},
-        {"pow", Opcode::Pow},       {"logical_and", Opcode::And}, {"logical_or", Opcode::Or},
-        {"operator+", Opcode::Add}, {"operator-", Opcode::Sub},   {"operator*", Opcode::Mul},
-        {"operator/", Opcode::Div}};
     static const std::map<std::string, const char *> compares = {
         {"operator<", "lt"}, {"operator<=", "le"}, {"operator>", "gt"}, {"operator>=", "ge"}};
     std::string fn = fd->getNameAsString();
     Args a{*this, call, fn, v};
+    // The API's functions are named after ops (or an op's frontend alias, "maximum").
+    const OpInfo *info = opInfoByFrontendName(fn);
+    std::optional<Opcode> code;
+    if (info) code = info->code;
     auto attrs = [](std::initializer_list<std::pair<const char *, Attr>> kv) {
       AttrDict d;
       for (auto &[k, x] : kv)
@@ -750,55 +744,55 @@ private:
 
     if (fn == "operator-" && v.size() == 1)
       return T(emit(call, fn, Opcode::Neg, {a.tensor(0)}, {}));
-    if (auto it = unary.find(fn); it != unary.end())
-      return T(emit(call, fn, it->second, {a.tensor(0)}, {}));
-    if (auto it = binary.find(fn); it != binary.end()) {
+    if (info && info->is(opflag::UnaryBit) && info->attrs.empty() && code != Opcode::Convert)
+      return T(emit(call, fn, *code, {a.tensor(0)}, {}));
+    if (info && info->is(opflag::BinaryBit) && info->attrs.empty()) {
       // A number next to a tensor is splatted to the tensor's type.
       if (v.size() == 2 && v[0].isNumber() && v[1].kind == Val::Tensor)
         v[0] = Val::ofTensor(splat(call, v[0].num(), v[1].v->type));
       if (v.size() == 2 && v[1].isNumber() && v[0].kind == Val::Tensor)
         v[1] = Val::ofTensor(splat(call, v[1].num(), v[0].v->type));
-      return T(emit(call, fn, it->second, {a.tensor(0), a.tensor(1)}, {}));
+      return T(emit(call, fn, *code, {a.tensor(0), a.tensor(1)}, {}));
     }
     if (auto it = compares.find(fn); it != compares.end())
       return T(emit(call, fn, Opcode::Compare, {a.tensor(0), a.tensor(1)},
                     attrs({{"direction", Attr::ofString(it->second)}})));
-    if (fn == "compare")
+    if (code == Opcode::Compare)
       return T(emit(call, fn, Opcode::Compare, {a.tensor(0), a.tensor(1)},
                     attrs({{"direction", Attr::ofString(a.str(2))}})));
-    if (fn == "select")
+    if (code == Opcode::Select)
       return T(emit(call, fn, Opcode::Select, {a.tensor(0), a.tensor(1), a.tensor(2)}, {}));
-    if (fn == "convert") {
+    if (code == Opcode::Convert) {
       Value *x = a.tensor(0);
       return T(emit(call, fn, Opcode::Convert, {x}, {}, TensorType(a.dtype(1), x->type.shape)));
     }
-    if (fn == "constant") {
+    if (code == Opcode::Constant) {
       TensorType t(a.dtype(1), a.ints(2));
       return T(splat(call, a.number(0), t));
     }
-    if (fn == "iota")
+    if (code == Opcode::Iota)
       return T(emit(call, fn, Opcode::Iota, {}, attrs({{"dim", Attr::ofInt(a.integer(2))}}),
                     TensorType(a.dtype(0), a.ints(1))));
-    if (fn == "broadcast_in_dim") {
+    if (code == Opcode::BroadcastInDim) {
       Value *x = a.tensor(0);
       return T(emit(call, fn, Opcode::BroadcastInDim, {x},
                     attrs({{"dims", Attr::ofInts(a.ints(2))}}),
                     TensorType(x->type.dtype, a.ints(1))));
     }
-    if (fn == "reshape") {
+    if (code == Opcode::Reshape) {
       Value *x = a.tensor(0);
       return T(emit(call, fn, Opcode::Reshape, {x}, {}, TensorType(x->type.dtype, a.ints(1))));
     }
-    if (fn == "transpose")
+    if (code == Opcode::Transpose)
       return T(emit(call, fn, Opcode::Transpose, {a.tensor(0)},
                     attrs({{"perm", Attr::ofInts(a.ints(1))}})));
-    if (fn == "slice") {
+    if (code == Opcode::Slice) {
       AttrDict d = attrs({{"start", Attr::ofInts(a.ints(1))}, {"limit", Attr::ofInts(a.ints(2))}});
       std::vector<int64_t> stride = a.ints(3);
       if (!stride.empty()) d["stride"] = Attr::ofInts(stride);
       return T(emit(call, fn, Opcode::Slice, {a.tensor(0)}, std::move(d)));
     }
-    if (fn == "concatenate") {
+    if (code == Opcode::Concatenate) {
       if (v.empty() || v[0].kind != Val::List || v[0].list.empty())
         fail(a.at(0), fn + ": expects a non-empty list of tensors");
       std::vector<Value *> xs;
@@ -809,7 +803,7 @@ private:
       return T(
           emit(call, fn, Opcode::Concatenate, xs, attrs({{"dim", Attr::ofInt(a.integer(1))}})));
     }
-    if (fn == "pad") {
+    if (code == Opcode::Pad) {
       Value *x = a.tensor(0);
       Attr value =
           isFloat(x->type.dtype) ? Attr::ofFloat(a.number(3)) : Attr::ofInt((int64_t)a.number(3));
@@ -818,25 +812,22 @@ private:
                            {"high", Attr::ofInts(a.ints(2))},
                            {"value", value}})));
     }
-    if (fn == "einsum")
+    if (code == Opcode::Einsum)
       return T(emit(call, fn, Opcode::Einsum, {a.tensor(1), a.tensor(2)},
                     attrs({{"spec", Attr::ofString(a.str(0))}})));
-    if (fn == "reduce_sum" || fn == "reduce_max" || fn == "reduce_min") {
-      Opcode code = fn == "reduce_sum"   ? Opcode::ReduceSum
-                    : fn == "reduce_max" ? Opcode::ReduceMax
-                                         : Opcode::ReduceMin;
-      return T(emit(call, fn, code, {a.tensor(0)}, attrs({{"dims", Attr::ofInts(a.ints(1))}})));
+    if (code == Opcode::ReduceSum || code == Opcode::ReduceMax || code == Opcode::ReduceMin) {
+      return T(emit(call, fn, *code, {a.tensor(0)}, attrs({{"dims", Attr::ofInts(a.ints(1))}})));
     }
-    if (fn == "cumsum") {
+    if (code == Opcode::Cumsum) {
       AttrDict d = attrs({{"dim", Attr::ofInt(a.integer(1))}});
       if (a.integer(2)) d["exclusive"] = Attr::ofBool(true);
       if (a.integer(3)) d["reverse"] = Attr::ofBool(true);
       return T(emit(call, fn, Opcode::Cumsum, {a.tensor(0)}, std::move(d)));
     }
-    if (fn == "argmax")
+    if (code == Opcode::Argmax)
       return T(emit(call, fn, Opcode::Argmax, {a.tensor(0)},
                     attrs({{"dim", Attr::ofInt(a.integer(1))}})));
-    if (fn == "one_hot") {
+    if (code == Opcode::OneHot) {
       Value *ids = a.tensor(0);
       int64_t depth = a.integer(1), axis = a.integer(3);
       std::vector<int64_t> shape = ids->type.shape;
@@ -849,10 +840,10 @@ private:
       if (axis >= 0) d["axis"] = Attr::ofInt(axis);
       return T(emit(call, fn, Opcode::OneHot, {ids}, std::move(d), TensorType(a.dtype(2), shape)));
     }
-    if (fn == "take")
+    if (code == Opcode::Take)
       return T(emit(call, fn, Opcode::Take, {a.tensor(0), a.tensor(1)},
                     attrs({{"axis", Attr::ofInt(a.integer(2))}})));
-    if (fn == "scatter_add")
+    if (code == Opcode::ScatterAdd)
       return T(emit(call, fn, Opcode::ScatterAdd, {a.tensor(0), a.tensor(1), a.tensor(2)},
                     attrs({{"axis", Attr::ofInt(a.integer(3))}})));
     if (fn == "softmax") return T(softmax(call, a.tensor(0), a.integer(1)));

@@ -5,6 +5,7 @@
 #include "frontends/glam/Glam.h"
 
 #include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 
 #include <charconv>
 #include <cmath>
@@ -998,23 +999,11 @@ std::unique_ptr<Module> buildGlamMoeLayer(const GlamConfig &c, const ShardingPre
 
 namespace {
 
-// 2 per multiply-add of every einsum of `f`.
-int64_t einsumFlops(const Func &f) {
+// 2 per multiply-add of every einsum of `f` (ir/OpAttrs.h counts one op).
+int64_t funcFlops(const Func &f) {
   int64_t flops = 0;
-  for (const auto &op : f.ops) {
-    if (op->opcode != Opcode::Einsum) continue;
-    std::string err;
-    auto spec = EinsumSpec::parse(op->getString("spec"), &err);
-    if (!spec) continue;
-    std::map<char, int64_t> size;
-    for (size_t i = 0; i < spec->inputs.size() && i < op->operands.size(); ++i)
-      for (size_t d = 0; d < spec->inputs[i].size() && d < op->operands[i]->type.shape.size(); ++d)
-        size[spec->inputs[i][d]] = op->operands[i]->type.shape[d];
-    int64_t macs = 1;
-    for (auto &[letter, n] : size)
-      macs *= n;
-    flops += 2 * macs;
-  }
+  for (const auto &op : f.ops)
+    if (op->opcode == Opcode::Einsum) flops += einsumFlops(*op);
   return flops;
 }
 
@@ -1048,10 +1037,10 @@ GlamStats countGlamStats(const Module &m) {
       st.activatedParamsNonEmbedding += activated;
     }
   }
-  st.flops = einsumFlops(*f);
+  st.flops = funcFlops(*f);
   if (const Func *step = m.func("decode_step"); step && !step->args.empty()) {
     int64_t batch = step->args[0]->type.rank() ? step->args[0]->type.shape[0] : 1;
-    st.decodeFlopsPerToken = (double)einsumFlops(*step) / (double)std::max<int64_t>(1, batch);
+    st.decodeFlopsPerToken = (double)funcFlops(*step) / (double)std::max<int64_t>(1, batch);
   }
   return st;
 }

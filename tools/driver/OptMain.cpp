@@ -8,6 +8,7 @@
 #include "ir/Verifier.h"
 #include "passes/Memory.h"
 #include "passes/Pass.h"
+#include "passes/ShardingRules.h"
 #include "passes/Stats.h"
 #include "tools/driver/CommandLine.h"
 #include "tools/driver/Mains.h"
@@ -37,6 +38,7 @@ struct OptOptions {
   DotOptions dot;
   bool dotOnlyOptions = false, printAfterAll = false, verifyEach = true, haveInput = false,
        timePasses = false;
+  bool printRules = false; // print each op's sharding rule and exit, no passes run
   int pipelineFlags = 0;
   int64_t memoryReportTop = 0; // --memory-report: values listed; 0 for no report
   bool differentiate = false; // run "autodiff" before the pipeline
@@ -48,7 +50,7 @@ CommandLine optCommandLine(OptOptions &o) {
                  "--pipeline=a,b,c]\n"
                  "                   [--print-ir-after-all] [--stats-json=FILE|-] "
                  "[--no-verify-each]\n"
-                 "                   [--time-passes] [--memory-report]\n"
+                 "                   [--time-passes] [--memory-report] [--print-sharding-rules]\n"
                  "                   [--dot FILE|- [--dot-filter=PREFIX,...] [--dot-compact]]",
                  "Parses a .pir module (stdin when FILE is '-' or absent), verifies it, runs the "
                  "passes\nasked for and prints the result (stdout unless -o FILE).",
@@ -125,6 +127,10 @@ CommandLine optCommandLine(OptOptions &o) {
             "program, split by class, and the 20 largest values live at\n"
             "the peak to stderr (docs/training.md)",
             [&o] { o.memoryReportTop = 20; })
+      .flag({"--print-sharding-rules"}, "--print-sharding-rules",
+            "print each op's sharding rule (Shardy's notation) of the\n"
+            "input to stdout and exit",
+            [&o] { o.printRules = true; })
       .positional([&o](const std::string &a) {
         if (o.haveInput) return "more than one input file ('" + o.input + "' and '" + a + "')";
         o.input = a;
@@ -138,6 +144,7 @@ CommandLine optCommandLine(OptOptions &o) {
           "  partita-opt model.pir --partition --stats-json=-\n"
           "  partita-opt model.pir --pipeline=cse,dce --print-ir-after-all\n"
           "  partita-opt big.pir --partition --time-passes -o /dev/null\n"
+          "  partita-opt model.pir --print-sharding-rules   # each op's sharding rule\n"
           "  partita-opt model.pir --partition --dot part.dot && dot -Tsvg part.dot -o part.svg\n"
           "  partita-opt glam.pir --partition --dot=- --dot-filter=layer1.moe. --dot-compact\n"
           "  cat model.pir | partita-opt - --propagate-sharding\n"
@@ -246,6 +253,12 @@ int optMain(int argc, char **argv) {
   auto module = parseModule(text, name, diags);
   bool ok = module && verifyModule(*module, diags);
   steps.push_back(parseTimer.elapsed("parse and verify the input"));
+  if (o.printRules) {
+    printDiagnostics(diags, name, std::cerr);
+    if (!ok) return 1;
+    printShardingRules(*module, std::cout);
+    return 0;
+  }
   // A partitioned graph labels values with their global sharding: keep the input for that.
   std::unique_ptr<Module> before = ok && !o.dotPath.empty() ? module->clone() : nullptr;
   if (ok && pm) ok = pm->run(*module, diags);
