@@ -175,6 +175,9 @@ public:
     exchange(
         in,
         [&](const std::vector<int64_t> &members, int64_t) {
+          // Empty shards have no buffer (null); memcpy forbids null even for 0 bytes.
+          if (bytes == 0)
+            return;
           for (size_t k = 0; k < members.size(); ++k)
             std::memcpy((char *)out + k * bytes, w_.in_[members[k]], bytes);
         },
@@ -197,6 +200,8 @@ public:
     exchange(
         in,
         [&](const std::vector<int64_t> &members, int64_t me) {
+          if (bytes == 0)
+            return;
           for (size_t k = 0; k < members.size(); ++k)
             std::memcpy((char *)out + k * bytes, (const char *)w_.in_[members[k]] + me * bytes,
                         bytes);
@@ -209,7 +214,8 @@ public:
         [&](const std::vector<int64_t> &members, int64_t me) {
           int64_t n = (int64_t)members.size();
           int64_t from = ((me - shift) % n + n) % n;
-          std::memcpy(out, w_.in_[members[from]], bytes);
+          if (bytes > 0)
+            std::memcpy(out, w_.in_[members[from]], bytes);
         },
         g);
   }
