@@ -66,16 +66,6 @@ bool withinBudget(const Module &m) {
   return true;
 }
 
-bool hasSharding(const Func &f) {
-  for (const Value *a : f.args)
-    if (a->sharding) return true;
-  for (const FuncResult &r : f.results)
-    if (r.sharding) return true;
-  for (const auto &op : f.ops)
-    if (op->result->sharding || op->opcode == Opcode::ShardingConstraint) return true;
-  return false;
-}
-
 // Interpreter errors are fine (data-dependent, e.g. an index out of range) when located.
 bool located(const std::runtime_error &e) {
   return std::string_view(e.what()).find(": error: ") != std::string_view::npos;
@@ -130,9 +120,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     main = m->main();
     mesh = main ? partitionedMeshOf(*m, *main) : nullptr;
-    // Known and reported (tests/fuzz/findings/simulate-two-meshes-no-sharding.pir): with
-    // several meshes and no sharding at all, nothing chooses a mesh.
-    if (!mesh && m->meshes.size() > 1 && !hasSharding(*original->main())) return 0;
     if (!mesh) die("partitioning did not produce a partitioned @main", std::string(text));
     Diagnostics vd;
     if (!verifyModule(*m, vd))
