@@ -185,6 +185,10 @@ llvm::Function *CodeGenerator::declareRootFn(const RootPlan &r, const std::strin
   auto *fty = llvm::FunctionType::get(B.getVoidTy(), ps, false);
   auto *fn = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage, name, ir_.M);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
+  // Each root is called once, so LLVM would inline every one into the entry: one function
+  // as large as the program, on which register allocation is superlinear (a 50,000-op chain
+  // spent most of its compile time there). A call per root costs nothing beside its loop.
+  fn->addFnAttr(llvm::Attribute::NoInline);
   for (unsigned i = 0; i + 1 < nptr; ++i)
     fn->addParamAttr(i, llvm::Attribute::NoAlias);
   return fn;
@@ -237,6 +241,7 @@ void CodeGenerator::emitRootBody(const RootPlan &r, llvm::Function *fn) {
   fr.rangeBegin = fr.rangeEnd = nullptr;
   B.CreateRetVoid();
   B.restoreIP(saved);
+  ir_.boundInlinedMath(*fn);
 }
 
 void CodeGenerator::recordOp(const RootPlan &r) {

@@ -88,6 +88,11 @@ public:
   // f32 math as straight-line code (runtime/MathEmitter.cpp): exp, log, tanh, logistic,
   // erf, gelu.
   LV *callMath(const std::string &name, LV *x) { return B.CreateCall(mathFn(name), {x}); }
+  // Math is inlined so that loops vectorize, but inlining it into every use of a long fused
+  // chain makes the code (and LLVM's time) grow with ~60 instructions per use: past
+  // kMaxInlinedMath calls in one root function, its calls go to a shared out-of-line copy.
+  static constexpr int kMaxInlinedMath = 16;
+  void boundInlinedMath(llvm::Function &fn);
 
 private:
   llvm::Function *mathFn(const std::string &name);
@@ -99,6 +104,7 @@ private:
   LV *horner(LV *t, std::initializer_list<double> cs);
 
   std::map<std::string, llvm::Function *> math_;
+  std::map<llvm::Function *, llvm::Function *> outlined_; // inline copy -> out-of-line copy
   llvm::StructType *ctxType_ = nullptr;
 };
 

@@ -1,7 +1,10 @@
 // f32 math for generated code as straight-line LLVM IR (cephes-style range reduction and
 // polynomials), so that loops using it vectorize; accurate to a few ulp. Each function is
-// emitted once per module as an always-inline internal function.
+// emitted once per module as an always-inline internal function (and, for roots with many
+// math calls, an out-of-line copy: boundInlinedMath).
 #include "runtime/IrEmitter.h"
+
+#include <llvm/Transforms/Utils/Cloning.h>
 
 #include <limits>
 
@@ -44,6 +47,28 @@ llvm::Function *IrEmitter::mathFn(const std::string &name) {
   }
   B.restoreIP(saved);
   return fn;
+}
+
+void IrEmitter::boundInlinedMath(llvm::Function &fn) {
+  std::vector<llvm::CallInst *> calls;
+  for (auto &bb : fn)
+    for (auto &inst : bb)
+      if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
+        for (auto &[name, inl] : math_)
+          if (call->getCalledFunction() == inl) calls.push_back(call);
+  if ((int)calls.size() <= kMaxInlinedMath) return;
+  for (llvm::CallInst *call : calls) {
+    llvm::Function *inl = call->getCalledFunction();
+    llvm::Function *&out = outlined_[inl];
+    if (!out) {
+      llvm::ValueToValueMapTy vmap;
+      out = llvm::CloneFunction(inl, vmap);
+      out->setName(inl->getName() + ".outlined");
+      out->removeFnAttr(llvm::Attribute::AlwaysInline);
+      out->addFnAttr(llvm::Attribute::NoInline);
+    }
+    call->setCalledFunction(out);
+  }
 }
 
 LV *IrEmitter::horner(LV *t, std::initializer_list<double> cs) {
