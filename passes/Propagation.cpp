@@ -119,17 +119,6 @@ public:
       if (f.partitionedMesh()) continue;
       const Mesh *mesh = functionMesh(m, f, diags);
       if (diags.hasErrors()) return {false, false};
-      if (!mesh && m.meshes.size() > 1) {
-        // Without a sharding nothing says which mesh to partition over; guessing one would
-        // change how many ranks the program needs.
-        std::string names;
-        for (const Mesh &mm : m.meshes)
-          names += (names.empty() ? "@" : ", @") + mm.name;
-        diags.error(f.loc, "function @" + f.name + " has no sharding to choose among the meshes " +
-                               names + "; annotate a value with a sharding over the mesh to " +
-                               "partition over");
-        return {false, false};
-      }
       if (!mesh) continue;
       Propagator p{*mesh, {}, {}};
       for (Value *a : f.args)

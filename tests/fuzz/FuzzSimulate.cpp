@@ -9,6 +9,7 @@
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/Partitioning.h"
 #include "passes/Pass.h"
 #include "runtime/Simulator.h"
 
@@ -106,10 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::unique_ptr<Module> original;
   const Mesh *mesh = partitionedMeshOf(*m, *main);
   if (!mesh) {
-    const Mesh *big = nullptr;
-    for (const Mesh &x : m->meshes)
-      if (x.numDevices() > 1 && (!big || x.numDevices() > big->numDevices())) big = &x;
-    if (!big) return 0; // nothing to partition: the parser fuzzer covers the rest
+    // As partita-run: the mesh @main's shardings name, or the only one. With several meshes
+    // and no sharding nothing chooses one: partita-run's located error
+    // (tests/lit/propagation/two-meshes-no-sharding.pir).
+    Diagnostics probe;
+    const Mesh *target = functionMesh(*m, *main, probe);
+    if (!target && !probe.hasErrors()) return 0;
+    const Mesh *big = target && target->numDevices() > 1 ? target : nullptr;
+    if (!big && !probe.hasErrors()) return 0; // nothing to partition: the parser fuzzer covers the rest
     original = m->clone();
     Diagnostics pd;
     if (!runPipeline(*m, kPartitionPipeline, pd)) {

@@ -9,6 +9,7 @@
 #include "ir/Parser.h"
 #include "ir/ShardUtil.h"
 #include "ir/Verifier.h"
+#include "passes/Partitioning.h"
 #include "passes/Pass.h"
 #include "runtime/DeviceInterpreter.h"
 #include "runtime/Executable.h"
@@ -258,9 +259,23 @@ public:
                        entry +
                        " is already partitioned, so there is no reference to compare with)");
     } else {
-      const Mesh *big = nullptr;
-      for (const Mesh &m : module->meshes)
-        if (m.numDevices() > 1 && (!big || m.numDevices() > big->numDevices())) big = &m;
+      // The mesh the partitioner will use: the one @main's shardings name, or the only one.
+      Diagnostics probe;
+      const Mesh *target = functionMesh(*module, *main, probe);
+      if (probe.hasErrors()) {
+        printDiagnostics(probe, name_, err_);
+        return 1;
+      }
+      if (!target && module->meshes.size() > 1) {
+        std::string names;
+        for (const Mesh &m : module->meshes)
+          names += (names.empty() ? "@" : ", @") + m.name;
+        // Guessing would decide how many ranks the program needs.
+        throw RunError(located(main->loc) + ": error: function @" + entry +
+                       " has no sharding to choose among the meshes " + names +
+                       "; annotate a value with a sharding over the mesh to run on");
+      }
+      const Mesh *big = target && target->numDevices() > 1 ? target : nullptr;
       if (!big) {
         ref = main;
       } else {
