@@ -97,10 +97,11 @@ template <> struct Traits<AttrKind::Spec, Required> {
 // The mesh axes a collective (any op with the Collective flag) communicates over.
 std::vector<std::string> collectiveAxes(const Op &op);
 
+// The dimensions a reduce_sum, reduce_max or reduce_min reduces (empty for other ops).
+std::vector<int64_t> reducedDims(const Op &op);
+
 // Floating-point operations of an einsum: 2 per multiply-add, twice the product of every
-// letter's extent (saturating at INT64_MAX). Defined in ir/Einsum.cpp; declared here rather
-// than in ir/Einsum.h because runtime/Codegen.cpp still has a file-local function of that
-// name until it moves to this one.
+// letter's extent (saturating at INT64_MAX). Defined in ir/Einsum.cpp.
 int64_t einsumFlops(const Op &op);
 
 } // namespace partita

@@ -119,4 +119,17 @@ std::vector<std::string> collectiveAxes(const Op &op) {
                                                      : std::vector<std::string>{};
 }
 
+std::vector<int64_t> reducedDims(const Op &op) {
+  switch (op.opcode) {
+  case Opcode::ReduceSum:
+    return ReduceSumOp(op).dims();
+  case Opcode::ReduceMax:
+    return ReduceMaxOp(op).dims();
+  case Opcode::ReduceMin:
+    return ReduceMinOp(op).dims();
+  default:
+    return {};
+  }
+}
+
 } // namespace partita

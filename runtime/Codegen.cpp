@@ -14,6 +14,7 @@
 #include "runtime/Codegen.h"
 
 #include "ir/Einsum.h"
+#include "ir/OpAttrs.h"
 #include "ir/Tensor.h"
 #include "runtime/KernelEmitter.h"
 #include "runtime/LoweringPlan.h"
@@ -32,26 +33,11 @@ LoweredFunc::~LoweredFunc() = default;
 
 namespace {
 
-// 2 per multiply-add: twice the product of the sizes of every distinct letter.
-double einsumFlops(const Op &op) {
-  std::string err;
-  auto spec = EinsumSpec::parse(op.getString("spec"), &err);
-  if (!spec) return 0;
-  std::map<char, int64_t> size;
-  for (size_t i = 0; i < 2 && i < op.operands.size(); ++i)
-    for (size_t j = 0; j < spec->inputs[i].size(); ++j)
-      size[spec->inputs[i][j]] = op.operands[i]->type.shape[j];
-  double f = 2;
-  for (auto [c, n] : size)
-    f *= (double)n;
-  return f;
-}
-
 // A non-splat constant's elements in its storage format.
 llvm::Constant *constantData(llvm::LLVMContext &C, const Op &op) {
   const TensorType &t = op.type();
   std::vector<double> vals;
-  std::vector<const Attr *> work = {op.attr("value")}; // depth-first, in order
+  std::vector<const Attr *> work = {&ConstantOp(op).value()}; // depth-first, in order
   while (!work.empty()) {
     const Attr *a = work.back();
     work.pop_back();
@@ -250,7 +236,7 @@ void CodeGenerator::recordOp(const RootPlan &r) {
   info.name = r.op->result->name;
   info.type = r.op->type().str();
   info.bytes = r.op->type().bytes();
-  if (r.op->opcode == Opcode::Einsum) info.flops = einsumFlops(*r.op);
+  if (r.op->opcode == Opcode::Einsum) info.flops = (double)einsumFlops(*r.op);
   out_.ops.push_back(std::move(info));
 }
 

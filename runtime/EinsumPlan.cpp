@@ -14,6 +14,7 @@
 // [B, K, N] (converting bf16 and summing letters only it has) or C is computed there and
 // unpacked. The sparse plans let the kernel scatter a mostly-zero operand's nonzeros
 // instead of running the GEMM (checked at run time).
+#include "ir/OpAttrs.h"
 #include "ir/Einsum.h"
 #include "runtime/LoweringPlan.h"
 
@@ -78,8 +79,7 @@ private:
 };
 
 EinsumPlanner::EinsumPlanner(const Op &op, const LoweringPlan &plan) : op_(op) {
-  std::string err;
-  EinsumSpec spec = *EinsumSpec::parse(op.getString("spec"), &err);
+  const EinsumSpec &spec = EinsumOp(op).spec();
   la_ = spec.inputs[0];
   lb_ = spec.inputs[1];
   lo_ = spec.output;

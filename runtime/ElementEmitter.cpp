@@ -46,21 +46,39 @@ LV *ElementEmitter::unary(const Op &op, LV *a) {
   return nullptr;
 }
 
-LV *ElementEmitter::compare(const std::string &dir, DType t, LV *a, LV *b) {
+LV *ElementEmitter::compare(CompareDirection dir, DType t, LV *a, LV *b) {
+  using D = CompareDirection;
   if (isFloat(t)) {
-    if (dir == "eq") return B.CreateFCmpOEQ(a, b);
-    if (dir == "ne") return B.CreateFCmpUNE(a, b);
-    if (dir == "lt") return B.CreateFCmpOLT(a, b);
-    if (dir == "le") return B.CreateFCmpOLE(a, b);
-    if (dir == "gt") return B.CreateFCmpOGT(a, b);
-    return B.CreateFCmpOGE(a, b);
+    switch (dir) {
+    case D::Eq:
+      return B.CreateFCmpOEQ(a, b);
+    case D::Ne:
+      return B.CreateFCmpUNE(a, b);
+    case D::Lt:
+      return B.CreateFCmpOLT(a, b);
+    case D::Le:
+      return B.CreateFCmpOLE(a, b);
+    case D::Gt:
+      return B.CreateFCmpOGT(a, b);
+    case D::Ge:
+      return B.CreateFCmpOGE(a, b);
+    }
   }
   bool s = t == DType::I32; // i1 compares as 0/1
-  if (dir == "eq") return B.CreateICmpEQ(a, b);
-  if (dir == "ne") return B.CreateICmpNE(a, b);
-  if (dir == "lt") return s ? B.CreateICmpSLT(a, b) : B.CreateICmpULT(a, b);
-  if (dir == "le") return s ? B.CreateICmpSLE(a, b) : B.CreateICmpULE(a, b);
-  if (dir == "gt") return s ? B.CreateICmpSGT(a, b) : B.CreateICmpUGT(a, b);
+  switch (dir) {
+  case D::Eq:
+    return B.CreateICmpEQ(a, b);
+  case D::Ne:
+    return B.CreateICmpNE(a, b);
+  case D::Lt:
+    return s ? B.CreateICmpSLT(a, b) : B.CreateICmpULT(a, b);
+  case D::Le:
+    return s ? B.CreateICmpSLE(a, b) : B.CreateICmpULE(a, b);
+  case D::Gt:
+    return s ? B.CreateICmpSGT(a, b) : B.CreateICmpUGT(a, b);
+  case D::Ge:
+    break;
+  }
   return s ? B.CreateICmpSGE(a, b) : B.CreateICmpUGE(a, b);
 }
 
@@ -100,7 +118,7 @@ LV *ElementEmitter::binary(const Op &op, LV *a, LV *b) {
     return ir_.fix(t, B.CreateFPTrunc(d, ir_.f32()));
   }
   case Opcode::Compare:
-    return compare(op.getString("direction"), t, a, b);
+    return compare(CompareOp(op).direction(), t, a, b);
   case Opcode::And:
     return B.CreateAnd(a, b);
   case Opcode::Or:
@@ -123,17 +141,17 @@ LV *ElementEmitter::op(const Op &op, Index &ix) {
     return B.CreateSelect(p, element(op.operands[1], ix), element(op.operands[2], ix));
   }
   case Opcode::Constant: {
-    const Attr *v = op.attr("value");
-    double x = v->kind == Attr::Kind::Bool ? (v->b ? 1 : 0) : v->asDouble();
+    const Attr &v = ConstantOp(op).value();
+    double x = v.kind == Attr::Kind::Bool ? (v.b ? 1 : 0) : v.asDouble();
     return ir_.constantValue(dt, x);
   }
   case Opcode::Iota: {
-    LV *i = ir_.dimsOf(ix, t)[op.getInt("dim")];
+    LV *i = ir_.dimsOf(ix, t)[IotaOp(op).dim()];
     if (dt == DType::I32) return B.CreateTrunc(i, ir_.i32());
     return ir_.fix(dt, B.CreateSIToFP(i, ir_.f32()));
   }
   case Opcode::AxisIndex: {
-    int a = mesh_->axisIndex(op.getString("axis"));
+    int a = mesh_->axisIndex(AxisIndexOp(op).axis());
     LV *coords = ir_.loadCtxField(ir_.frame.ctx, abi::kCtxCoords);
     LV *c = B.CreateLoad(ir_.i64(), B.CreateInBoundsGEP(ir_.i64(), coords, ir_.c64(a)));
     return B.CreateTrunc(c, ir_.i32());
@@ -169,19 +187,20 @@ LV *ElementEmitter::indexed(const Op &op, Index &ix) {
   auto &d = ir_.dimsOf(ix, t);
   Index oi;
   if (op.opcode == Opcode::BroadcastInDim) {
-    auto dims = op.getInts("dims");
+    auto dims = BroadcastInDimOp(op).dims();
     const TensorType &in = op.operands[0]->type;
     for (int i = 0; i < in.rank(); ++i)
       oi.dims.push_back(in.shape[i] == 1 ? ir_.c64(0) : d[dims[i]]);
   } else if (op.opcode == Opcode::Transpose) {
-    auto perm = op.getInts("perm");
+    auto perm = TransposeOp(op).perm();
     oi.dims.resize(t.rank());
     for (int i = 0; i < t.rank(); ++i)
       oi.dims[perm[i]] = d[i];
   } else {
-    auto start = op.getInts("start");
-    std::vector<int64_t> stride =
-        op.hasAttr("stride") ? op.getInts("stride") : std::vector<int64_t>(t.rank(), 1);
+    SliceOp slice(op);
+    auto start = slice.start();
+    std::vector<int64_t> stride = slice.stride();
+    if (stride.empty()) stride.assign(t.rank(), 1);
     for (int i = 0; i < t.rank(); ++i) {
       LV *s = stride[i] == 1 ? d[i] : B.CreateNUWMul(d[i], ir_.c64(stride[i]));
       oi.dims.push_back(start[i] ? B.CreateNUWAdd(s, ir_.c64(start[i])) : s);
@@ -193,9 +212,10 @@ LV *ElementEmitter::indexed(const Op &op, Index &ix) {
 LV *ElementEmitter::pad(const Op &op, Index &ix) {
   const TensorType &t = op.type();
   auto &d = ir_.dimsOf(ix, t);
-  auto low = op.getInts("low");
+  PadOp p(op);
+  auto low = p.low();
   const TensorType &in = op.operands[0]->type;
-  LV *padv = ir_.constantValue(t.dtype, op.attr("value")->asDouble());
+  LV *padv = ir_.constantValue(t.dtype, p.value());
   if (in.numElements() == 0) return padv;
   Index oi;
   LV *inside = B.getTrue();
@@ -212,7 +232,7 @@ LV *ElementEmitter::pad(const Op &op, Index &ix) {
 
 LV *ElementEmitter::concatenate(const Op &op, Index &ix) {
   auto &d = ir_.dimsOf(ix, op.type());
-  int64_t cd = op.getInt("dim");
+  int64_t cd = ConcatenateOp(op).dim();
   LV *result = nullptr;
   int64_t off = 0;
   for (size_t j = 0; j < op.operands.size(); ++j) {
@@ -267,7 +287,7 @@ LV *ElementEmitter::oneHot(const Op &op, Index &ix) {
   const TensorType &t = op.type();
   auto &d = ir_.dimsOf(ix, t);
   const TensorType &ids = op.operands[0]->type;
-  int64_t axis = op.getInt("axis", ids.rank());
+  int64_t axis = OneHotOp(op).axis().value_or(ids.rank());
   Index ii;
   for (int i = 0; i < t.rank(); ++i)
     if (i != axis) ii.dims.push_back(d[i]);
@@ -280,7 +300,7 @@ LV *ElementEmitter::take(const Op &op, Index &ix) {
   const TensorType &t = op.type();
   auto &d = ir_.dimsOf(ix, t);
   const TensorType &table = op.operands[0]->type, &ids = op.operands[1]->type;
-  int64_t axis = op.getInt("axis");
+  int64_t axis = TakeOp(op).axis();
   int64_t n = table.shape[axis];
   if (n == 0) return ir_.constantValue(t.dtype, 0);
   Index ii;

@@ -4,6 +4,7 @@
 // size LoweringPlan caps (kMaxFusionGroup), never the length of the program.
 #pragma once
 
+#include "ir/OpAttrs.h"
 #include "runtime/IrEmitter.h"
 #include "runtime/LoweringPlan.h"
 
@@ -24,7 +25,7 @@ public:
 private:
   LV *unary(const Op &op, LV *a);
   LV *binary(const Op &op, LV *a, LV *b);
-  LV *compare(const std::string &dir, DType t, LV *a, LV *b);
+  LV *compare(CompareDirection dir, DType t, LV *a, LV *b);
   LV *indexed(const Op &op, Index &ix); // broadcast, transpose, slice
   LV *pad(const Op &op, Index &ix);
   LV *concatenate(const Op &op, Index &ix);

@@ -97,7 +97,7 @@ void KernelEmitter::reduction(const Op &op, LV *out, LV *scratch) {
   int64_t per = perLeading(t);
   ir_.rangedLoop(t.numElements(), per, [&](LV *i) { ir_.store(acc, i, accT, init); });
   std::vector<bool> drop(in.rank(), false);
-  for (int64_t d : op.getInts("dims"))
+  for (int64_t d : reducedDims(op))
     drop[d] = true;
   ir_.loopNest(
       in.shape,
@@ -125,8 +125,9 @@ void KernelEmitter::cumsum(const Op &op, LV *out, LV *scratch) {
   bool fl = isFloat(dt);
   LV *acc = dt == DType::BF16 ? scratch : out;
   DType accT = dt == DType::BF16 ? DType::F32 : dt;
-  int64_t dim = op.getInt("dim");
-  bool excl = op.getBool("exclusive"), rev = op.getBool("reverse");
+  CumsumOp c(op);
+  int64_t dim = c.dim();
+  bool excl = c.exclusive(), rev = c.reverse();
   int64_t step = rowMajorStrides(t.shape)[dim] * (rev ? -1 : 1);
   int64_t first = rev ? t.shape[dim] - 1 : 0;
   ir_.loopNest(
@@ -162,7 +163,7 @@ void KernelEmitter::cumsum(const Op &op, LV *out, LV *scratch) {
 
 void KernelEmitter::argmax(const Op &op, LV *out, LV *scratch) {
   const TensorType &t = op.type(), &in = op.operands[0]->type;
-  int64_t dim = op.getInt("dim");
+  int64_t dim = ArgmaxOp(op).dim();
   bool fl = isFloat(in.dtype);
   DType bestT = fl ? DType::F32 : DType::I32;
   ir_.rangedLoop(t.numElements(), perLeading(t),
@@ -202,7 +203,7 @@ void KernelEmitter::scatterAdd(const Op &op, LV *out, LV *scratch) {
   bool fl = isFloat(dt);
   LV *acc = dt == DType::BF16 ? scratch : out;
   DType accT = dt == DType::BF16 ? DType::F32 : dt;
-  int64_t axis = op.getInt("axis");
+  int64_t axis = ScatterAddOp(op).axis();
   int64_t n = t.shape[axis];
   ir_.loopNest(t.shape, [&](std::vector<LV *> &ivs) {
     Index ix;

@@ -3,6 +3,8 @@
 // ir/IR.h, so it can be unit-tested without LLVM.
 #include "runtime/LoweringPlan.h"
 
+#include "ir/OpAttrs.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -31,8 +33,7 @@ bool isElementalOp(Opcode c) {
 }
 
 bool isSplatConstant(const Op &op) {
-  const Attr *v = op.attr("value");
-  return op.opcode == Opcode::Constant && v && v->kind != Attr::Kind::List;
+  return op.opcode == Opcode::Constant && ConstantOp(op).value().kind != Attr::Kind::List;
 }
 
 int64_t alignBuffer(int64_t x) { return (x + kBufferAlign - 1) / kBufferAlign * kBufferAlign; }
@@ -60,7 +61,7 @@ const Value *LoweringPlan::storageOf(const Value *v) const {
 std::vector<int64_t> LoweringPlan::stridesOf(const Value *v) const {
   if (kind.at(v) == ValueKind::Alias && v->def->opcode == Opcode::Transpose) {
     std::vector<int64_t> src = stridesOf(v->def->operands[0]);
-    auto perm = v->def->getInts("perm");
+    auto perm = TransposeOp(*v->def).perm();
     std::vector<int64_t> out(perm.size());
     for (size_t i = 0; i < perm.size(); ++i)
       out[i] = src[perm[i]];
@@ -109,7 +110,7 @@ bool replicatesOperand(const Op &user, size_t i) {
   case Opcode::ScatterAdd:
     return i == 1;
   case Opcode::Cumsum:
-    return user.getBool("exclusive"); // reads the previous element too
+    return CumsumOp(user).exclusive(); // reads the previous element too
   default:
     return false;
   }
@@ -281,8 +282,8 @@ bool Planner::checkSupported(const Op &op) {
                 "' needs a mesh: the function must be marked 'attributes {partitioned = @mesh}'");
   if (needsMesh) {
     std::vector<std::string> axes = op.opcode == Opcode::AxisIndex
-                                        ? std::vector<std::string>{op.getString("axis")}
-                                        : op.getStrings("axes");
+                                        ? std::vector<std::string>{AxisIndexOp(op).axis()}
+                                        : collectiveAxes(op);
     for (const auto &a : axes)
       if (mesh_->axisIndex(a) < 0)
         return fail("axis \"" + a + "\" is not an axis of mesh @" + mesh_->name);
@@ -311,14 +312,15 @@ void Planner::threadPlan(RootPlan &r) const {
   } else if (op.opcode == Opcode::ReduceSum || op.opcode == Opcode::ReduceMax ||
              op.opcode == Opcode::ReduceMin) {
     const TensorType &in = op.operands[0]->type;
-    auto dims = op.getInts("dims");
+    auto dims = reducedDims(op);
     bool keeps0 = in.rank() > 0 && std::find(dims.begin(), dims.end(), 0) == dims.end();
     work = in.numElements();
     n = keeps0 ? in.shape[0] : 0;
   } else if (op.opcode == Opcode::Cumsum || op.opcode == Opcode::Argmax) {
     const TensorType &in = op.operands[0]->type;
     work = in.numElements();
-    n = in.rank() > 0 && op.getInt("dim") != 0 ? in.shape[0] : 0;
+    int64_t dim = op.opcode == Opcode::Cumsum ? CumsumOp(op).dim() : ArgmaxOp(op).dim();
+    n = in.rank() > 0 && dim != 0 ? in.shape[0] : 0;
   }
   const int64_t minWork = 1 << 16, minPart = 1 << 14;
   if (n < 2 || work < minWork) return;
