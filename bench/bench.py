@@ -23,6 +23,12 @@ builds a small GLaM configuration with partita-glam, then
     and partita-step's peak RSS on the step program against its live set (parameters,
     optimizer state, batch and saved activations, read off the program); --train-only runs
     just this part;
+  * decoding (partita-glam --decode, batch 1): partita-generate's decode tokens/s and time to
+    first token against PyTorch with a KV cache (bench/torch_glam_decode.py, same weights,
+    greedy, 1 thread; its tokens and first logits must be Partita's), and under mpirun on 2
+    ranks (model=2); the FLOPs per token of @decode_step for GLaM models beside dense models
+    of equal activated and of equal total size, and 64B/64E beside GPT-3 175B;
+    --decode-only runs just this part;
 
 and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
 installs what it needs; run that, not this file.
