@@ -22,7 +22,8 @@ if not all(isinstance(x, float) and math.isfinite(x) for x in logits):
     errors.append("first_logits holds a non-finite or non-number entry")
 elif max(range(len(logits)), key=lambda i: (logits[i], -i)) != toks[0]:
     errors.append(f"the first token {toks[0]} is not the argmax of first_logits")
-if not stats["decode_tokens_per_s"] > 0 or not stats["time_to_first_token_s"] > 0:
+if not stats["decode_tokens_per_s"] > 0 or not stats["time_to_first_token_s"] > 0 or \
+        not stats["decode_cpu_s"] >= 0 or not stats["time_to_first_token_cpu_s"] >= 0:
     errors.append("the timings are not positive")
 print("\n".join(errors) if errors else f"OK {len(toks)} tokens, {len(logits)} logits")
 sys.exit(1 if errors else 0)
