@@ -342,8 +342,11 @@ def decode_flops(r, step, row, bench_flags):
     step(f"decode FLOPs per token (partita-glam --decode --stats-json, cache of {seq} slots, "
          "batch 1): GLaM models, their dense peers of equal activated and total size, GPT-3")
 
+    made = []
+
     def stats(flags, name):
-        path = f"decode-flops-{len([x for x in os.listdir(r.work) if x.startswith('decode-flops-')])}.json"
+        path = f"decode-flops-{len(made)}.json"
+        made.append(path)
         t0 = time.time()
         r.run([r.tool("partita-glam")] + flags + ["--seq", str(seq), "--batch", "1", "--decode",
                                                    "-o", "/dev/null", f"--stats-json={path}"])
