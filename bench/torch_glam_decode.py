@@ -282,7 +282,10 @@ def main():
         fail("only f32 activations are implemented here")
     if cfg["vocab"] < 257:
         fail(f"the vocabulary of {cfg['vocab']} is too small for byte tokens")
-    data = a.prompt.encode() if a.prompt is not None else open(a.prompt_file, "rb").read()
+    try:
+        data = a.prompt.encode() if a.prompt is not None else open(a.prompt_file, "rb").read()
+    except OSError as e:
+        fail(f"cannot read the prompt file: {e}")
     prompt = [0] + list(data)
     if len(prompt) + a.max_new_tokens - 1 > cfg["seq"]:
         fail(f"{a.max_new_tokens} new tokens after a prompt of {len(prompt)} tokens do not fit "
