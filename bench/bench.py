@@ -23,6 +23,12 @@ builds a small GLaM configuration with partita-glam, then
     and partita-step's peak RSS on the step program against its live set (parameters,
     optimizer state, batch and saved activations, read off the program); --train-only runs
     just this part;
+  * decoding (partita-glam --decode, batch 1): partita-generate's decode tokens/s and time to
+    first token against PyTorch with a KV cache (bench/torch_glam_decode.py, same weights,
+    greedy, 1 thread; its tokens and first logits must be Partita's), and under mpirun on 2
+    ranks (model=2); the FLOPs per token of @decode_step for GLaM models beside dense models
+    of equal activated and of equal total size, and 64B/64E beside GPT-3 175B;
+    --decode-only runs just this part;
 
 and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
 installs what it needs; run that, not this file.
@@ -70,8 +76,9 @@ class Runner:
             e.update(env)
         t0 = time.time()
         try:
+            # errors="replace": partita-generate prints the bytes a model picks, UTF-8 or not.
             p = subprocess.run(cmd, env=e, cwd=self.work, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, errors="replace")
         except OSError as err:
             fail(f"cannot run {cmd[0]}: {err}")
         self.log.write(p.stdout[-20000:] + p.stderr[-20000:] + f"[{time.time() - t0:.1f} s]\n")
@@ -306,6 +313,208 @@ def train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
     return res
 
 
+# The decode rows' prompt (bytes; partita-generate adds the BOS): its first seq/8 bytes.
+DECODE_PROMPT = ("Partita partitions tensor programs over a mesh of CPUs and runs them under "
+                 "MPI; GLaM routes every token to two of its experts.")
+
+
+def dense_ffn_width(cfg, what):
+    """The --ffn of the dense peer of an MoE configuration (docs/inference.md#figures): every
+    layer a GLU feed-forward (3 M H parameters, all activated) whose width makes the dense
+    model's FFN parameters, summed over the layers, equal the MoE model's activated ones
+    (what="activated": two experts of 2 M H each, plus the M E gate, per MoE layer) or all of
+    them (what="total": E experts plus the gate). Attention and embedding are the same."""
+    l, lm, h, e = cfg["layers"], cfg["moe_layers"], cfg["ffn"], cfg["experts"]
+    per_moe = 2 * 2 * h + e if what == "activated" else e * 2 * h + e  # in units of M
+    return round(((l - lm) * 3 * h + lm * per_moe) / (3 * l))
+
+
+def decode_flops(r, step, row, bench_flags):
+    """Per-token FLOPs of @decode_step (partita-glam --decode --stats-json) for MoE models
+    beside their dense peers of equal activated and of equal total size; returns the table."""
+    seq = 1024
+    # GPT-3 175B in the GLaM builder: its FFN of width 4 M with 2 matrices has the parameters
+    # of a GLU of width 8/3 M with 3 (32768 = 8/3 * 12288); 96 layers of 96 heads of 128.
+    gpt3 = ["--config", "137B", "--layers", "96", "--d-model", "12288", "--ffn", "32768",
+            "--heads", "96", "--head-dim", "128", "--vocab", "50257", "--experts", "0"]
+    models = [("GLaM bench model", bench_flags), ("GLaM 1.7B/64E", ["--config", "1.7B/64E"]),
+              ("GLaM 64B/64E", ["--config", "64B/64E"])]
+    step(f"decode FLOPs per token (partita-glam --decode --stats-json, cache of {seq} slots, "
+         "batch 1): GLaM models, their dense peers of equal activated and total size, GPT-3")
+
+    made = []
+
+    def stats(flags, name):
+        path = f"decode-flops-{len(made)}.json"
+        made.append(path)
+        t0 = time.time()
+        r.run([r.tool("partita-glam")] + flags + ["--seq", str(seq), "--batch", "1", "--decode",
+                                                   "-o", "/dev/null", f"--stats-json={path}"])
+        with open(os.path.join(r.work, path)) as f:
+            st = json.load(f)
+        st["name"], st["build_s"] = name, time.time() - t0
+        return st
+
+    table = []
+    for name, flags in models:
+        moe = stats(flags, name)
+        table.append(moe)
+        for what in ("activated", "total"):
+            width = dense_ffn_width(moe, what)
+            dense = stats(flags + ["--experts", "0", "--ffn", str(width)],
+                          f"  dense, equal {what} size (ffn {width})")
+            key = "activated_params" if what == "activated" else "params"
+            # The peer's definition holds only if its parameters match (to the rounding of
+            # the width); anything else is a bug in dense_ffn_width or the builder.
+            if abs(dense[key] - moe[key]) > 0.002 * moe[key]:
+                fail(f"the dense peer of {name} has {dense[key]} {key}, the MoE model "
+                     f"{moe[key]}: it is not of equal {what} size")
+            dense["ratio"] = moe["decode_flops_per_token"] / dense["decode_flops_per_token"]
+            table.append(dense)
+        if name == "GLaM 64B/64E":
+            g = stats(gpt3, "  GPT-3 175B (dense)")
+            g["ratio"] = moe["decode_flops_per_token"] / g["decode_flops_per_token"]
+            table.append(g)
+    by = {t["name"]: t for t in table}
+    for name, _ in models:
+        moe = by[name]
+        act = next(t for t in table[table.index(moe) + 1:] if "activated" in t["name"])
+        tot = next(t for t in table[table.index(moe) + 1:] if "total" in t["name"])
+        row(f"decode FLOP/token: {name[5:]} / dense of equal activated size", "-",
+            f"{act['ratio']:.2f}x", None,
+            f"{moe['decode_flops_per_token'] / 1e9:.3g} vs {act['decode_flops_per_token'] / 1e9:.3g}"
+            f" GFLOP; activated params {moe['activated_params'] / 1e9:.3g}B vs "
+            f"{act['activated_params'] / 1e9:.3g}B")
+        row(f"decode FLOP/token: {name[5:]} / dense of equal total size", "-",
+            f"{tot['ratio']:.3f}x", None,
+            f"{moe['decode_flops_per_token'] / 1e9:.3g} vs {tot['decode_flops_per_token'] / 1e9:.4g}"
+            f" GFLOP; params {moe['params'] / 1e9:.3g}B")
+    g = by["  GPT-3 175B (dense)"]
+    row("decode FLOP/token: 64B/64E / GPT-3 175B (paper: ~0.5x)", "~0.5x", f"{g['ratio']:.2f}x",
+        0.4 <= g["ratio"] <= 0.6,
+        f"{by['GLaM 64B/64E']['decode_flops_per_token'] / 1e9:.0f} vs "
+        f"{g['decode_flops_per_token'] / 1e9:.0f} GFLOP (paper: 180 vs 350); GPT-3 params "
+        f"{g['params'] / 1e9:.1f}B")
+    return table
+
+
+def print_flops_table(table):
+    print(f"  {'model':44s} {'params':>9s} {'activated':>9s} {'decode GFLOP/token':>18s} "
+          f"{'MoE / this':>10s} {'build s':>7s}")
+    for t in table:
+        ratio = f"{t['ratio']:.3f}x" if "ratio" in t else ""
+        print(f"  {t['name']:44s} {t['params'] / 1e9:8.3f}B {t['activated_params'] / 1e9:8.3f}B "
+              f"{t['decode_flops_per_token'] / 1e9:18.4f} {ratio:>10s} {t['build_s']:7.2f}")
+
+
+def decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
+    """The decode rows (docs/inference.md#figures): partita-generate against PyTorch with a KV
+    cache (bench/torch_glam_decode.py), same model and weights, 1 thread, greedy; and under
+    mpirun on 2 ranks (model=2); then the decode FLOPs per token. Returns the raw figures."""
+    res = {}
+    dims = dict(cfgdims, batch=1)  # one prompt: the latency case
+    g = glam_flags(dims)
+    seq = dims["seq"]
+    prompt = DECODE_PROMPT[:seq // 8]
+    new = seq - (len(prompt) + 1) + 1  # fill the cache
+    step(f"decode: building the serving modules (partita-glam --decode, 1 rank and model=2), "
+         f"prompt {len(prompt) + 1} tokens, {new} new tokens")
+    r.run([r.tool("partita-glam")] + g + ["--decode", "-o", "serve1.pir",
+                                          "--stats-json=serve.json"])
+    r.run([r.tool("partita-glam")] + g + ["--decode", "--mesh", "model=2", "-o", "serve2.pir"])
+    with open(os.path.join(r.work, "serve.json")) as f:
+        res["config"] = json.load(f)
+    # Weights: partita-run's random parameters, with random relative position biases and
+    # norm scales instead of zeros and ones, so that both sides must get those right too.
+    import numpy as np
+    wdir = os.path.join(r.work, "serve-weights")
+    shutil.rmtree(wdir, ignore_errors=True)
+    cache = os.path.join(r.work, "jit-cache")
+    r.run([r.tool("partita-run"), "serve1.pir", "--outputs", wdir, "--save-inputs",
+           "--cache-dir", cache])
+    rng = np.random.default_rng(14)
+    for name in sorted(os.listdir(wdir)):
+        path = os.path.join(wdir, name)
+        if name.endswith("rel_bias.npy"):
+            a = np.load(path)
+            np.save(path, rng.normal(0.0, 1.0, a.shape).astype(np.float32))
+        elif name.endswith(".scale.npy"):
+            a = np.load(path)
+            np.save(path, (1.0 + 0.2 * rng.normal(0.0, 1.0, a.shape)).astype(np.float32))
+
+    gen = ["--weights", wdir, "--prompt", prompt, "--max-new-tokens", str(new), "--ignore-eos",
+           "--cache-dir", cache]
+    one_thread = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    p1, p2, torch_runs = [], [], []
+    for k in range(1, rounds + 1):
+        step(f"decode round {k}/{rounds}: partita-generate 1 rank x 1 thread")
+        r.run([r.tool("partita-generate"), "serve1.pir"] + gen + [f"--stats-json=gen1-{k}.json"],
+              env={"PARTITA_THREADS": "1"}, what="partita-generate")
+        with open(os.path.join(r.work, f"gen1-{k}.json")) as f:
+            p1.append(json.load(f))
+        step(f"decode round {k}/{rounds}: PyTorch with a KV cache, 1 thread, {reps + 1} "
+             "generations (the first cold); checks tokens and first logits against Partita")
+        r.run([sys.executable, os.path.join(BENCH, "torch_glam_decode.py"), "--weights", wdir,
+               "--config-json", "serve.json", "--prompt", prompt, "--max-new-tokens", str(new),
+               "--ignore-eos", "--threads", "1", "--reps", str(reps + 1), "--partita-stats",
+               f"gen1-{k}.json", "--json", f"torch-decode-{k}.json"], env=one_thread,
+              what="the PyTorch decode check")
+        with open(os.path.join(r.work, f"torch-decode-{k}.json")) as f:
+            torch_runs.append(json.load(f))
+        step(f"decode round {k}/{rounds}: partita-generate under mpirun -np 2 (model=2)")
+        r.run(mpirun + ["-np", "2", "-x", "PARTITA_THREADS=1", r.tool("partita-generate"),
+                        "serve2.pir"] + gen + [f"--stats-json=gen2-{k}.json"],
+              env={"PARTITA_THREADS": "1"}, what="partita-generate under mpirun")
+        with open(os.path.join(r.work, f"gen2-{k}.json")) as f:
+            p2.append(json.load(f))
+    res.update(partita_1=p1, partita_2=p2, torch=torch_runs)
+
+    # Single-threaded sides are compared by process CPU time, as the forward pass is: a busy
+    # machine stretches wall time. Wall figures are printed beside them. PyTorch's warm
+    # generations (after one in the same process) are its best case; Partita's figures are
+    # each process's only generation, right after loading the weights and compiling.
+    steps = p1[0]["decode_steps"]
+    tps1 = steps / min(x["decode_cpu_s"] for x in p1)
+    tps1_wall = steps / min(x["decode_s"] for x in p1)
+    ttft1 = min(x["time_to_first_token_cpu_s"] for x in p1)
+    ttft1_wall = min(x["time_to_first_token_s"] for x in p1)
+    t_tps = steps / min(x["warm_best"]["decode_cpu_s"] for x in torch_runs)
+    t_tps_wall = steps / min(x["warm_best"]["decode_s"] for x in torch_runs)
+    t_ttft = min(x["warm_best"]["ttft_cpu_s"] for x in torch_runs)
+    t_ttft_wall = min(x["warm_best"]["ttft_s"] for x in torch_runs)
+    t_cold_tps = steps / min(x["cold"]["decode_cpu_s"] for x in torch_runs)
+    t_cold_ttft = min(x["cold"]["ttft_cpu_s"] for x in torch_runs)
+    tps2 = steps / min(x["decode_s"] for x in p2)
+    ttft2 = min(x["time_to_first_token_s"] for x in p2)
+    res["summary"] = dict(steps=steps, partita_tokens_per_cpu_s=tps1, partita_tokens_per_s=tps1_wall,
+                          partita_ttft_cpu_s=ttft1, partita_ttft_s=ttft1_wall,
+                          torch_tokens_per_cpu_s=t_tps, torch_tokens_per_s=t_tps_wall,
+                          torch_ttft_cpu_s=t_ttft, torch_ttft_s=t_ttft_wall,
+                          torch_cold_tokens_per_cpu_s=t_cold_tps, torch_cold_ttft_cpu_s=t_cold_ttft,
+                          partita_2_tokens_per_s=tps2, partita_2_ttft_s=ttft2)
+    row("decode tokens/s: Partita 1 rank / PyTorch (1 thread, CPU s)", "-", f"{tps1 / t_tps:.2f}x",
+        None, f"{tps1:.1f} vs {t_tps:.1f} tokens per CPU s over {steps} steps; wall {tps1_wall:.1f}"
+        f" vs {t_tps_wall:.1f} tokens/s (PyTorch's first generation in its process: "
+        f"{t_cold_tps:.1f} per CPU s)")
+    row("time to first token: Partita 1 rank / PyTorch (CPU s)", "-", f"{ttft1 / t_ttft:.2f}x",
+        None, f"{ttft1 * 1e3:.1f} vs {t_ttft * 1e3:.1f} ms CPU, prompt {p1[0]['prompt_tokens']} "
+        f"tokens; wall {ttft1_wall * 1e3:.1f} vs {t_ttft_wall * 1e3:.1f} ms (PyTorch's first "
+        f"generation: {t_cold_ttft * 1e3:.1f} ms CPU)")
+    row("decode tokens/s: Partita 2 ranks (model=2) / 1 rank (wall)", "-",
+        f"{tps2 / tps1_wall:.2f}x", None,
+        f"{tps2:.1f} vs {tps1_wall:.1f} tokens/s; time to first token {ttft2 * 1e3:.1f} vs "
+        f"{ttft1_wall * 1e3:.1f} ms; KV cache {p2[0]['kv_cache_bytes_per_device']} vs "
+        f"{p1[0]['kv_cache_bytes_per_device']} bytes per device")
+    ok = all(t.get("check") == "PASS" for t in torch_runs)
+    diff = max(t.get("first_logits_max_abs_diff", float("nan")) for t in torch_runs)
+    row("decode: PyTorch greedy tokens = Partita's", "equal", "PASS" if ok else "FAIL", ok,
+        f"{len(p1[0]['tokens'])} tokens; first logits max |diff| {diff:.2g}")
+    same = all(x["tokens"] == p1[0]["tokens"] for x in p1 + p2)
+    row("decode: 2 ranks' tokens = 1 rank's", "equal", "PASS" if same else "FAIL", same)
+    res["flops"] = decode_flops(r, step, row, g)
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small model, one repetition (smoke run)")
@@ -318,7 +527,12 @@ def main():
                     help="alternating rounds of the timed runs (default 2, quick 1)")
     ap.add_argument("--train-only", action="store_true",
                     help="only the training-step rows (partita-train, PyTorch, JAX)")
+    ap.add_argument("--decode-only", action="store_true",
+                    help="only the decode rows (partita-generate, PyTorch with a KV cache) and "
+                    "the decode FLOPs per token")
     args = ap.parse_args()
+    if args.train_only and args.decode_only:
+        fail("--train-only and --decode-only exclude each other")
     os.makedirs(args.work, exist_ok=True)
     r = Runner(args)
     cfgdims = QUICK if args.quick else FULL
@@ -337,6 +551,22 @@ def main():
     def row(name, target, measured, ok, note=""):
         rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
                      note))
+
+    if args.decode_only:
+        results["decode"] = decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
+        results["load_after"] = os.getloadavg()
+        print("\ndecode FLOPs per token of @decode_step (cache of 1024 slots, batch 1; f32)")
+        print_flops_table(results["decode"]["flops"])
+        c = results["decode"]["config"]
+        print(f"\ndecoding GLaM {' '.join(f'{k}={v}' for k, v in cfgdims.items() if k != 'batch')}"
+              f" batch=1 ({c['params'] / 1e6:.1f}M params, {c['activated_params'] / 1e6:.1f}M "
+              f"activated); best of {rounds} round(s), PyTorch {reps} warm generation(s) per "
+              f"round; 1 thread per rank; load average {results['load_before'][0]:.2f} before, "
+              f"{results['load_after'][0]:.2f} after")
+        print_table(rows)
+        with open(os.path.join(args.work, "results.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
+        return
 
     if args.train_only:
         results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
@@ -650,6 +880,7 @@ def main():
     row("loss: 2 ranks = 1 rank", "1e-4 rel", "PASS" if losses_agree else "FAIL", losses_agree,
         f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
     results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
+    results["decode"] = decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
     results["table"] = rows
 
     c = cfg
@@ -679,6 +910,8 @@ def main():
           f"1 thread per rank unless stated; load average {results['load_before'][0]:.2f} before, "
           f"{results['load_after'][0]:.2f} after")
     print_table(rows)
+    print("\ndecode FLOPs per token of @decode_step (cache of 1024 slots, batch 1; f32)")
+    print_flops_table(results["decode"]["flops"])
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     print(f"\n(total {time.time() - t_start:.0f} s; raw figures in {args.work}/results.json, "

@@ -296,6 +296,84 @@ void computeBlock(MatView c, MatView a, RowMap rows, int64_t ic, int64_t mc, int
     }
 }
 
+// Row r of C = A * B when B's rows or columns are contiguous; false for other strides.
+// A product of one row (a decode step: one token per sequence) uses each element of B once,
+// so packing B would copy all of it for nothing: B is read in place, once, and the sums
+// run over k in order (no zero skip, so NaN and inf in either operand propagate as they
+// must).
+bool gemvRow(MatView c, MatView a, MatView b, int64_t r) {
+  int64_t n = c.cols, k = a.cols;
+  float *cr = c.p + r * c.rs;
+  const float *ar = a.p + r * a.rs;
+  if (b.cs == 1) {
+    // c[j] = sum_p a[p] * B[p, j], B row by row into accumulators that stay in L1.
+    constexpr int64_t W = 1024;
+    float acc[W];
+    for (int64_t j0 = 0; j0 < n; j0 += W) {
+      int64_t w = std::min(W, n - j0);
+      std::fill(acc, acc + w, 0.0f);
+      for (int64_t p = 0; p < k; ++p) {
+        float s = ar[p * a.cs];
+        const float *row = b.p + p * b.rs + j0;
+        for (int64_t j = 0; j < w; ++j)
+          acc[j] += s * row[j];
+      }
+      for (int64_t j = 0; j < w; ++j)
+        cr[(j0 + j) * c.cs] = acc[j];
+    }
+    return true;
+  }
+  if (b.rs != 1) return false;
+  // c[j] = dot(a, B[:, j]) over contiguous columns (a transposed weight: the tied output
+  // projection reads the [vocab, d_model] embedding so): eight lanes per column, four
+  // columns at a time sharing each load of a.
+  PackBuffers &buf = tlBuffers;
+  const float *av = ar;
+  if (a.cs != 1) {
+    float *t = PackBuffers::grow(buf.a, buf.aCap, (size_t)k);
+    for (int64_t p = 0; p < k; ++p)
+      t[p] = ar[p * a.cs];
+    av = t;
+  }
+  constexpr int64_t L = 8, Q = 4;
+  int64_t kk = k / L * L;
+  for (int64_t j0 = 0; j0 < n; j0 += Q) {
+    int64_t q = std::min(Q, n - j0);
+    const float *col[Q];
+    for (int64_t i = 0; i < Q; ++i)
+      col[i] = b.p + (j0 + std::min(i, q - 1)) * b.cs;
+    float acc[Q][L] = {};
+#ifdef PARTITA_GEMM_FMA
+    __m256 v0 = _mm256_setzero_ps(), v1 = v0, v2 = v0, v3 = v0;
+    for (int64_t p = 0; p < kk; p += L) {
+      __m256 x = _mm256_loadu_ps(av + p);
+      v0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(col[0] + p), v0);
+      v1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(col[1] + p), v1);
+      v2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(col[2] + p), v2);
+      v3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(col[3] + p), v3);
+    }
+    _mm256_storeu_ps(acc[0], v0);
+    _mm256_storeu_ps(acc[1], v1);
+    _mm256_storeu_ps(acc[2], v2);
+    _mm256_storeu_ps(acc[3], v3);
+#else
+    for (int64_t p = 0; p < kk; p += L)
+      for (int64_t i = 0; i < Q; ++i)
+        for (int64_t l = 0; l < L; ++l)
+          acc[i][l] += av[p + l] * col[i][p + l];
+#endif
+    for (int64_t i = 0; i < q; ++i) {
+      float sum = 0;
+      for (int64_t l = 0; l < L; ++l)
+        sum += acc[i][l];
+      for (int64_t p = kk; p < k; ++p)
+        sum += av[p] * col[i][p];
+      cr[(j0 + i) * c.cs] = sum;
+    }
+  }
+  return true;
+}
+
 // The m rows `rows` names of C = A * B. With `parallel`, each packed block of B is shared by
 // the runtime's threads, which take the MC blocks of rows in turn (BLIS's parallel ic loop),
 // and the packing of B is split between them too.
@@ -308,6 +386,7 @@ void packedCore(MatView c, MatView a, MatView b, RowMap rows, int64_t m, bool pa
         c.p[rows[i] * c.rs + j * c.cs] = 0.0f;
     return;
   }
+  if (m == 1 && gemvRow(c, a, b, rows[0])) return;
   PackBuffers &buf = tlBuffers;
   int64_t kcMax = std::min(KC, k), ncMax = std::min(NC, (n + NR - 1) / NR * NR);
   // The shared block lives in the calling thread's B buffer; workers only read it.

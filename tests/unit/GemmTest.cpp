@@ -295,6 +295,45 @@ TEST(Gemm, NonFiniteBMeetsZerosOfA) {
     }
 }
 
+// One row of C (a decode step's products) reads B in place instead of packing it: by rows
+// of B when they are contiguous, by columns when those are (a transposed weight), and
+// packed otherwise. Widths cross the 1024-column accumulator chunk and the 4-column groups,
+// depths the 8-lane blocks; the row is anywhere in C (sgemmRows with one listed row), the
+// other rows stay untouched, and a zero of A against NaN or inf in B still gives NaN.
+TEST(Gemm, OneRowReadsBInPlace) {
+  const int64_t shapes[][2] = {{1, 1}, {3, 7}, {5, 8}, {17, 9}, {1030, 513}, {2049, 16}, {6, 3}};
+  const Order orders[] = {Order::Row, Order::Col, Order::Strided};
+  for (auto &s : shapes)
+    for (Order oa : orders)
+      for (Order ob : orders)
+        for (Order oc : orders)
+          for (int way = 0; way < 2; ++way) {
+            int64_t n = s[0], k = s[1], m = way == 0 ? 1 : 5, r = way == 0 ? 0 : 3;
+            std::mt19937 rng((uint32_t)(n * 7 + k));
+            std::vector<float> sa, sb, sc;
+            MatView a = place(sa, m, k, oa), b = place(sb, k, n, ob), c = place(sc, m, n, oc);
+            fillRandom(a, rng);
+            fillRandom(b, rng);
+            at(a, r, k - 1) = 0.0f;
+            at(b, k - 1, n - 1) = INFINITY;
+            if (way == 0) sgemm(c, a, b);
+            else sgemmRows(c, a, b, &r, 1);
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t j = 0; j < n; ++j) {
+                if (i != r) {
+                  ASSERT_TRUE(std::isnan(at(c, i, j))) << "row " << i << " was written";
+                  continue;
+                }
+                double ref = product(a, b, i, j), got = at(c, i, j);
+                if (j == n - 1)
+                  ASSERT_TRUE(std::isnan(got)) << n << "x" << k << ": 0 * inf gave " << got;
+                else
+                  ASSERT_NEAR(got, ref, 1e-5 * (1 + std::sqrt((double)k)))
+                      << n << "x" << k << " way " << way << " at column " << j;
+              }
+          }
+}
+
 namespace {
 
 // v's elements rounded to bf16 (nearest even), as the einsum kernel's bf16 operands are.

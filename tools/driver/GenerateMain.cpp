@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -40,12 +41,13 @@ using Arity = Option::Arity;
 
 struct GenOptions {
   std::string file, weights, checkpoint, prompt, promptFile;
-  bool havePrompt = false, simulate = false, useCache = true;
+  bool havePrompt = false, simulate = false, useCache = true, ignoreEos = false;
   int64_t maxNew = 0, topK = 0;
   bool haveMaxNew = false;
   double temperature = 0;
   uint64_t seed = 0;
   std::string cacheDir;
+  std::string statsPath; // --stats-json: the tokens, first logits and timings as JSON
 };
 
 bool parseI64(const std::string &s, int64_t *out) {
@@ -59,7 +61,8 @@ CommandLine generateCommandLine(GenOptions &o) {
       "partita-generate MODEL.pir (--weights DIR | --checkpoint DIR)\n"
       "                        (--prompt TEXT | --prompt-file F) --max-new-tokens N\n"
       "                        [--temperature T] [--top-k K] [--seed S] [--simulate]\n"
-      "                        [--cache-dir DIR] [--no-cache]",
+      "                        [--cache-dir DIR] [--no-cache] [--ignore-eos]\n"
+      "                        [--stats-json=FILE]",
       "Generates text with the @prefill and @decode_step functions of a module written by\n"
       "`partita-glam --decode` (docs/inference.md). The prompt's bytes are the tokens (a BOS\n"
       "0 first); new tokens are printed to stdout as they come, then a summary line on\n"
@@ -95,7 +98,8 @@ CommandLine generateCommandLine(GenOptions &o) {
       .value({"--prompt-file"}, Arity::Either, "--prompt-file F", "the prompt: the bytes of F",
              "--prompt-file needs a file", text(&o.promptFile, "--prompt-file"))
       .value({"--max-new-tokens"}, Arity::Either, "--max-new-tokens N",
-             "generate N tokens (fewer when the end-of-document id 256 comes)",
+             "generate N tokens (fewer when the end-of-document id 256 comes,\n"
+             "unless --ignore-eos)",
              "--max-new-tokens needs a value",
              [&o](const std::string &v) {
                o.haveMaxNew = true;
@@ -137,7 +141,14 @@ CommandLine generateCommandLine(GenOptions &o) {
              "the JIT's compiled-program cache (default as partita-run)",
              "--cache-dir needs a directory", text(&o.cacheDir, "--cache-dir"))
       .flag({"--no-cache"}, "--no-cache", "compile without the cache",
-            [&o] { o.useCache = false; });
+            [&o] { o.useCache = false; })
+      // Benchmarks need a fixed number of decode steps whatever the (random) weights pick.
+      .flag({"--ignore-eos"}, "--ignore-eos",
+            "go on after the end-of-document id 256: always N tokens", [&o] { o.ignoreEos = true; })
+      .value({"--stats-json"}, Arity::Joined, "--stats-json=FILE",
+             "write the token ids, row 0 of the first logits and the\n"
+             "timings of the summary line as JSON (rank 0)",
+             "--stats-json needs a value: --stats-json=FILE", text(&o.statsPath, "--stats-json"));
   cl.examples("  partita-glam --config 1.7B/64E --layers 2 --d-model 64 --ffn 256 --heads 4 \\\n"
               "      --head-dim 16 --experts 8 --vocab 512 --seq 64 --batch 1 --decode \\\n"
               "      --mesh model=2 -o serve.pir\n"
@@ -186,6 +197,14 @@ std::string fmt(const char *f, double v) {
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU seconds of this process (all its threads): with one thread, the running time minus
+// what the scheduler gave to other work, the figure a benchmark on a shared machine needs.
+double cpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 // Where the compiled functions run: one device, all devices as threads (--simulate), or
@@ -510,15 +529,17 @@ private:
           q[r * cols + c] = c < p ? (int32_t)prompt_[c] : 0;
       fill(prefillArgs_[k][1], p);
     }
-    double t0 = now();
+    double t0 = now(), c0 = cpuNow();
     Engine::PerDevice out = engine_->run(*prefillExe_, prefillArgs_);
-    int64_t token = sample(out[0][0].toTensor(), o_, 0);
-    double tFirst = now() - t0;
+    Tensor first = out[0][0].toTensor();
+    int64_t token = sample(first, o_, 0);
+    double tFirst = now() - t0, cFirst = cpuNow() - c0;
     emit(token);
+    std::vector<int64_t> tokens = {token};
     int64_t made = 1;
     size_t caches = prefill_->results.size() - 1;
-    double tDecode0 = now();
-    for (int64_t n = 1; n < o_.maxNew && token != 256; ++n) {
+    double tDecode0 = now(), cDecode0 = cpuNow();
+    for (int64_t n = 1; n < o_.maxNew && (token != 256 || o_.ignoreEos); ++n) {
       for (size_t k = 0; k < ds.size(); ++k) {
         fill(stepArgs_[k][0], token);
         fill(stepArgs_[k][1], p + n - 1);
@@ -528,9 +549,10 @@ private:
       out = engine_->run(*stepExe_, stepArgs_);
       token = sample(out[0][0].toTensor(), o_, (uint64_t)n);
       emit(token);
+      tokens.push_back(token);
       ++made;
     }
-    double tDecode = now() - tDecode0;
+    double tDecode = now() - tDecode0, cDecode = cpuNow() - cDecode0;
     if (!root_) return;
     std::cout << "\n";
     std::cout.flush();
@@ -545,6 +567,38 @@ private:
        << " device" << (mesh_ && mesh_->numDevices() > 1 ? "s" : "") << ")\n";
     writeLines(std::cerr, os.str());
     if (!std::cout) fail(toolError("write to stdout failed"));
+    if (!o_.statsPath.empty()) writeStats(tokens, first, p, {tFirst, cFirst, tDecode, cDecode});
+  }
+
+  // --stats-json: what a benchmark needs to check the tokens against another implementation
+  // (the ids, and row 0 of @prefill's logits) and the figures of the summary line, unrounded.
+  struct Times {
+    double first, firstCpu, decode, decodeCpu; // wall and process CPU seconds
+  };
+  void writeStats(const std::vector<int64_t> &tokens, const Tensor &first, int64_t promptLen,
+                  const Times &t) const {
+    auto num = [](double v) { return std::isfinite(v) ? fmt("%.9g", v) : std::string("null"); };
+    std::ostringstream js;
+    js << "{\n  \"prompt_tokens\": " << promptLen << ",\n  \"tokens\": [";
+    for (size_t i = 0; i < tokens.size(); ++i)
+      js << (i ? ", " : "") << tokens[i];
+    int64_t steps = (int64_t)tokens.size() - 1;
+    js << "],\n  \"time_to_first_token_s\": " << num(t.first)
+       << ",\n  \"time_to_first_token_cpu_s\": " << num(t.firstCpu)
+       << ",\n  \"decode_steps\": " << steps << ",\n  \"decode_s\": " << num(t.decode)
+       << ",\n  \"decode_cpu_s\": " << num(t.decodeCpu)
+       << ",\n  \"decode_tokens_per_s\": " << (steps > 0 ? num((double)steps / t.decode) : "null")
+       << ",\n  \"kv_cache_bytes_per_device\": " << cacheBytes_
+       << ",\n  \"devices\": " << (mesh_ ? mesh_->numDevices() : 1)
+       << ",\n  \"threads\": " << runtimeThreads() << ",\n  \"first_logits\": [";
+    const double *l = first.data.data();
+    for (int64_t i = 0; i < vocab_; ++i)
+      js << (i ? ", " : "") << num(l[i]);
+    js << "]\n}\n";
+    Output out(o_.statsPath);
+    std::string err;
+    if (!out.write(js.str(), &err) || !out.commit(&err))
+      fail(toolError(o_.statsPath + ": cannot write: " + err));
   }
 };
 
