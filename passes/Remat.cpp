@@ -16,6 +16,7 @@
 // It runs at the end of the partition pipeline, after `cse`: CSE would merge a clone with
 // the op it copies (same opcode, operands and attributes) and undo the pass. Clones are
 // named `remat.<name>`, which no segment matches, so running the pass again changes nothing.
+#include "ir/OpInfo.h"
 #include "passes/Passes.h"
 
 #include <algorithm>
@@ -64,6 +65,7 @@ public:
         return r;
       }
       if (rematerialize(*f, a.s)) r.changed = true;
+      if (splitConstants(*f)) r.changed = true;
     }
     if (r.changed) {
       // Forward values that only the backward read (reshards the partitioner placed there)
@@ -157,6 +159,40 @@ private:
     }
     f.ops = std::move(out);
     return true;
+  }
+
+  // Operand-free tensors (constant splats, iotas) cost nothing to recompute, but cse makes
+  // every layer share one, which then lives from the first layer that uses it to the last
+  // (the `1.0` of each derivative rule, as large as an activation). Every consumer but the
+  // first gets its own copy, made right before it.
+  static bool splitConstants(Func &f) {
+    std::unordered_set<const Value *> seen;
+    std::vector<std::unique_ptr<Op>> out;
+    out.reserve(f.ops.size());
+    Builder b(f, out);
+    bool changed = false;
+    for (auto &op : f.ops) {
+      std::unordered_map<const Value *, Value *> copy; // one per value and consumer
+      for (Value *&v : op->operands) {
+        const Op *d = v->def;
+        if (!d || !d->operands.empty() || v->type.rank() == 0 ||
+            opInfo(d->opcode).is(opflag::PerDevice))
+          continue;
+        if (seen.insert(v).second) continue; // the first consumer keeps the original
+        auto it = copy.find(v);
+        if (it == copy.end()) {
+          b.setLoc(d->loc);
+          Value *c = b.create(d->opcode, {}, d->attrs, v->type, "remat." + v->name);
+          c->sharding = v->sharding;
+          it = copy.emplace(v, c).first;
+          changed = true;
+        }
+        v = it->second;
+      }
+      out.push_back(std::move(op));
+    }
+    f.ops = std::move(out);
+    return changed;
   }
 };
 
