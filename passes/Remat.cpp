@@ -16,6 +16,7 @@
 // It runs at the end of the partition pipeline, after `cse`: CSE would merge a clone with
 // the op it copies (same opcode, operands and attributes) and undo the pass. Clones are
 // named `remat.<name>`, which no segment matches, so running the pass again changes nothing.
+// Operand-free tensors (splats, iotas) that several ops share get a copy per consumer.
 #include "ir/OpInfo.h"
 #include "passes/Passes.h"
 
@@ -101,7 +102,7 @@ private:
       }
     }
 
-    // anchor[i]: position of the first consumer of op i's clone (n: not recomputed). A
+    // anchor[i]: position of the first consumer of op i's clone (kNone: not recomputed). A
     // reverse sweep sees every consumer before its producer, so each anchor is final when
     // its op is reached.
     constexpr size_t kNone = std::numeric_limits<size_t>::max();
