@@ -34,6 +34,14 @@ def main():
                             "--heads", "4", "--head-dim", "8", "--experts", "4", "--vocab",
                             "264", "--seq", "16", "--batch", "8", "--sharding=" + preset,
                             "--mesh", mesh, "-o", step] + extra, check=True)
+            if remat:
+                # The comparison means something only if the step does recompute.
+                part = subprocess.run([os.path.join(bin_dir, "partita-opt"), step,
+                                       "--partition"], check=True, capture_output=True,
+                                      text=True).stdout
+                if "%remat.layer1." not in part:
+                    print(f"FAIL: {variant}: the partitioned step recomputes nothing")
+                    return 1
             subprocess.run(mpirun + ["-np", str(ranks), os.path.join(bin_dir, "partita-train"),
                                      step, "--data", data, "--steps", str(STEPS), "--log", log,
                                      "--no-progress", "--threads", "1"],
