@@ -18,5 +18,9 @@ std::unique_ptr<Pass> createAutodiffPass();
 // Adafactor training step: turns a differentiated @main into the step program of
 // docs/training.md (parameters, optimizer state, step, batch -> loss, aux, next state).
 std::unique_ptr<Pass> createAdafactorPass();
+// Rematerialization of functions with `remat = "<prefix>"`: the backward ops recompute the
+// forward values of each segment (values named <prefix><N>.*) instead of reading the stored
+// ones (passes/Remat.cpp).
+std::unique_ptr<Pass> createRematPass();
 
 } // namespace partita

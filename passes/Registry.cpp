@@ -1,13 +1,13 @@
 // The pass registry: every pass partita-opt can name in --pipeline, in a stable order.
 // Adding a pass is one row here plus its factory.
-#include "passes/Pass.h"
 #include "passes/Partitioning.h"
+#include "passes/Pass.h"
 #include "passes/Passes.h"
 
 namespace partita {
 
 const char *const kPartitionPipeline =
-    "propagate-sharding,spmd-partition,cse,merge-collectives,dce,combine-collectives";
+    "propagate-sharding,spmd-partition,cse,merge-collectives,dce,combine-collectives,remat";
 
 const std::vector<PassInfo> &registeredPasses() {
   static const std::vector<PassInfo> passes = {
@@ -29,6 +29,10 @@ const std::vector<PassInfo> &registeredPasses() {
        "merge independent all_reduces of equal axes, reduction and dtype into one of a "
        "concatenated buffer",
        createCombineCollectivesPass},
+      {"remat",
+       "with @main attribute remat = \"layer\": recompute each layer's forward values in the "
+       "backward pass, just before their first backward use, instead of keeping them",
+       createRematPass},
       {"cse", "merge ops with equal opcode, operands, attributes, result type and sharding",
        createCsePass},
       {"dce", "remove ops whose result is never used (transitively); returned values stay",

@@ -4,6 +4,7 @@
 
 #include "ir/OpAttrs.h"
 #include "passes/Memory.h"
+#include "passes/Reshard.h"
 
 #include <algorithm>
 #include <limits>
@@ -49,6 +50,17 @@ std::string jsonString(const std::string &s) {
   return out + "\"";
 }
 
+// The modelled step time's machine: one TPU v4 chip (bf16 peak 275 TFLOP/s) and the
+// bandwidth one device's collectives get (100 GB/s, about two of its six 50 GB/s
+// inter-chip links busy in each direction). docs/training.md, "Modelled step time".
+constexpr double kPeakFlopsPerSecond = 275e12;
+constexpr double kLinkBytesPerSecond = 100e9;
+
+std::string jsonDouble(double v) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
 
 } // namespace
 
@@ -68,6 +80,7 @@ std::string statsJson(const Module &m) {
   out += "},\n  \"collectives\": [";
 
   int64_t flops = 0, params = 0;
+  double wire = 0; // bytes one device sends or receives in collectives (wireBytes)
   MemoryAnalysis mem;
   if (main) {
     bool first = true;
@@ -81,6 +94,7 @@ std::string statsJson(const Module &m) {
       for (size_t i = 0; i < axes.size(); ++i)
         out += (i ? ", " : "") + jsonString(axes[i]);
       int64_t bytes = op->operands.empty() ? 0 : bytesOf(op->operands[0]->type);
+      wire += wireBytes(op->opcode, bytes, mesh ? mesh->groupSize(axes) : 1);
       out += "], \"bytes\": " + std::to_string(bytes) + "}";
     }
     if (!first) out += "\n  ";
@@ -95,6 +109,12 @@ std::string statsJson(const Module &m) {
   for (size_t c = 0; c < kNumMemoryClasses; ++c)
     out += std::string(c ? ", " : "") + jsonString(memoryClassName((MemoryClass)c)) + ": " +
            std::to_string(mem.peakByClass[c]);
+  // No overlap of compute and communication: the sum bounds the step from above.
+  double computeS = (double)flops / kPeakFlopsPerSecond, commS = wire / kLinkBytesPerSecond;
+  out += "},\n  \"modelled_step\": {\"compute_seconds\": " + jsonDouble(computeS) +
+         ", \"collective_wire_bytes\": " + jsonDouble(wire) +
+         ", \"collective_seconds\": " + jsonDouble(commS) +
+         ", \"seconds\": " + jsonDouble(computeS + commS);
   return out + "}\n}\n";
 }
 

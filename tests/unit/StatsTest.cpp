@@ -25,6 +25,8 @@ std::unique_ptr<Module> parse(const char *text) {
 //   %r  all_reduce of %g (128 B sent); 128 B               live 320+128+128     = 576
 //   %e  einsum b=2 h=16: 2*2*16 = 64 flops; 8 B            live 320+128+8       = 456
 // Peak 576, flops 320. At %r: arguments 320, %g and %r (collective results) 256.
+// Modelled step: 320 / 275e12 s of compute; wire bytes 64 * (2-1) for the gather over
+// "model" plus 2 * 128 * (2-1)/2 for the all_reduce over "data" = 192, at 100e9 B/s.
 TEST(Stats, PartitionedProgram) {
   auto m = parse(R"(
 mesh @other = <["x"=8]>
@@ -54,7 +56,8 @@ func @main(%x: f32[2,8] {global = f32[4,8], sharding = <@m, [{"data"}, {}]>},
   "flops_per_device": 320,
   "param_bytes_per_device": 320,
   "peak_bytes_per_device": 576,
-  "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256}
+  "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256},
+  "modelled_step": {"compute_seconds": 1.16364e-12, "collective_wire_bytes": 192, "collective_seconds": 1.92e-09, "seconds": 1.92116e-09}
 }
 )");
 }

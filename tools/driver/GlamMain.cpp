@@ -26,6 +26,7 @@ struct GlamOptions {
   bool haveOutput = false, moeLayerOnly = false, logits = false, decode = false, train = false,
        packed = false;
   std::string lr, warmupSteps; // --train hyperparameters; empty: the pass's defaults
+  std::string remat;           // --remat: "" (not given), "none" or "layer"
   // Overrides are applied after the preset is known, in any argument order.
   std::vector<std::pair<std::string, std::string>> overrides;
 };
@@ -52,9 +53,10 @@ CommandLine glamCommandLine(GlamOptions &o) {
       "                    [--layers N] [--d-model N] [--ffn N] [--heads N] [--head-dim N]\n"
       "                    [--experts N] [--vocab N] [--batch N] [--seq N] [--groups N]\n"
       "                    [--capacity-factor X] [--moe-every N] [--activations=f32|bf16]\n"
-      "                    [--sharding=2d|2d-full|data|none] [--mesh data=D,model=M] [--moe-layer]\n"
+      "                    [--sharding=2d|2d-full|data|none] [--mesh data=D,model=M] "
+      "[--moe-layer]\n"
       "                    [--logits] [--decode] [--packed]\n"
-      "                    [--train [--lr X] [--warmup-steps N]]",
+      "                    [--train [--lr X] [--warmup-steps N] [--remat=none|layer]]",
       "Builds the GLaM decoder (docs/glam.md) and prints it as a .pir module.", 25);
   cl.unexpectedArgument("unexpected argument");
   // Every valued option takes "--opt V" or "--opt=V" and refuses an empty value.
@@ -118,6 +120,11 @@ CommandLine glamCommandLine(GlamOptions &o) {
          "with --train: constant learning rate up to step N, then\n"
          "lr * sqrt(N / step) (default 10000)",
          [&o](const std::string &v) { o.warmupSteps = v; });
+  valued("--remat", "--remat=KIND",
+         "with --train: 'layer' recomputes each layer's forward values\n"
+         "in the backward pass instead of keeping them (sets @main's\n"
+         "remat = \"layer\"; partitioning applies it); 'none' (default)",
+         [&o](const std::string &v) { o.remat = v; });
   valued("-o", "-o FILE", "write the module to FILE (default stdout)", [&o](const std::string &v) {
     o.output = v;
     o.haveOutput = true;
@@ -184,6 +191,9 @@ std::string configure(const GlamOptions &o, GlamConfig *c) {
   if (o.moeLayerOnly && o.packed) return "--packed builds the whole model; not with --moe-layer";
   if ((!o.lr.empty() || !o.warmupSteps.empty()) && !o.train)
     return std::string(o.lr.empty() ? "--warmup-steps" : "--lr") + " needs --train";
+  if (!o.remat.empty() && o.remat != "none" && o.remat != "layer")
+    return "--remat must be none or layer, got '" + o.remat + "'";
+  if (!o.remat.empty() && !o.train) return "--remat needs --train";
   if (o.train && o.moeLayerOnly) return "--train builds the whole model; drop --moe-layer";
   // The serving module takes one prompt per row and is no training step; a training step
   // returns the loss, its state and parameters, not logits.
@@ -250,6 +260,9 @@ std::string buildTrainStep(const GlamOptions &o, Module &m) {
       return "internal error: building the training step: " + why;
     }
   }
+  // The remat pass runs at the end of partitioning (after CSE, which would merge the
+  // recomputed values back); the step only records that it is wanted.
+  if (o.remat == "layer") f.attrs["remat"] = Attr::ofString("layer");
   return "";
 }
 

@@ -18,5 +18,10 @@
 // PART-DAG: all_gather(%embed) {axes = ["data"], dim = 1}
 // PART-DAG: all_gather(%layer0.attn.wq) {axes = ["data"], dim = 0}
 // PART-DAG: all_gather(%layer1.mlp.wi_0) {axes = ["data"], dim = 0}
+// Their gradients come back summed and split over "data" in one reduce_scatter each
+// (merge-collectives), never as a whole-weight all_reduce followed by a slice:
+// PART-DAG: reduce_scatter(%{{.*}}) {axes = ["data"], dim = 0, reduction = "sum"} : f32[16,2,8]
+// PART-DAG: reduce_scatter(%{{.*}}) {axes = ["data"], dim = 1, reduction = "sum"} : f32[2,4,32]
+// PART-DAG: reduce_scatter(%{{.*}}) {axes = ["data"], dim = 0, reduction = "sum"} : f32[16,32]
 // STATS: "param_bytes_per_device": 27668,
 // STATS2D: "param_bytes_per_device": 51860,

@@ -17,7 +17,10 @@
 // CHECK-NEXT: "flops_per_device": 256,
 // CHECK-NEXT: "param_bytes_per_device": 320,
 // CHECK-NEXT: "peak_bytes_per_device": 576,
-// CHECK-NEXT: "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256}
+// CHECK-NEXT: "peak_breakdown": {"parameters": 320, "gradients": 0, "optimizer_state": 0, "activations": 0, "collective_buffers": 256},
+// Wire bytes: 64 * (2-1) for the all_gather, 2 * 128 * (2-1)/2 for the all_reduce; 256
+// flops at 275e12 FLOP/s, 192 B at 100e9 B/s.
+// CHECK-NEXT: "modelled_step": {"compute_seconds": 9.30909e-13, "collective_wire_bytes": 192, "collective_seconds": 1.92e-09, "seconds": 1.92093e-09}
 
 // BOTH: return %r
 // BOTH: "devices": 4

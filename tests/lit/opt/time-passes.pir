@@ -15,6 +15,7 @@
 // CHECK-NEXT: merge-collectives {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: dce {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: combine-collectives {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
+// CHECK-NEXT: remat {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: verifier {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: print {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}
 // CHECK-NEXT: total {{[0-9]+\.[0-9] [0-9]+\.[0-9]$}}

@@ -5,6 +5,12 @@
 // RUN: not partita-glam --config 1.7B/64E --experts 4 --moe-layer --train 2>&1 | FileCheck %s --check-prefix=MOE
 // RUN: not partita-glam --config 1.7B/64E --train --lr abc 2>&1 | FileCheck %s --check-prefix=BADLR
 // RUN: not partita-glam --config 1.7B/64E --train --warmup-steps -3 2>&1 | FileCheck %s --check-prefix=BADW
+// --remat=layer only records the request in @main's attributes (partitioning applies it);
+// --remat=none writes no attribute.
+// RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --train --remat=layer | FileCheck %s --check-prefix=REMAT
+// RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --train --remat=none | FileCheck %s --check-prefix=NOREMAT
+// RUN: not partita-glam --config 1.7B/64E --remat=layer 2>&1 | FileCheck %s --check-prefix=REMATTRAIN
+// RUN: not partita-glam --config 1.7B/64E --train --remat=all 2>&1 | FileCheck %s --check-prefix=BADREMAT
 // The forward model without --train is unchanged: no train.* attributes, bf16 losses.
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 16 --ffn 32 --heads 4 --head-dim 4 --experts 4 --vocab 64 --batch 4 --seq 8 --activations=bf16 | FileCheck %s --check-prefix=FWD
 
@@ -15,6 +21,10 @@
 // MOE: partita-glam: error: --train builds the whole model; drop --moe-layer
 // BADLR: partita-glam: error: --lr needs a positive number, got 'abc'
 // BADW: partita-glam: error: --warmup-steps needs a non-negative integer, got '-3'
+// REMAT: adafactor.warmup_steps = 10000, remat = "layer"}
+// NOREMAT-NOT: remat
+// REMATTRAIN: partita-glam: error: --remat needs --train
+// BADREMAT: partita-glam: error: --remat must be none or layer, got 'all'
 // FWD: func @main(%ids
 // FWD-NOT: train.
 // FWD-SAME: -> (bf16[], bf16[])
