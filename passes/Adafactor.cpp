@@ -255,12 +255,12 @@ public:
     // lr * sqrt(w / max(count, w)): constant up to step w, then inverse square root.
     double w = std::max(warmup, 1.0);
     Value *wv = cst(w, scalar, "adafactor.warmup");
-    Value *lrT = bin(Opcode::Mul, cst(lr, scalar, "adafactor.peak_lr"),
-                     un(Opcode::Sqrt,
-                        bin(Opcode::Div, wv, bin(Opcode::Max, count, wv, "adafactor.after_warmup"),
-                            "adafactor.decay_ratio"),
-                        "adafactor.lr_factor"),
-                     "adafactor.lr");
+    Value *peakLr = cst(lr, scalar, "adafactor.peak_lr");
+    Value *lrFactor = un(Opcode::Sqrt,
+                         bin(Opcode::Div, wv, bin(Opcode::Max, count, wv, "adafactor.after_warmup"),
+                             "adafactor.decay_ratio"),
+                         "adafactor.lr_factor");
+    Value *lrT = bin(Opcode::Mul, peakLr, lrFactor, "adafactor.lr");
 
     std::vector<Value *> newParams(np), newState;
     for (size_t k = 0; k < np; ++k) {
@@ -272,12 +272,12 @@ public:
       b.setLoc(p->loc.known() ? p->loc : f->loc);
       // EMA of squared gradients: decay * v + (1 - decay) * stat.
       auto ema = [&](Value *v, Value *stat, const std::string &name) {
-        return bin(
-            Opcode::Add, bin(Opcode::Mul, splat(decay, v->type, name + ".decay"), v, name + ".old"),
-            bin(Opcode::Mul, splat(keep, v->type, name + ".keep"), stat, name + ".new"), name);
+        Value *old = bin(Opcode::Mul, splat(decay, v->type, name + ".decay"), v, name + ".old");
+        Value *fresh = bin(Opcode::Mul, splat(keep, v->type, name + ".keep"), stat, name + ".new");
+        return bin(Opcode::Add, old, fresh, name);
       };
-      Value *gsq = bin(Opcode::Add, bin(Opcode::Mul, g, g, n + ".g2"), cst(eps1, pt, n + ".eps1"),
-                       n + ".g2_eps");
+      Value *g2 = bin(Opcode::Mul, g, g, n + ".g2");
+      Value *gsq = bin(Opcode::Add, g2, cst(eps1, pt, n + ".eps1"), n + ".g2_eps");
       Value *u;
       if (st.d0 >= 0) {
         int rank = pt.rank();
@@ -303,15 +303,14 @@ public:
         u = bin(Opcode::Mul, g, un(Opcode::Rsqrt, v, n + ".factor"), n + ".u");
       }
       // clip_by_block_rms: u / max(1, rms(u) / clip).
-      Value *denom = bin(
-          Opcode::Max, one,
-          bin(Opcode::Div, rms(u, n + ".u_rms"), cst(clip, scalar, n + ".clip"), n + ".u_rms_rel"),
-          n + ".clip_denom");
+      Value *uRms = rms(u, n + ".u_rms");
+      Value *uRmsRel = bin(Opcode::Div, uRms, cst(clip, scalar, n + ".clip"), n + ".u_rms_rel");
+      Value *denom = bin(Opcode::Max, one, uRmsRel, n + ".clip_denom");
       u = bin(Opcode::Div, u, splat(denom, pt, n + ".clip_denom.b"), n + ".u_clipped");
       u = bin(Opcode::Mul, u, splat(lrT, pt, n + ".lr.b"), n + ".u_lr");
       // scale_by_param_block_rms: relative step size, at least eps2.
-      Value *pscale =
-          bin(Opcode::Max, rms(p, n + ".rms"), cst(eps2, scalar, n + ".eps2"), n + ".scale");
+      Value *pRms = rms(p, n + ".rms");
+      Value *pscale = bin(Opcode::Max, pRms, cst(eps2, scalar, n + ".eps2"), n + ".scale");
       u = bin(Opcode::Mul, u, splat(pscale, pt, n + ".scale.b"), n + ".u_scaled");
       newParams[k] = bin(Opcode::Add, p, un(Opcode::Neg, u, n + ".delta"), n + ".next");
     }

@@ -583,7 +583,10 @@ private:
       if (a.kind == Val::Int && (op == BO_LAnd ? !a.i : a.i)) return Val::ofInt(op == BO_LOr);
       return arith(op, a, eval(x->getRHS()), x, *this);
     }
-    return arith(op, eval(x->getLHS()), eval(x->getRHS()), x, *this);
+    // Left before right: argument evaluation order is unspecified, and the ops must come out
+    // in source order whatever compiler built the importer.
+    Val lhs = eval(x->getLHS());
+    return arith(op, lhs, eval(x->getRHS()), x, *this);
   }
 
   Val evalUnary(const UnaryOperator *x) {

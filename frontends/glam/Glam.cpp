@@ -252,8 +252,7 @@ public:
     Value *v = arg(name, std::move(t), roles);
     f_.argAttrs.back()["trainable"] = Attr::ofBool(true);
     if (c_.train) f_.argAttrs.back()["train.init"] = Attr::ofString(init);
-    if (p_.kind != ShardingPreset::Kind::TwoDFull || v->type.rank() < 2 || !v->sharding)
-      return v;
+    if (p_.kind != ShardingPreset::Kind::TwoDFull || v->type.rank() < 2 || !v->sharding) return v;
     int64_t data = 0;
     for (const MeshAxis &a : p_.mesh)
       if (a.name == "data") data = a.size;
@@ -443,12 +442,15 @@ public:
     int64_t s = c_.seq, b = c_.batch;
     Value *t = bucketTable();
     std::vector<int64_t> bss = {b, s, s};
-    Value *dist = bin(Opcode::Sub, bcast(positions, bss, {0, 1}), bcast(positions, bss, {0, 2}),
-                      "relpos.dist");
+    Value *posQ = bcast(positions, bss, {0, 1});
+    Value *posK = bcast(positions, bss, {0, 2});
+    Value *dist = bin(Opcode::Sub, posQ, posK, "relpos.dist");
     Value *clamped = bin(Opcode::Max, dist, cstLike(0, dist), "relpos.dist0");
     clamped = bin(Opcode::Min, clamped, cstLike((double)(s - 1), clamped), "relpos.dist_in_table");
     buckets_ = take(t, clamped, 0, "relpos.bucket");
-    Value *causal = compare(iota(bss, 1, "relpos.q"), iota(bss, 2, "relpos.k"), "ge", "causal");
+    Value *q = iota(bss, 1, "relpos.q");
+    Value *k = iota(bss, 2, "relpos.k");
+    Value *causal = compare(q, k, "ge", "causal");
     Value *segK = bcast(segments, bss, {0, 2});
     Value *same = compare(bcast(segments, bss, {0, 1}), segK, "eq", "same_segment");
     Value *keyReal = compare(segK, cstLike(0, segK), "ne", "key_not_padding");
@@ -650,8 +652,9 @@ public:
           reduce(Opcode::ReduceSum, bin(Opcode::Mul, pos, mask, n + ".pm"), {2}, n + ".slotf");
       Value *slotOh = oneHot(convert(slot, DType::I32), cap, DType::F32, n + ".slot");
       std::vector<int64_t> gsec = {g, s, e, cap};
-      Value *d = bin(Opcode::Mul, bcast(mask, gsec, {0, 1, 2}), bcast(slotOh, gsec, {0, 1, 3}),
-                     n + ".dispatch");
+      Value *maskB = bcast(mask, gsec, {0, 1, 2});
+      Value *slotB = bcast(slotOh, gsec, {0, 1, 3});
+      Value *d = bin(Opcode::Mul, maskB, slotB, n + ".dispatch");
       Value *cw = bin(Opcode::Mul, d, bcast(gate, gsec, {0, 1}), n + ".combine");
       return std::make_pair(d, cw);
     };
@@ -766,8 +769,9 @@ public:
       Value *g = convert(bin(Opcode::Div, gate, denom, n + ".gate"), act_);
       return bin(Opcode::Mul, out, bcast(g, {b, m}, {0}), n + ".weighted");
     };
-    Value *y = bin(Opcode::Add, expert(idx1, gate1, p + ".first"),
-                   expert(idx2, gate2, p + ".second"), p + ".out");
+    Value *first = expert(idx1, gate1, p + ".first");
+    Value *second = expert(idx2, gate2, p + ".second");
+    Value *y = bin(Opcode::Add, first, second, p + ".out");
     return reshape(y, {b, 1, m}, p + ".ungrouped");
   }
 
@@ -854,8 +858,9 @@ public:
     Value *length = arg("length", TensorType(DType::I32, {}), {});
     Value *x = embedTokens(ids);
     buildPositionTables();
-    Value *inPrompt =
-        compare(iota({b, s}, 1, "prompt.pos"), bcast(length, {b, s}, {}), "lt", "prompt.valid");
+    Value *pos = iota({b, s}, 1, "prompt.pos");
+    Value *lengthB = bcast(length, {b, s}, {});
+    Value *inPrompt = compare(pos, lengthB, "lt", "prompt.valid");
     Value *valid = convert(inPrompt, DType::F32);
     x = decoderLayers(
         x, [&](int64_t l, Value *xn) { return attention(l, xn); },

@@ -88,7 +88,8 @@ using vjp::zeros;
 Grads vjpNeg(VjpContext &c) { return {un(c.b, Opcode::Neg, c.ct)}; }
 Grads vjpAbs(VjpContext &c) {
   Value *zero = zeros(c.b, x0(c)->type);
-  Value *neg = sel(c.b, cmp(c.b, x0(c), zero, "lt"), un(c.b, Opcode::Neg, c.ct), zero);
+  Value *isNeg = cmp(c.b, x0(c), zero, "lt");
+  Value *neg = sel(c.b, isNeg, un(c.b, Opcode::Neg, c.ct), zero);
   return {sel(c.b, cmp(c.b, x0(c), zero, "gt"), c.ct, neg)};
 }
 Grads vjpExp(VjpContext &c) { return {mul(c.b, c.ct, y(c))}; }
@@ -99,7 +100,8 @@ Grads vjpRsqrt(VjpContext &c) {
   return {mul(c.b, c.ct, mulc(c.b, y3, -0.5))};
 }
 Grads vjpTanh(VjpContext &c) {
-  Value *d = bin(c.b, Opcode::Sub, cst(c.b, y(c)->type, 1.0), mul(c.b, y(c), y(c)));
+  Value *one = cst(c.b, y(c)->type, 1.0);
+  Value *d = bin(c.b, Opcode::Sub, one, mul(c.b, y(c), y(c)));
   return {mul(c.b, c.ct, d)};
 }
 Grads vjpLogistic(VjpContext &c) {
@@ -121,7 +123,8 @@ Grads vjpGelu(VjpContext &c) {
   Value *left = mulc(b, bin(b, Opcode::Add, one, t), 0.5);
   Value *sech2 = bin(b, Opcode::Sub, one, mul(b, t, t));
   Value *dinner = mulc(b, bin(b, Opcode::Add, one, mulc(b, x2, 3 * a)), k);
-  Value *right = mul(b, mulc(b, x, 0.5), mul(b, sech2, dinner));
+  Value *half = mulc(b, x, 0.5);
+  Value *right = mul(b, half, mul(b, sech2, dinner));
   return {mul(b, c.ct, bin(b, Opcode::Add, left, right))};
 }
 Grads vjpConvert(VjpContext &c) {
