@@ -23,6 +23,11 @@ builds a small GLaM configuration with partita-glam, then
     and partita-step's peak RSS on the step program against its live set (parameters,
     optimizer state, batch and saved activations, read off the program); --train-only runs
     just this part;
+  * overlapped collectives: time blocked in collectives per step (partita-step --comm-profile)
+    with blocking and with async collectives (--async-collectives), on 2 ranks (data=2) and 4
+    ranks (data=2,model=2, oversubscribed), with the step time and a bitwise check of the
+    losses; --async-only runs just this part (by hand: bench.py --async-only --bin BUILD/bin
+    --work DIR --venv-python python3 --mpirun mpirun);
 
 and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
 installs what it needs; run that, not this file.
@@ -306,6 +311,46 @@ def train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
     return res
 
 
+def async_bench(r, cfgdims, reps, mpirun, step, row):
+    """Time blocked in collectives per step, blocking against async collectives (partita-step
+    --comm-profile, with and without --async-collectives), on 2 ranks (mesh data=2) and 4
+    ranks (data=2,model=2, oversubscribed on fewer cores); docs/performance.md, "Overlapping
+    collectives". Each rank has 1 kernel thread. Returns the measured figures."""
+    g = glam_flags(cfgdims)
+    cache = os.path.join(r.work, "jit-cache")
+    p1 = {"PARTITA_THREADS": "1"}
+    res = {}
+    for ranks, mesh in ((2, "data=2"), (4, "data=2,model=2")):
+        prog = f"glam{ranks}.pir"
+        if not os.path.exists(os.path.join(r.work, prog)):
+            r.run([r.tool("partita-glam")] + g + ["--mesh", mesh, "-o", prog])
+        got = {}
+        for mode, extra in (("blocking", []), ("async", ["--async-collectives"])):
+            step(f"Partita {ranks} ranks ({mesh}), {mode} collectives: {reps} step(s) with "
+                 "--comm-profile")
+            got[mode] = r.json_of(mpirun + ["-np", str(ranks), "-x", "PARTITA_THREADS=1",
+                                            r.tool("partita-step"), prog, "--cache-dir", cache,
+                                            "--reps", str(reps), "--comm-profile"] + extra,
+                                  env=p1, what="partita-step under mpirun")
+        b, a = got["blocking"], got["async"]
+        wait_b, wait_a = max(b["waiting_ms_per_step"]), max(a["waiting_ms_per_step"])
+        res[f"glam{ranks}"] = {"blocking": b, "async": a}
+        row(f"waiting in collectives per step, {ranks} ranks ({mesh})", "lower async",
+            f"{wait_b:.1f} -> {wait_a:.1f} ms", wait_a < wait_b,
+            f"busiest rank; blocking {' '.join(f'{x:.1f}' for x in b['waiting_ms_per_step'])}, "
+            f"async awaits {' '.join(f'{x:.1f}' for x in a['await_ms_per_step'])} + starts "
+            f"{' '.join(f'{x:.1f}' for x in a['start_ms_per_step'])} ms")
+        row(f"step with async collectives, {ranks} ranks ({mesh})", "info",
+            f"{b['step_best_s']:.3f} -> {a['step_best_s']:.3f} s", None,
+            f"best of {reps}; workspace {fmt_bytes(b['workspace_bytes'])} -> "
+            f"{fmt_bytes(a['workspace_bytes'])}")
+        same = b["scalar_results"] == a["scalar_results"]
+        row(f"async collectives: same loss and aux loss, {ranks} ranks", "bitwise",
+            "same" if same else "differ", same,
+            f"{' '.join(repr(x) for x in a['scalar_results'])}")
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small model, one repetition (smoke run)")
@@ -318,6 +363,9 @@ def main():
                     help="alternating rounds of the timed runs (default 2, quick 1)")
     ap.add_argument("--train-only", action="store_true",
                     help="only the training-step rows (partita-train, PyTorch, JAX)")
+    ap.add_argument("--async-only", action="store_true",
+                    help="only the rows of time waiting in collectives, blocking vs async "
+                         "(2 and 4 ranks)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     r = Runner(args)
@@ -337,6 +385,17 @@ def main():
     def row(name, target, measured, ok, note=""):
         rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
                      note))
+
+    if args.async_only:
+        results["async"] = async_bench(r, cfgdims, reps, mpirun, step, row)
+        results["load_after"] = os.getloadavg()
+        print(f"\nGLaM {' '.join(f'{k}={v}' for k, v in cfgdims.items())}; {reps} step(s) after "
+              f"a warm-up, 1 thread per rank; load average {results['load_before'][0]:.2f} "
+              f"before, {results['load_after'][0]:.2f} after")
+        print_table(rows)
+        with open(os.path.join(args.work, "results.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
+        return
 
     if args.train_only:
         results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
@@ -650,6 +709,7 @@ def main():
     row("loss: 2 ranks = 1 rank", "1e-4 rel", "PASS" if losses_agree else "FAIL", losses_agree,
         f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
     results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
+    results["async"] = async_bench(r, cfgdims, reps, mpirun, step, row)
     results["table"] = rows
 
     c = cfg

@@ -18,5 +18,10 @@ std::unique_ptr<Pass> createAutodiffPass();
 // Adafactor training step: turns a differentiated @main into the step program of
 // docs/training.md (parameters, optimizer state, step, batch -> loss, aux, next state).
 std::unique_ptr<Pass> createAdafactorPass();
+// Async collectives: each collective becomes a start (async = true) and an await, starts
+// as early and awaits as late as data allow, at most `maxOutstanding` in flight.
+constexpr int kDefaultMaxOutstandingCollectives = 4;
+std::unique_ptr<Pass>
+createAsyncCollectivesPass(int maxOutstanding = kDefaultMaxOutstandingCollectives);
 
 } // namespace partita
