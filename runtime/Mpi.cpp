@@ -342,6 +342,7 @@ public:
   }
 
   void progress() override {
+    if (!progressCalls_) return;
     for (auto &[slot, q] : pending_) {
       if (q.reqs.empty()) continue;
       int done = 0;
@@ -362,6 +363,12 @@ private:
   int64_t device_;
   std::map<std::vector<int64_t>, MPI_Comm> comms_;
   std::map<int64_t, Pending> pending_;
+  // PARTITA_MPI_PROGRESS=0 turns the progress calls into no-ops, to measure what they buy
+  // (docs/performance.md, "Overlapping collectives").
+  bool progressCalls_ = [] {
+    const char *e = std::getenv("PARTITA_MPI_PROGRESS");
+    return !(e && std::string(e) == "0");
+  }();
 };
 
 } // namespace
