@@ -312,7 +312,10 @@ void CodeGenerator::emitRoot(const RootPlan &r, int n) {
 void CodeGenerator::copyResults() {
   for (size_t k = 0; k < f_.returns.size(); ++k) {
     const Value *v = f_.returns[k];
-    auto it = plan_.resultSlot.find(v);
+    const Value *s = plan_.kindOf(v) == ValueKind::Alias && v->def->opcode == Opcode::Await
+                         ? plan_.storageOf(v)
+                         : v;
+    auto it = plan_.resultSlot.find(s);
     if (it != plan_.resultSlot.end() && it->second == (int)k) continue;
     LV *src = bufPtr_.at(plan_.storageOf(v));
     B.CreateMemCpy(resPtrs_[k], llvm::MaybeAlign(1), src, llvm::MaybeAlign(1), v->type.bytes());

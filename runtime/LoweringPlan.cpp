@@ -452,6 +452,8 @@ void Planner::planMemory() {
   // Results computed by a root go straight into the caller's result buffer.
   for (size_t k = 0; k < f_.returns.size(); ++k) {
     const Value *v = f_.returns[k];
+    // An async collective whose await is returned receives straight into the result too.
+    if (p_.kind[v] == ValueKind::Alias && v->def->opcode == Opcode::Await) v = p_.storageOf(v);
     if (p_.kind[v] == ValueKind::Root && !p_.resultSlot.count(v)) p_.resultSlot[v] = (int)k;
   }
   std::unordered_map<const Value *, int> lastUse;

@@ -57,7 +57,8 @@ struct LoweringPlan {
   std::unordered_map<const Value *, ValueKind> kind;
   std::unordered_map<const Value *, int> pos; // op result -> op index
   std::vector<RootPlan> roots;                // in execution order
-  // A root whose value is returned writes results[slot] directly (first slot returning it).
+  // A root whose value is returned (or, for an async collective, its await's value) writes
+  // results[slot] directly (first slot returning it).
   std::unordered_map<const Value *, int> resultSlot;
   std::unordered_map<const Value *, int64_t> offset; // other roots: workspace offset
   int64_t workspaceBytes = 0;

@@ -430,3 +430,21 @@ TEST(LoweringPlan, AsyncCollectiveBuffersLiveUntilTheAwait) {
   EXPECT_EQ(p.plan.storageOf(p.value("gd")), p.value("g"));
   expectNoLiveOverlap(p);
 }
+
+TEST(LoweringPlan, ReturnedAwaitReceivesIntoTheResult) {
+  // %g's await is returned: the exchange writes the caller's result buffer, as a blocking
+  // all_reduce would, instead of a workspace buffer copied out at the end.
+  Planned p = planOnMesh("mesh @m = <[\"a\"=2]>\n"
+                         "func @main(%x: f32[64]) -> (f32[64], f32[64]) "
+                         "attributes {partitioned = @m} {\n"
+                         "  %g = all_reduce(%x) {async = true, axes = [\"a\"], reduction = "
+                         "\"sum\"} : f32[64]\n"
+                         "  %t = tanh(%x) : f32[64]\n"
+                         "  %gd = await(%g) : f32[64]\n"
+                         "  return %t, %gd\n}\n");
+  ASSERT_TRUE(p.module);
+  EXPECT_EQ(p.plan.resultSlot.at(p.value("g")), 1);
+  EXPECT_EQ(p.plan.resultSlot.at(p.value("t")), 0);
+  EXPECT_EQ(p.plan.workspaceBytes, 0);
+  expectNoLiveOverlap(p);
+}
