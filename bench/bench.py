@@ -30,6 +30,11 @@ builds a small GLaM configuration with partita-glam, then
     ranks (model=2); the FLOPs per token of @decode_step for GLaM models beside dense models
     of equal activated and of equal total size, and 64B/64E beside GPT-3 175B;
     --decode-only runs just this part;
+  * overlapped collectives: time blocked in collectives per step (partita-step --comm-profile)
+    with blocking and with async collectives (--async-collectives), on 2 ranks (data=2) and 4
+    ranks (data=2,model=2, oversubscribed), with the step time and a bitwise check of the
+    losses; --async-only runs just this part (by hand: bench.py --async-only --bin BUILD/bin
+    --work DIR --venv-python python3 --mpirun mpirun);
 
 and prints a table of target, measured value and PASS/MISS. It is started by bench/run, which
 installs what it needs; run that, not this file.
@@ -513,6 +518,49 @@ def decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
     same = all(x["tokens"] == p1[0]["tokens"] for x in p1 + p2)
     row("decode: 2 ranks' tokens = 1 rank's", "equal", "PASS" if same else "FAIL", same)
     res["flops"] = decode_flops(r, step, row, g)
+
+
+def async_bench(r, cfgdims, reps, mpirun, step, row):
+    """Time blocked in collectives per step, blocking against async collectives (partita-step
+    --comm-profile, with and without --async-collectives): bench/async_overlap.pir on 2 ranks
+    (an exchange with independent compute beside it), GLaM on 2 ranks (mesh data=2) and on 4
+    ranks (data=2,model=2, oversubscribed on fewer cores); docs/performance.md, "Overlapping
+    collectives". Each rank has 1 kernel thread. Returns the measured figures."""
+    g = glam_flags(cfgdims)
+    cache = os.path.join(r.work, "jit-cache")
+    p1 = {"PARTITA_THREADS": "1"}
+    res = {}
+    overlap = os.path.join(BENCH, "async_overlap.pir")
+    for ranks, mesh in ((2, "overlap"), (2, "data=2"), (4, "data=2,model=2")):
+        prog = overlap if mesh == "overlap" else f"glam{ranks}.pir"
+        if mesh != "overlap" and not os.path.exists(os.path.join(r.work, prog)):
+            r.run([r.tool("partita-glam")] + g + ["--mesh", mesh, "-o", prog])
+        got = {}
+        for mode, extra in (("blocking", []), ("async", ["--async-collectives"])):
+            step(f"Partita {ranks} ranks ({mesh}), {mode} collectives: {reps} step(s) with "
+                 "--comm-profile")
+            got[mode] = r.json_of(mpirun + ["-np", str(ranks), "-x", "PARTITA_THREADS=1",
+                                            r.tool("partita-step"), prog, "--cache-dir", cache,
+                                            "--reps", str(reps), "--comm-profile"] + extra,
+                                  env=p1, what="partita-step under mpirun")
+        b, a = got["blocking"], got["async"]
+        wait_b, wait_a = max(b["waiting_ms_per_step"]), max(a["waiting_ms_per_step"])
+        what = "bench/async_overlap.pir" if mesh == "overlap" else f"GLaM {mesh}"
+        res["overlap" if mesh == "overlap" else f"glam{ranks}"] = {"blocking": b, "async": a}
+        row(f"waiting in collectives per step, {ranks} ranks ({what})", "lower async",
+            f"{wait_b:.1f} -> {wait_a:.1f} ms", wait_a < wait_b,
+            f"busiest rank; blocking {' '.join(f'{x:.1f}' for x in b['waiting_ms_per_step'])}, "
+            f"async awaits {' '.join(f'{x:.1f}' for x in a['await_ms_per_step'])} + starts "
+            f"{' '.join(f'{x:.1f}' for x in a['start_ms_per_step'])} ms")
+        row(f"step with async collectives, {ranks} ranks ({what})", "info",
+            f"{b['step_best_s']:.3f} -> {a['step_best_s']:.3f} s", None,
+            f"best of {reps}; workspace {fmt_bytes(b['workspace_bytes'])} -> "
+            f"{fmt_bytes(a['workspace_bytes'])}")
+        if mesh != "overlap":  # the microbenchmark has no scalar results to compare
+            same = b["scalar_results"] == a["scalar_results"]
+            row(f"async collectives: same loss and aux loss, {ranks} ranks ({what})",
+                "bitwise", "same" if same else "differ", same,
+                f"{' '.join(repr(x) for x in a['scalar_results'])}")
     return res
 
 
@@ -531,9 +579,12 @@ def main():
     ap.add_argument("--decode-only", action="store_true",
                     help="only the decode rows (partita-generate, PyTorch with a KV cache) and "
                     "the decode FLOPs per token")
+    ap.add_argument("--async-only", action="store_true",
+                    help="only the rows of time waiting in collectives, blocking vs async "
+                         "(2 and 4 ranks)")
     args = ap.parse_args()
-    if args.train_only and args.decode_only:
-        fail("--train-only and --decode-only exclude each other")
+    if args.train_only + args.decode_only + args.async_only > 1:
+        fail("--train-only, --decode-only and --async-only exclude each other")
     os.makedirs(args.work, exist_ok=True)
     r = Runner(args)
     cfgdims = QUICK if args.quick else FULL
@@ -564,6 +615,16 @@ def main():
               f"activated); best of {rounds} round(s), PyTorch {reps} warm generation(s) per "
               f"round; 1 thread per rank; load average {results['load_before'][0]:.2f} before, "
               f"{results['load_after'][0]:.2f} after")
+        print_table(rows)
+        with open(os.path.join(args.work, "results.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
+        return
+    if args.async_only:
+        results["async"] = async_bench(r, cfgdims, reps, mpirun, step, row)
+        results["load_after"] = os.getloadavg()
+        print(f"\nGLaM {' '.join(f'{k}={v}' for k, v in cfgdims.items())}; {reps} step(s) after "
+              f"a warm-up, 1 thread per rank; load average {results['load_before'][0]:.2f} "
+              f"before, {results['load_after'][0]:.2f} after")
         print_table(rows)
         with open(os.path.join(args.work, "results.json"), "w") as f:
             json.dump(results, f, indent=1, default=str)
@@ -897,6 +958,7 @@ def main():
         f"{two['scalar_results'][0]:.6f} vs {one['scalar_results'][0]:.6f}")
     results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
     results["decode"] = decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
+    results["async"] = async_bench(r, cfgdims, reps, mpirun, step, row)
     results["table"] = rows
 
     c = cfg

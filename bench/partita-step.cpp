@@ -14,6 +14,7 @@
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "passes/Pass.h"
+#include "passes/Passes.h"
 #include "runtime/Executable.h"
 #include "runtime/Mpi.h"
 #include "runtime/RunDriver.h"
@@ -52,6 +53,7 @@ namespace {
 void usage() {
   std::cout << "usage: partita-step FILE [--reps N] [--seed N] [--inputs DIR] [--cache-dir DIR]\n"
                "                    [--no-cache] [--einsums] [--budget SECONDS] [--compile-only]\n"
+               "                    [--async-collectives] [--max-in-flight N] [--comm-profile]\n"
                "       mpirun -np N partita-step FILE ...\n"
                "\n"
                "Compiles @main like partita-run (partitioned for its mesh; one MPI rank per\n"
@@ -61,7 +63,12 @@ void usage() {
                "peak RSS per rank and the live set. --einsums (one process only) also times every\n"
                "distinct einsum of the program against an Eigen GEMM of the same B x M x N x K,\n"
                "and each f32 one again with bf16 operands and result.\n"
-               "--compile-only compiles (filling the cache) without running, in one process.\n";
+               "--compile-only compiles (filling the cache) without running, in one process.\n"
+               "--async-collectives runs the async-collectives pass (at most --max-in-flight N\n"
+               "collectives in flight, default 4) after partitioning. --comm-profile compiles\n"
+               "with per-op timing and adds each rank's milliseconds per step in compute,\n"
+               "blocking collectives, async starts and awaits, and waiting_ms_per_step (the\n"
+               "time blocked in collectives: blocking collectives + awaits).\n";
 }
 
 // Resident and peak resident set size of this process (KiB), from /proc/self/status.
@@ -191,6 +198,8 @@ int main(int argc, char **argv) {
   uint64_t seed = 0;
   int reps = 3;
   bool useCache = true, einsums = false, compileOnly = false;
+  bool async = false, commProfile = false;
+  int maxInFlight = kDefaultMaxOutstandingCollectives;
   double budget = 0.3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -216,6 +225,13 @@ int main(int argc, char **argv) {
       einsums = true;
     else if (a == "--compile-only")
       compileOnly = true;
+    else if (a == "--async-collectives")
+      async = true;
+    else if (a == "--max-in-flight") {
+      maxInFlight = std::atoi(next().c_str());
+      if (maxInFlight < 1) die("--max-in-flight needs a positive integer");
+    } else if (a == "--comm-profile")
+      commProfile = true;
     else if (a == "--budget")
       budget = std::atof(next().c_str());
     else if (!a.empty() && a[0] == '-')
@@ -268,6 +284,17 @@ int main(int argc, char **argv) {
     }
     tPartition = now() - t0;
   }
+  if (async) {
+    t0 = now();
+    if (!runPipeline(*module,
+                     "async-collectives{max-outstanding=" + std::to_string(maxInFlight) + "}",
+                     diags)) {
+      for (const auto &d : diags.all())
+        std::cerr << d.str() << "\n";
+      die("async-collectives failed");
+    }
+    tPartition += now() - t0;
+  }
   const Func &f = *module->main();
   const Mesh *mesh = partitionedMeshOf(*module, f);
   int64_t devices = mesh ? mesh->numDevices() : 1;
@@ -284,7 +311,9 @@ int main(int argc, char **argv) {
   std::shared_ptr<Jit> jit = Jit::create(jo, &err);
   if (!jit) die(err);
   t0 = now();
-  auto exe = Executable::compile(*module, f, jit, diags);
+  LowerOptions lo;
+  lo.profile = commProfile;
+  auto exe = Executable::compile(*module, f, jit, diags, lo);
   double tCompile = now() - t0;
   if (!exe) {
     for (const auto &d : diags.all())
@@ -340,10 +369,13 @@ int main(int argc, char **argv) {
   };
   std::vector<double> steps;
   double minCpu = 1e30; // this rank's least CPU time (user + system) in one step
+  // --comm-profile: this rank's nanoseconds per op over the timed steps.
+  std::vector<int64_t> prof(exe->ops().size() + 1, 0);
   for (int r = 0; r <= reps; ++r) {
     barrier();
     double c0 = processCpu(), s0 = now();
-    exe->runRaw(ap.data(), rp.data(), rank, coll.get(), ws.data());
+    exe->runRaw(ap.data(), rp.data(), rank, coll.get(), ws.data(),
+                commProfile && r > 0 ? prof.data() : nullptr);
     double dt = now() - s0;
     if (r > 0) minCpu = std::min(minCpu, processCpu() - c0);
     std::vector<double> all(ranks, dt);
@@ -360,6 +392,16 @@ int main(int argc, char **argv) {
     MpiSession::start().gather(mine, sizeof mine, mem.data());
   else
     std::copy(mine, mine + 7, mem.begin());
+  // Milliseconds per step in each op phase (compute, blocking collective, async start,
+  // await), per rank: the time blocked in collectives is collective + wait.
+  double phase[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < exe->ops().size(); ++i)
+    phase[(int)exe->ops()[i].phase] += prof[i] * 1e-6 / reps;
+  std::vector<double> phases(4 * ranks);
+  if (mpi)
+    MpiSession::start().gather(phase, sizeof phase, phases.data());
+  else
+    std::copy(phase, phase + 4, phases.begin());
   std::string einsumJson = einsums ? einsumReport(f, budget) : "[]";
   if (root) {
     auto col = [&](int k) {
@@ -393,7 +435,25 @@ int main(int argc, char **argv) {
        << ",\n  \"rss_process_peak_kib\": " << jsonList(col(4))
        << ",\n  \"rss_end_kib\": " << jsonList(col(5))
        << ",\n  \"run_peak_is_phase_peak\": " << (hwmReset ? "true" : "false")
-       << ",\n  \"einsums\": " << einsumJson << "\n}\n";
+       << ",\n  \"einsums\": " << einsumJson;
+    if (commProfile) {
+      auto ph = [&](int k) {
+        std::vector<double> v;
+        for (int r = 0; r < ranks; ++r)
+          v.push_back(phases[4 * r + k]);
+        return v;
+      };
+      std::vector<double> waiting;
+      for (int r = 0; r < ranks; ++r)
+        waiting.push_back(phases[4 * r + 1] + phases[4 * r + 3]);
+      os << ",\n  \"async_collectives\": " << (async ? "true" : "false")
+         << ",\n  \"compute_ms_per_step\": " << jsonList(ph(0))
+         << ",\n  \"blocking_collective_ms_per_step\": " << jsonList(ph(1))
+         << ",\n  \"start_ms_per_step\": " << jsonList(ph(2))
+         << ",\n  \"await_ms_per_step\": " << jsonList(ph(3))
+         << ",\n  \"waiting_ms_per_step\": " << jsonList(waiting);
+    }
+    os << "\n}\n";
     std::cout << os.str();
     std::cout.flush();
   }

@@ -96,6 +96,7 @@ bool isUnaryElementwise(Opcode op) { return opInfo(op).is(opflag::UnaryBit); }
 bool isBinaryElementwise(Opcode op) { return opInfo(op).is(opflag::BinaryBit); }
 bool isElementwise(Opcode op) { return opInfo(op).is(opflag::Elementwise); }
 bool isCollective(Opcode op) { return opInfo(op).is(opflag::CollectiveBit); }
+bool isAsyncCollective(const Op &op) { return isCollective(op.opcode) && op.getBool("async"); }
 
 // ---- typed attribute support (ir/OpAttrs.h) ----
 

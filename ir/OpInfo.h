@@ -86,6 +86,8 @@ struct OpInfo {
 };
 
 const OpInfo &opInfo(Opcode code);
+// A collective carrying `async = true`: its result is pending until an `await` reads it.
+bool isAsyncCollective(const Op &op);
 // By text name ("broadcast_in_dim"); null when no op has it.
 const OpInfo *opInfoByName(std::string_view name);
 // By text name or frontend alias ("maximum" → max); null when none matches.

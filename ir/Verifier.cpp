@@ -161,6 +161,7 @@ public:
       bool typeOk = ok && usable ? op(*o, f) : o->result && typeProblem(o->type()).empty();
       if (o->result) defined[o->result] = typeOk;
     }
+    pendingValues(f);
     const Loc &rl = pick(f.returnLoc, f.loc);
     if (f.returns.size() != f.results.size()) {
       d_.error(rl, "'return' has " + std::to_string(f.returns.size()) + " value(s) but @" + f.name +
@@ -180,6 +181,43 @@ public:
   }
 
 private:
+  // Async collectives (docs/ir.md): a pending result is read by exactly one `await` and by
+  // nothing else, and is never returned; `await` reads nothing but a pending result.
+  void pendingValues(const Func &f) {
+    std::unordered_map<const Value *, const Op *> awaited;
+    auto what = [](const Value *v) {
+      return "%" + v->name +
+             (v->def ? std::string(" (the result of '") + opcodeName(v->def->opcode) + "')"
+                     : std::string(" (an argument)"));
+    };
+    for (const auto &o : f.ops)
+      for (const Value *v : o->operands) {
+        if (!v) continue;
+        bool pending = v->def && isAsyncCollective(*v->def);
+        if (o->opcode == Opcode::Await) {
+          if (!pending)
+            d_.error(o->loc, "'await' needs the pending result of an async collective, but " +
+                                 what(v) + " is not one");
+          else if (!awaited.emplace(v, o.get()).second)
+            d_.error(o->loc, "%" + v->name + ", the pending result of async '" +
+                                 opcodeName(v->def->opcode) + "', is awaited more than once");
+        } else if (pending) {
+          d_.error(o->loc, std::string("'") + opcodeName(o->opcode) + "' reads %" + v->name +
+                               ", the pending result of async '" + opcodeName(v->def->opcode) +
+                               "': only 'await' may read it");
+        }
+      }
+    for (const auto &o : f.ops)
+      if (o->result && isAsyncCollective(*o) && !awaited.count(o->result))
+        d_.error(o->loc, std::string("async '") + opcodeName(o->opcode) + "' %" + o->result->name +
+                             " is never awaited");
+    for (const Value *v : f.returns)
+      if (v && v->def && isAsyncCollective(*v->def))
+        d_.error(pick(f.returnLoc, f.loc), "'return' reads %" + v->name +
+                                               ", the pending result of async '" +
+                                               opcodeName(v->def->opcode) + "': await it first");
+  }
+
   const Module &m_;
   Diagnostics &d_;
   std::map<std::string, const Mesh *> usable_; // valid meshes; invalid ones are reported once

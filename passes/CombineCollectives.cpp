@@ -16,6 +16,7 @@
 // that point move down behind it, in their order.
 // all_gather and reduce_scatter are not combined: gathering concatenated pieces
 // interleaves them by device, which would need a transpose per member to undo.
+#include "ir/OpInfo.h"
 #include "passes/Partitioning.h"
 
 #include <algorithm>
@@ -134,7 +135,9 @@ private:
     std::map<std::string, int> open; // key -> the group the next candidate tries first
     for (size_t i = 0; i < f.ops.size(); ++i) {
       Op *op = f.ops[i].get();
-      if (op->opcode != Opcode::AllReduce || op->operands.size() != 1) continue;
+      // An async all_reduce is already scheduled (its await reads it): left as it is.
+      if (op->opcode != Opcode::AllReduce || op->operands.size() != 1 || isAsyncCollective(*op))
+        continue;
       int64_t bytes = op->operands[0]->type.bytes();
       if (bytes > kCombineThresholdBytes) continue;
       std::string key = keyOf(*op);

@@ -62,6 +62,12 @@ MemoryAnalysis analyzeMemory(const Func &f) {
   }
   for (const Value *v : f.returns)
     lastUse[v] = n;
+  // An async collective reads its operand until its await, which is when the operand may
+  // be freed (the runtime's send buffer, docs/runtime.md).
+  for (size_t i = 0; i < n; ++i)
+    if (f.ops[i]->opcode == Opcode::Await && f.ops[i]->operands[0]->def)
+      for (const Value *v : f.ops[i]->operands[0]->def->operands)
+        lastUse[v] = std::max(lastUse[v], i);
 
   MemoryAnalysis r;
   int64_t argBytes = 0;

@@ -28,6 +28,10 @@ struct PassInfo {
   std::string name;
   std::string description;
   std::function<std::unique_ptr<Pass>()> create;
+  // Passes with options, written `name{key=value;...}` in a pipeline: builds the pass from
+  // the text between the braces, or returns nullptr after setting *error.
+  std::function<std::unique_ptr<Pass>(const std::string &options, std::string *error)>
+      createWithOptions = nullptr;
 };
 
 // Every registered pass (see passes/Registry.cpp), in a stable order.

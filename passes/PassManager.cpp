@@ -30,7 +30,27 @@ std::unique_ptr<PassManager> PassManager::fromPipeline(const std::string &pipeli
     while (!name.empty() && name.back() == ' ')
       name.pop_back();
     if (name.empty()) continue;
-    auto p = createPass(name);
+    // `name{options}`: options for passes that take them.
+    std::unique_ptr<Pass> p;
+    if (size_t brace = name.find('{'); brace != std::string::npos) {
+      std::string options;
+      if (name.back() == '}') options = name.substr(brace + 1, name.size() - brace - 2);
+      std::string base = name.substr(0, brace), error;
+      const PassInfo *info = nullptr;
+      for (const auto &i : registeredPasses())
+        if (i.name == base) info = &i;
+      if (!info || name.back() != '}') {
+        // Reported below as an unknown pass.
+      } else if (!info->createWithOptions) {
+        diags.error(Loc{}, "pass '" + base + "' takes no options, got {" + options + "}");
+        return nullptr;
+      } else if (!(p = info->createWithOptions(options, &error))) {
+        diags.error(Loc{}, error);
+        return nullptr;
+      }
+    } else {
+      p = createPass(name);
+    }
     if (!p) {
       std::string known;
       for (const auto &i : registeredPasses())

@@ -23,4 +23,10 @@ std::unique_ptr<Pass> createAdafactorPass();
 // ones (passes/Remat.cpp).
 std::unique_ptr<Pass> createRematPass();
 
+// Async collectives: each collective becomes a start (async = true) and an await, starts
+// as early and awaits as late as data allow, at most `maxOutstanding` in flight.
+constexpr int kDefaultMaxOutstandingCollectives = 4;
+std::unique_ptr<Pass>
+createAsyncCollectivesPass(int maxOutstanding = kDefaultMaxOutstandingCollectives);
+
 } // namespace partita

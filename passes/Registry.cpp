@@ -4,6 +4,8 @@
 #include "passes/Pass.h"
 #include "passes/Passes.h"
 
+#include <cstdlib>
+
 namespace partita {
 
 const char *const kPartitionPipeline =
@@ -37,6 +39,23 @@ const std::vector<PassInfo> &registeredPasses() {
        createCsePass},
       {"dce", "remove ops whose result is never used (transitively); returned values stay",
        createDcePass},
+      {"async-collectives",
+       "make every collective a start and an await, starts as early and awaits as late as "
+       "data allow; option {max-outstanding=N} (default 4) caps the collectives in flight",
+       [] { return createAsyncCollectivesPass(); },
+       [](const std::string &opts, std::string *error) -> std::unique_ptr<Pass> {
+         const std::string key = "max-outstanding=";
+         if (opts.rfind(key, 0) == 0) {
+           std::string v = opts.substr(key.size());
+           char *end = nullptr;
+           long n = std::strtol(v.c_str(), &end, 10);
+           if (!v.empty() && !*end && n >= 1 && n <= 1 << 20)
+             return createAsyncCollectivesPass((int)n);
+         }
+         *error = "pass 'async-collectives' takes {max-outstanding=N} with N >= 1, got {" + opts +
+                  "}";
+         return nullptr;
+       }},
   };
   return passes;
 }

@@ -13,6 +13,16 @@
 
 extern "C" {
 
+// One root op's execution: index into LoweredFunc::ops, steady-clock nanoseconds.
+struct PartitaTraceEvent {
+  int64_t op, begin, end;
+};
+// Events are appended while count < capacity (later ones are dropped).
+struct PartitaTrace {
+  PartitaTraceEvent *events;
+  int64_t count, capacity;
+};
+
 // Generated code reads fields through partita::abi::kCtxFields (below); keep both in step.
 struct PartitaCtx {
   void *workspace;       // the buffer plan's arena (Executable::workspaceBytes)
@@ -23,7 +33,11 @@ struct PartitaCtx {
   // here by partita_rt_profile_mark; null when the program was compiled without profiling.
   int64_t *profile;
   int64_t profileLast; // steady-clock nanoseconds of the previous mark
+  // --trace: partita_rt_profile_mark also appends one event per root op here; null
+  // otherwise. Generated code never reads it.
+  PartitaTrace *trace;
 };
+
 
 // The signature of every compiled function.
 typedef void (*PartitaEntryFn)(void **args, void **results, PartitaCtx *ctx);
@@ -33,6 +47,14 @@ typedef void (*PartitaEntryFn)(void **args, void **results, PartitaCtx *ctx);
 // may be null when that is 0). Block swaps and the flat exchange below happen inside.
 void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
                            void *scratch);
+
+// An async collective (docs/runtime.md): _start begins the plan's exchange in request slot
+// `slot` (its operand, result and scratch stay untouched until the wait), _wait completes
+// slot `slot`, _progress lets exchanges in flight advance between ops.
+void partita_rt_collective_start(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
+                                 void *scratch, int64_t slot);
+void partita_rt_collective_wait(PartitaCtx *ctx, int64_t slot);
+void partita_rt_collective_progress(PartitaCtx *ctx);
 
 // out[b][a][:] = in[a][b][:] for blocks of `bytes` bytes: the packing step of collectives
 // that work along a non-leading dimension (runCollectivePlan; not called by generated code).
@@ -69,6 +91,7 @@ enum CtxField : unsigned {
   kCtxDevice,
   kCtxProfile,
   kCtxProfileLast,
+  kCtxTrace,
   kCtxFieldCount
 };
 inline constexpr Field kCtxFields[kCtxFieldCount] = {
@@ -78,6 +101,7 @@ inline constexpr Field kCtxFields[kCtxFieldCount] = {
     {FieldType::I64, offsetof(PartitaCtx, device), sizeof(PartitaCtx::device)},
     {FieldType::Ptr, offsetof(PartitaCtx, profile), sizeof(PartitaCtx::profile)},
     {FieldType::I64, offsetof(PartitaCtx, profileLast), sizeof(PartitaCtx::profileLast)},
+    {FieldType::Ptr, offsetof(PartitaCtx, trace), sizeof(PartitaCtx::trace)},
 };
 
 constexpr size_t fieldBytes(FieldType t) { return t == FieldType::Ptr ? sizeof(void *) : 8; }
@@ -111,6 +135,7 @@ static_assert(offsetof(PartitaCtx, collectives) == llvmFieldOffset(kCtxCollectiv
 static_assert(offsetof(PartitaCtx, device) == llvmFieldOffset(kCtxDevice));
 static_assert(offsetof(PartitaCtx, profile) == llvmFieldOffset(kCtxProfile));
 static_assert(offsetof(PartitaCtx, profileLast) == llvmFieldOffset(kCtxProfileLast));
+static_assert(offsetof(PartitaCtx, trace) == llvmFieldOffset(kCtxTrace));
 static_assert(sizeof(PartitaCtx) == llvmFieldOffset(kCtxFieldCount - 1) +
                                         fieldBytes(kCtxFields[kCtxFieldCount - 1].type),
               "PartitaCtx has a field kCtxFields does not describe");

@@ -15,6 +15,7 @@
 
 #include "ir/Einsum.h"
 #include "ir/OpAttrs.h"
+#include "ir/OpInfo.h"
 #include "ir/Tensor.h"
 #include "runtime/KernelEmitter.h"
 #include "runtime/LoweringPlan.h"
@@ -25,6 +26,20 @@
 #include <map>
 
 namespace partita {
+
+const char *opPhaseName(OpPhase p) {
+  switch (p) {
+  case OpPhase::Compute:
+    return "compute";
+  case OpPhase::Collective:
+    return "collective";
+  case OpPhase::Start:
+    return "start";
+  case OpPhase::Wait:
+    return "wait";
+  }
+  return "?";
+}
 
 LoweredFunc::LoweredFunc() = default;
 LoweredFunc::LoweredFunc(LoweredFunc &&) noexcept = default;
@@ -113,6 +128,7 @@ private:
   LV *ws_ = nullptr, *ctx_ = nullptr;
   std::unordered_map<const Value *, LV *> bufPtr_; // storage -> pointer in the entry
   std::vector<LV *> resPtrs_;
+  int64_t inFlight_ = 0; // async collectives started and not yet awaited, in program order
 };
 
 // Non-splat constants become read-only globals in their storage format.
@@ -146,6 +162,7 @@ void CodeGenerator::emitPrologue() {
   for (auto &[v, g] : globals_)
     bufPtr_[v] = g;
   for (const RootPlan &r : plan_.roots) {
+    if (r.isWait) continue; // an alias of its collective's buffer
     const Value *v = r.op->result;
     auto it = plan_.resultSlot.find(v);
     bufPtr_[v] = it != plan_.resultSlot.end()
@@ -237,10 +254,23 @@ void CodeGenerator::recordOp(const RootPlan &r) {
   info.type = r.op->type().str();
   info.bytes = r.op->type().bytes();
   if (r.op->opcode == Opcode::Einsum) info.flops = (double)einsumFlops(*r.op);
+  info.phase = r.isWait                  ? OpPhase::Wait
+               : r.asyncSlot >= 0        ? OpPhase::Start
+               : isCollective(r.op->opcode) ? OpPhase::Collective
+                                         : OpPhase::Compute;
   out_.ops.push_back(std::move(info));
 }
 
 void CodeGenerator::emitRoot(const RootPlan &r, int n) {
+  if (r.isWait) {
+    auto fn = ir_.M.getOrInsertFunction("partita_rt_collective_wait", B.getVoidTy(), ir_.ptr(),
+                                        ir_.i64());
+    B.CreateCall(fn, {ctx_, ir_.c64(r.asyncSlot)});
+    --inFlight_;
+    mark(n);
+    recordOp(r);
+    return;
+  }
   std::string name = std::string("op") + std::to_string(n) + "." + opcodeName(r.op->opcode);
   llvm::Function *fn = declareRootFn(r, name);
   LV *scratch = r.scratchBytes ? B.CreateInBoundsGEP(ir_.i8(), ws_, ir_.c64(r.scratchOffset))
@@ -256,6 +286,14 @@ void CodeGenerator::emitRoot(const RootPlan &r, int n) {
     args.push_back(ir_.c64(0));
     B.CreateCall(fn, args);
   }
+  // MPI advances nonblocking collectives only inside MPI calls: while any is in flight,
+  // every op ends with a progress call (a few MPI_Tests, well under a microsecond).
+  if (inFlight_ > 0 && r.asyncSlot < 0) {
+    auto pf = ir_.M.getOrInsertFunction("partita_rt_collective_progress", B.getVoidTy(),
+                                        ir_.ptr());
+    B.CreateCall(pf, {ctx_});
+  }
+  if (r.asyncSlot >= 0) ++inFlight_;
   mark(n);
   recordOp(r);
   emitRootBody(r, fn);
@@ -265,7 +303,10 @@ void CodeGenerator::emitRoot(const RootPlan &r, int n) {
 void CodeGenerator::copyResults() {
   for (size_t k = 0; k < f_.returns.size(); ++k) {
     const Value *v = f_.returns[k];
-    auto it = plan_.resultSlot.find(v);
+    const Value *s = plan_.kindOf(v) == ValueKind::Alias && v->def->opcode == Opcode::Await
+                         ? plan_.storageOf(v)
+                         : v;
+    auto it = plan_.resultSlot.find(s);
     if (it != plan_.resultSlot.end() && it->second == (int)k) continue;
     LV *src = bufPtr_.at(plan_.storageOf(v));
     B.CreateMemCpy(resPtrs_[k], llvm::MaybeAlign(1), src, llvm::MaybeAlign(1), v->type.bytes());

@@ -24,10 +24,16 @@ struct LowerOptions {
 };
 
 // A root op of the lowered program (a loop nest, kernel call or collective), for profiles.
+// What a root op spends its time on, for --profile and --trace: computing, a blocking
+// collective, starting an async collective, or waiting for one.
+enum class OpPhase { Compute, Collective, Start, Wait };
+const char *opPhaseName(OpPhase p); // "compute", "collective", "start", "wait"
+
 struct LoweredOp {
   std::string opcode, name, type; // "einsum", "layer0.attn.q", "f32[8,256,8,64]"
   double flops = 0;               // 2 per multiply-add of an einsum, else 0
   int64_t bytes = 0;              // size of the result
+  OpPhase phase = OpPhase::Compute;
 };
 
 struct LoweredFunc {

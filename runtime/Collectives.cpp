@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 namespace partita {
 
@@ -48,6 +49,29 @@ void runCollectivePlan(const CollectivePlan &p, Collectives &coll, const void *i
   }
   if (!p.post.isCopy()) partita_kernel_swap01(recv, out, p.post.a, p.post.b, p.post.blockBytes);
 }
+
+void Collectives::claimSlot(int64_t slot) {
+  if (slot < 0 || std::find(inFlight_.begin(), inFlight_.end(), slot) != inFlight_.end())
+    throw std::runtime_error("async collective slot " + std::to_string(slot) +
+                             " started while still in flight");
+  inFlight_.push_back(slot);
+}
+
+void Collectives::releaseSlot(int64_t slot) {
+  auto it = std::find(inFlight_.begin(), inFlight_.end(), slot);
+  if (it == inFlight_.end())
+    throw std::runtime_error("await of async collective slot " + std::to_string(slot) +
+                             ", which was not started");
+  inFlight_.erase(it);
+}
+
+void Collectives::start(const CollectivePlan &p, const void *in, void *out, void *scratch,
+                        int64_t slot) {
+  claimSlot(slot);
+  runCollectivePlan(p, *this, in, out, scratch);
+}
+
+void Collectives::wait(int64_t slot) { releaseSlot(slot); }
 
 static float bf16ToF32(uint16_t h) { return std::bit_cast<float>((uint32_t)h << 16); }
 static uint16_t f32ToBf16(float f) {
@@ -259,4 +283,26 @@ void partita_rt_collective(PartitaCtx *ctx, const int64_t *desc, const void *in,
   }
   partita::runCollectivePlan(p, coll(ctx), in, out, scratch);
 }
+
+void partita_rt_collective_start(PartitaCtx *ctx, const int64_t *desc, const void *in, void *out,
+                                 void *scratch, int64_t slot) {
+  // Exceptions must not unwind through JIT frames: a misuse here is a code generator bug.
+  try {
+    coll(ctx).start(CollectivePlan::decode(desc), in, out, scratch, slot);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "partita: %s\n", e.what());
+    std::abort();
+  }
+}
+
+void partita_rt_collective_wait(PartitaCtx *ctx, int64_t slot) {
+  try {
+    coll(ctx).wait(slot);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "partita: %s\n", e.what());
+    std::abort();
+  }
+}
+
+void partita_rt_collective_progress(PartitaCtx *ctx) { coll(ctx).progress(); }
 }

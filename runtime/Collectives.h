@@ -36,6 +36,29 @@ public:
                              GroupAxes g) = 0;
   virtual void allToAll(const void *in, void *out, int64_t bytes, GroupAxes g) = 0;
   virtual void permute(const void *in, void *out, int64_t bytes, int64_t shift, GroupAxes g) = 0;
+
+  // Async collectives (docs/runtime.md): start() begins plan `p` in request slot `slot`
+  // (any number >= 0; the code generator numbers a function's async collectives), wait()
+  // completes it, post block swap included. `in`, `out` and `scratch` must stay untouched
+  // in between. This default completes the exchange inside start(), as the in-memory
+  // communicator and the interpreters do; the MPI one issues nonblocking MPI calls.
+  // Throws std::runtime_error when a slot is started twice or waited for unstarted.
+  virtual void start(const CollectivePlan &p, const void *in, void *out, void *scratch,
+                     int64_t slot);
+  virtual void wait(int64_t slot);
+  // Lets exchanges in flight advance: MPI implementations progress nonblocking collectives
+  // only inside MPI calls, so generated code calls this between ops while any is pending.
+  virtual void progress() {}
+  // Slots started and not yet waited for.
+  virtual int64_t outstanding() const { return (int64_t)inFlight_.size(); }
+
+protected:
+  // Marks `slot` started (throws when it already is) / completed (throws when it is not).
+  void claimSlot(int64_t slot);
+  void releaseSlot(int64_t slot);
+
+private:
+  std::vector<int64_t> inFlight_;
 };
 
 // The device numbers of `device`'s group along `axes` (major first), in group order.

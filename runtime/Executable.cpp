@@ -122,7 +122,7 @@ std::unique_ptr<Executable> Executable::compile(const Module &m, const Func &f,
 __attribute__((no_sanitize("function")))
 #endif
 void Executable::runRaw(void **args, void **results, int64_t device, Collectives *coll,
-                        void *workspace, int64_t *profile) const {
+                        void *workspace, int64_t *profile, PartitaTrace *trace) const {
   std::vector<int64_t> coords = mesh_ ? mesh_->coords(device) : std::vector<int64_t>{};
   coords.push_back(0); // never an empty vector: data() must be a valid pointer
   std::vector<int64_t> ignored;
@@ -130,12 +130,13 @@ void Executable::runRaw(void **args, void **results, int64_t device, Collectives
     ignored.assign(ops_.size() + 1, 0);
     profile = ignored.data();
   }
-  PartitaCtx ctx{workspace, coords.data(), coll, device, profile, 0};
+  PartitaCtx ctx{workspace, coords.data(), coll, device, profile, 0, trace};
   entry_(args, results, &ctx);
 }
 
 std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args, int64_t device,
-                                          Collectives *coll, int64_t *profile) const {
+                                          Collectives *coll, int64_t *profile,
+                                          PartitaTrace *trace) const {
   std::vector<NativeBuffer> results;
   for (const auto &t : resultTypes_)
     results.emplace_back(t);
@@ -147,7 +148,7 @@ std::vector<NativeBuffer> Executable::run(const std::vector<NativeBuffer> &args,
   // Every workspace byte is written before it is read; pages the plan never reaches stay
   // out of the resident set.
   NativeBuffer ws(TensorType(DType::I1, {workspaceBytes_}), /*zero=*/false);
-  runRaw(a.data(), r.data(), device, coll, ws.data(), profile);
+  runRaw(a.data(), r.data(), device, coll, ws.data(), profile, trace);
   return results;
 }
 
@@ -199,6 +200,28 @@ std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<i
     }
     os << "\n";
   }
+  // Where the communication time goes: blocking collectives, issuing async ones, and
+  // waiting for them (time blocked in an await is time the overlap did not hide).
+  double phaseMs[4] = {0, 0, 0, 0};
+  int phaseCount[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < ops.size() && i < ns.size(); ++i) {
+    phaseMs[(int)ops[i].phase] += ns[i] * 1e-6 / std::max(1, runs);
+    ++phaseCount[(int)ops[i].phase];
+  }
+  if (phaseCount[1] + phaseCount[2] + phaseCount[3] > 0) {
+    for (OpPhase p : {OpPhase::Compute, OpPhase::Collective, OpPhase::Start, OpPhase::Wait}) {
+      std::snprintf(line, sizeof line, "profile: phase %-14s %6d %10.3f %6.1f%%\n",
+                    opPhaseName(p), phaseCount[(int)p], phaseMs[(int)p],
+                    total > 0 ? 100 * phaseMs[(int)p] / total : 0.0);
+      os << line;
+    }
+    double comm = phaseMs[1] + phaseMs[2] + phaseMs[3], waiting = phaseMs[1] + phaseMs[3];
+    std::snprintf(line, sizeof line,
+                  "profile: communication %.3f ms (%.1f%%), of which waiting %.3f ms (%.1f%%)\n",
+                  comm, total > 0 ? 100 * comm / total : 0.0, waiting,
+                  total > 0 ? 100 * waiting / total : 0.0);
+    os << line;
+  }
   std::vector<size_t> order(std::min(ops.size(), ns.size()));
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
@@ -219,6 +242,57 @@ std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<i
     }
     os << "\n";
   }
+  return os.str();
+}
+
+namespace {
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if ((unsigned char)c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", (unsigned)c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+} // namespace
+
+std::string chromeTrace(const std::vector<LoweredOp> &ops,
+                        const std::vector<std::vector<PartitaTraceEvent>> &perRank,
+                        const std::vector<int64_t> &origins) {
+  std::ostringstream os;
+  os << "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
+  bool first = true;
+  auto sep = [&] {
+    os << (first ? "\n" : ",\n");
+    first = false;
+  };
+  char num[64];
+  for (size_t r = 0; r < perRank.size(); ++r) {
+    sep();
+    os << "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " << r
+       << ", \"tid\": 0, \"args\": {\"name\": \"rank " << r << "\"}}";
+    for (const PartitaTraceEvent &e : perRank[r]) {
+      if (e.op < 0 || e.op >= (int64_t)ops.size()) continue;
+      const LoweredOp &op = ops[e.op];
+      sep();
+      os << "{\"name\": " << jsonString(op.opcode + " %" + op.name)
+         << ", \"cat\": \"" << opPhaseName(op.phase) << "\", \"ph\": \"X\", \"pid\": " << r
+         << ", \"tid\": 0";
+      std::snprintf(num, sizeof num, ", \"ts\": %.3f, \"dur\": %.3f",
+                    (e.begin - origins[r]) * 1e-3, (e.end - e.begin) * 1e-3);
+      os << num << ", \"args\": {\"op\": " << e.op << ", \"type\": " << jsonString(op.type)
+         << "}}";
+    }
+  }
+  os << "\n]}\n";
   return os.str();
 }
 

@@ -66,11 +66,13 @@ public:
   // Runs on raw buffers; `workspace` must hold workspaceBytes() (64-byte aligned). When the
   // program was compiled with profiling, `profile` (ops().size() entries, or null) gets
   // each op's time added.
+  // `trace` (profiled programs only; may be null) receives one event per root op run.
   void runRaw(void **args, void **results, int64_t device, Collectives *coll, void *workspace,
-              int64_t *profile = nullptr) const;
+              int64_t *profile = nullptr, PartitaTrace *trace = nullptr) const;
   // Allocates results and workspace and runs on device `device`.
   std::vector<NativeBuffer> run(const std::vector<NativeBuffer> &args, int64_t device = 0,
-                                Collectives *coll = nullptr, int64_t *profile = nullptr) const;
+                                Collectives *coll = nullptr, int64_t *profile = nullptr,
+                                PartitaTrace *trace = nullptr) const;
   // Host-tensor convenience for tests and the simulator.
   std::vector<Tensor> runTensors(const std::vector<Tensor> &args, int64_t device = 0,
                                  Collectives *coll = nullptr) const;
@@ -91,6 +93,15 @@ private:
 // `top` slowest ops, from per-op nanoseconds summed over `runs` runs.
 std::string profileReport(const std::vector<LoweredOp> &ops, const std::vector<int64_t> &ns,
                           int runs = 1, int top = 15);
+
+// The --trace file: Chrome's trace event format (a JSON object with "traceEvents", which
+// Perfetto and chrome://tracing open). Rank r's events become process r ("rank r"), one
+// complete ("ph": "X") event per root op named "OPCODE %name", its category the op's phase
+// (compute, collective, start, wait); times in microseconds since origins[r] (steady-clock
+// nanoseconds).
+std::string chromeTrace(const std::vector<LoweredOp> &ops,
+                        const std::vector<std::vector<PartitaTraceEvent>> &perRank,
+                        const std::vector<int64_t> &origins);
 
 // Runs every device of the executable's mesh with in-memory collectives: a thread per device
 // when the program has collectives (at most kMaxSimulatedThreads), else a thread per core

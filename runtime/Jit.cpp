@@ -42,7 +42,7 @@ namespace orc = llvm::orc;
 
 // Bump when the generated code changes meaning without the IR text showing it (e.g. a
 // runtime ABI change), so stale cached objects are never linked.
-static const char *kCacheVersion = "partita-jit-4";
+static const char *kCacheVersion = "partita-jit-5";
 
 std::string defaultCacheDir() {
   if (const char *d = std::getenv("PARTITA_CACHE_DIR"); d && *d) return d;

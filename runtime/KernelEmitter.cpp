@@ -259,6 +259,13 @@ void KernelEmitter::collective(const RootPlan &r, LV *out, LV *scratch) {
   llvm::GlobalVariable *desc = ir_.constArray(cp.encode(), "collective.desc");
   LV *src = ir_.frame.leafPtr.at(plan_.storageOf(r.op->operands[0]));
   llvm::Type *p = ir_.ptr();
+  if (r.asyncSlot >= 0) {
+    // The exchange continues after this root returns; the await completes it.
+    auto fn = ir_.M.getOrInsertFunction("partita_rt_collective_start", B.getVoidTy(), p, p, p, p,
+                                        p, ir_.i64());
+    B.CreateCall(fn, {ir_.frame.ctx, desc, src, out, scratch, ir_.c64(r.asyncSlot)});
+    return;
+  }
   auto fn = ir_.M.getOrInsertFunction("partita_rt_collective", B.getVoidTy(), p, p, p, p, p);
   B.CreateCall(fn, {ir_.frame.ctx, desc, src, out, scratch});
 }

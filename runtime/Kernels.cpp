@@ -623,6 +623,8 @@ void partita_rt_profile_mark(PartitaCtx *ctx, int64_t op) {
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
   if (op >= 0 && ctx->profile) ctx->profile[op] += now - ctx->profileLast;
+  if (op >= 0 && ctx->trace && ctx->trace->count < ctx->trace->capacity)
+    ctx->trace->events[ctx->trace->count++] = {op, ctx->profileLast, now};
   ctx->profileLast = now;
 }
 
@@ -641,6 +643,9 @@ namespace partita {
 const std::vector<std::pair<std::string, void *>> &runtimeSymbols() {
   static const std::vector<std::pair<std::string, void *>> syms = {
       {"partita_rt_collective", (void *)&partita_rt_collective},
+      {"partita_rt_collective_start", (void *)&partita_rt_collective_start},
+      {"partita_rt_collective_wait", (void *)&partita_rt_collective_wait},
+      {"partita_rt_collective_progress", (void *)&partita_rt_collective_progress},
       {"partita_kernel_einsum", (void *)&partita_kernel_einsum},
       {"partita_rt_pow_i32", (void *)&partita_rt_pow_i32},
       {"partita_rt_profile_mark", (void *)&partita_rt_profile_mark},

@@ -4,6 +4,7 @@
 #include "runtime/LoweringPlan.h"
 
 #include "ir/OpAttrs.h"
+#include "ir/OpInfo.h"
 
 #include <algorithm>
 #include <map>
@@ -166,7 +167,8 @@ void Planner::classify() {
     const Value *v = op.result;
     if (!live[v])
       kind[v] = ValueKind::Dead;
-    else if (op.opcode == Opcode::Reshape || op.opcode == Opcode::ShardingConstraint)
+    else if (op.opcode == Opcode::Reshape || op.opcode == Opcode::ShardingConstraint ||
+             op.opcode == Opcode::Await)
       kind[v] = ValueKind::Alias;
     else if (op.opcode == Opcode::Constant && !isSplatConstant(op))
       kind[v] = ValueKind::Global;
@@ -361,11 +363,26 @@ bool Planner::run() {
   for (const auto &opp : f_.ops)
     if (p_.kind[opp->result] != ValueKind::Dead && !checkSupported(*opp)) ok = false;
   if (!ok) return false;
+  std::unordered_map<const Value *, int64_t> slotOf; // pending value -> its request slot
   for (const auto &opp : f_.ops) {
+    // An await computes nothing but must run where it stands: a root without a buffer.
+    if (opp->opcode == Opcode::Await && p_.kind[opp->result] == ValueKind::Alias) {
+      RootPlan w;
+      w.op = opp.get();
+      w.pos = p_.pos[opp->result];
+      w.isWait = true;
+      w.asyncSlot = slotOf.at(opp->operands[0]);
+      p_.roots.push_back(std::move(w));
+      continue;
+    }
     if (p_.kind[opp->result] != ValueKind::Root) continue;
     RootPlan r;
     r.op = opp.get();
     r.pos = p_.pos[opp->result];
+    if (isAsyncCollective(*opp)) {
+      r.asyncSlot = (int64_t)slotOf.size();
+      slotOf[opp->result] = r.asyncSlot;
+    }
     r.leaves = collectLeaves(*opp);
     r.flat = isElementalOp(opp->opcode) && p_.flatFusable(*opp);
     r.scratchBytes = scratchBytesFor(*opp);
@@ -436,6 +453,8 @@ void Planner::planMemory() {
   // Results computed by a root go straight into the caller's result buffer.
   for (size_t k = 0; k < f_.returns.size(); ++k) {
     const Value *v = f_.returns[k];
+    // An async collective whose await is returned receives straight into the result too.
+    if (p_.kind[v] == ValueKind::Alias && v->def->opcode == Opcode::Await) v = p_.storageOf(v);
     if (p_.kind[v] == ValueKind::Root && !p_.resultSlot.count(v)) p_.resultSlot[v] = (int)k;
   }
   std::unordered_map<const Value *, int> lastUse;
@@ -444,12 +463,24 @@ void Planner::planMemory() {
       lastUse[l] = std::max(lastUse[l], r.pos);
   for (const Value *v : f_.returns)
     lastUse[p_.storageOf(v)] = (int)f_.ops.size() + 1; // copied out at the end
+  // An async collective reads its operand and writes its result and scratch until its
+  // await: all three stay live (and unshared) up to there.
+  std::unordered_map<const Op *, int> waitPos;
+  for (const RootPlan &r : p_.roots)
+    if (r.isWait) {
+      const Op *start = r.op->operands[0]->def;
+      waitPos[start] = r.pos;
+      lastUse[start->result] = std::max(lastUse[start->result], r.pos);
+      lastUse[p_.storageOf(start->operands[0])] =
+          std::max(lastUse[p_.storageOf(start->operands[0])], r.pos);
+    }
 
   std::vector<Item> items;
   std::unordered_map<const Value *, size_t> itemOf; // root value -> its buffer's item
   std::vector<size_t> scratchItem(p_.roots.size(), SIZE_MAX);
   for (size_t i = 0; i < p_.roots.size(); ++i) {
     RootPlan &r = p_.roots[i];
+    if (r.isWait) continue;
     const Value *v = r.op->result;
     int end = std::max(r.pos, lastUse[v]);
     if (!p_.resultSlot.count(v)) {
@@ -473,7 +504,8 @@ void Planner::planMemory() {
     }
     if (r.scratchBytes > 0) {
       scratchItem[i] = items.size();
-      items.push_back({alignBuffer(r.scratchBytes), r.pos, r.pos});
+      auto w = waitPos.find(r.op);
+      items.push_back({alignBuffer(r.scratchBytes), r.pos, w == waitPos.end() ? r.pos : w->second});
     }
   }
   p_.liveBytes = peakLiveBytes(items);
@@ -481,6 +513,7 @@ void Planner::planMemory() {
     p_.unplannedBytes += it.size;
   p_.workspaceBytes = placeItems(items);
   for (size_t i = 0; i < p_.roots.size(); ++i) {
+    if (p_.roots[i].isWait) continue;
     const Value *v = p_.roots[i].op->result;
     if (!p_.resultSlot.count(v)) p_.offset[v] = items[itemOf.at(v)].offset;
     if (scratchItem[i] != SIZE_MAX) p_.roots[i].scratchOffset = items[scratchItem[i]].offset;

@@ -17,7 +17,7 @@ namespace partita {
 
 // Root: computed into a buffer by its own loop nest or kernel call. Fused: recomputed element
 // by element inside its consumers' loops. Alias: the bytes of its operand (reshape,
-// sharding_constraint; a transpose only einsums read, through permuted strides). Arg:
+// sharding_constraint, await; a transpose only einsums read, through permuted strides). Arg:
 // the caller's buffer. Global: a non-splat constant. Dead: not needed by any result.
 enum class ValueKind { Dead, Arg, Global, Alias, Fused, Root };
 
@@ -46,13 +46,19 @@ struct RootPlan {
   // Collective roots: the op's plan, decoded once at compile time; generated code passes
   // its encode() to partita_rt_collective, and scratchBytes is its scratchBytes.
   std::optional<CollectivePlan> collective;
+  // Async collectives (start) and their awaits (wait): the request slot both name, numbered
+  // in program order of the starts; -1 for every other root. An await's RootPlan computes
+  // nothing and owns no buffer (its value is an Alias of the collective's result).
+  int64_t asyncSlot = -1;
+  bool isWait = false;
 };
 
 struct LoweringPlan {
   std::unordered_map<const Value *, ValueKind> kind;
   std::unordered_map<const Value *, int> pos; // op result -> op index
   std::vector<RootPlan> roots;                // in execution order
-  // A root whose value is returned writes results[slot] directly (first slot returning it).
+  // A root whose value is returned (or, for an async collective, its await's value) writes
+  // results[slot] directly (first slot returning it).
   std::unordered_map<const Value *, int> resultSlot;
   std::unordered_map<const Value *, int64_t> offset; // other roots: workspace offset
   int64_t workspaceBytes = 0;

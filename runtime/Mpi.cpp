@@ -1,11 +1,13 @@
 // The MPI session and the MPI Collectives: all_reduce, all_gather, reduce_scatter,
 // all_to_all and collective_permute on MPI_Allreduce, MPI_Allgather, MPI_Reduce_scatter_block,
-// MPI_Alltoall and MPI_Sendrecv over per-axis-set communicators. bf16 is reduced in f32 (and
-// rounded once, as the interpreter does); f32 max/min and i32 sums use our own MPI_Ops so
-// that NaN propagates and integer sums wrap without undefined behaviour.
+// MPI_Alltoall and MPI_Sendrecv over per-axis-set communicators, and their nonblocking
+// forms (MPI_Iallreduce, ..., MPI_Isend + MPI_Irecv) for async collectives. bf16 is reduced
+// in f32 (and rounded once, as the interpreter does); f32 max/min and i32 sums use our own
+// MPI_Ops so that NaN propagates and integer sums wrap without undefined behaviour.
 #include "runtime/Mpi.h"
 
 #include "ir/Tensor.h"
+#include "runtime/Abi.h"
 
 // The C API only: Open MPI would otherwise pull in its deprecated C++ bindings.
 #define OMPI_SKIP_MPICXX 1
@@ -257,10 +259,116 @@ public:
           "MPI_Sendrecv");
   }
 
+  // Nonblocking: the pre swap, then MPI_I* into the slot's requests; wait() does MPI_Waitall,
+  // the bf16 narrowing and the post swap.
+  void start(const CollectivePlan &p, const void *in, void *out, void *scratch,
+             int64_t slot) override {
+    claimSlot(slot);
+    Pending &q = pending_[slot];
+    q = Pending();
+    q.plan = p;
+    q.out = out;
+    const void *send = in;
+    if (!p.pre.isCopy()) {
+      void *packed = (char *)scratch + p.sendOffset;
+      partita_kernel_swap01(in, packed, p.pre.a, p.pre.b, p.pre.blockBytes);
+      send = packed;
+    }
+    q.recv = p.post.isCopy() ? out : (char *)scratch + p.recvOffset;
+    GroupAxes g{q.plan.axes.data(), (int64_t)q.plan.axes.size()};
+    MPI_Comm c = comm(g);
+    MPI_Request r = MPI_REQUEST_NULL;
+    switch (p.kind) {
+    case CollectiveKind::AllReduce:
+    case CollectiveKind::ReduceScatter: {
+      auto [dt, op] = reduceTypeOp(p.dtype, p.reduction);
+      bool all = p.kind == CollectiveKind::AllReduce;
+      int n = toInt(p.count, all ? "all_reduce" : "reduce_scatter");
+      const void *a = send;
+      void *b = q.recv;
+      if (p.dtype == DType::BF16) {
+        // Reduced in f32 like the blocking path; the buffers live in the slot until wait.
+        q.wideIn = widen(send, all ? p.count : p.count * p.groupSize);
+        q.wideOut.resize(p.count);
+        a = q.wideIn.data();
+        b = q.wideOut.data();
+      }
+      if (all)
+        check(MPI_Iallreduce(a, b, n, dt, op, c, &r), "MPI_Iallreduce");
+      else
+        check(MPI_Ireduce_scatter_block(a, b, n, dt, op, c, &r), "MPI_Ireduce_scatter_block");
+      q.reqs.push_back(r);
+      break;
+    }
+    case CollectiveKind::AllGather: {
+      int n = toInt(p.bytes, "all_gather");
+      check(MPI_Iallgather(send, n, MPI_BYTE, q.recv, n, MPI_BYTE, c, &r), "MPI_Iallgather");
+      q.reqs.push_back(r);
+      break;
+    }
+    case CollectiveKind::AllToAll: {
+      int n = toInt(p.bytes, "all_to_all");
+      check(MPI_Ialltoall(send, n, MPI_BYTE, q.recv, n, MPI_BYTE, c, &r), "MPI_Ialltoall");
+      q.reqs.push_back(r);
+      break;
+    }
+    case CollectiveKind::Permute: {
+      int size = 0, me = 0;
+      MPI_Comm_size(c, &size);
+      MPI_Comm_rank(c, &me);
+      int64_t s = ((p.shift % size) + size) % size;
+      int to = (int)((me + s) % size), from = (int)((me - s + size) % size);
+      int n = toInt(p.bytes, "collective_permute");
+      // One tag per slot: two permutes in flight on one communicator must not match each
+      // other's messages (MPI matches point-to-point by source, tag and communicator).
+      int tag = 1000 + (int)(slot % 30000);
+      q.reqs.resize(2, MPI_REQUEST_NULL);
+      check(MPI_Irecv(q.recv, n, MPI_BYTE, from, tag, c, &q.reqs[0]), "MPI_Irecv");
+      check(MPI_Isend(send, n, MPI_BYTE, to, tag, c, &q.reqs[1]), "MPI_Isend");
+      break;
+    }
+    }
+  }
+
+  void wait(int64_t slot) override {
+    releaseSlot(slot);
+    Pending &q = pending_.at(slot);
+    check(MPI_Waitall((int)q.reqs.size(), q.reqs.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    const CollectivePlan &p = q.plan;
+    if (!q.wideOut.empty()) narrow(q.wideOut, q.recv);
+    if (!p.post.isCopy())
+      partita_kernel_swap01(q.recv, q.out, p.post.a, p.post.b, p.post.blockBytes);
+    q = Pending();
+  }
+
+  void progress() override {
+    if (!progressCalls_) return;
+    for (auto &[slot, q] : pending_) {
+      if (q.reqs.empty()) continue;
+      int done = 0;
+      check(MPI_Testall((int)q.reqs.size(), q.reqs.data(), &done, MPI_STATUSES_IGNORE),
+            "MPI_Testall");
+    }
+  }
+
 private:
+  struct Pending {
+    CollectivePlan plan;
+    std::vector<MPI_Request> reqs;
+    std::vector<float> wideIn, wideOut; // bf16 reductions travel as f32
+    void *recv = nullptr, *out = nullptr;
+  };
+
   Mesh mesh_;
   int64_t device_;
   std::map<std::vector<int64_t>, MPI_Comm> comms_;
+  std::map<int64_t, Pending> pending_;
+  // PARTITA_MPI_PROGRESS=0 turns the progress calls into no-ops, to measure what they buy
+  // (docs/performance.md, "Overlapping collectives").
+  bool progressCalls_ = [] {
+    const char *e = std::getenv("PARTITA_MPI_PROGRESS");
+    return !(e && std::string(e) == "0");
+  }();
 };
 
 } // namespace

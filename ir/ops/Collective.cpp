@@ -1,6 +1,7 @@
 // Records of the per-device ops (the collectives and axis_index: they appear only in
-// partitioned programs and have no sharding rule) and of the dynamic (update) slices, which
-// the decode programs also use before partitioning.
+// partitioned programs and have no sharding rule), of `await` (the completion of an async
+// collective, an identity) and of the dynamic (update) slices, which the decode programs
+// also use before partitioning.
 #include "ir/OpInfo.h"
 #include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
@@ -65,6 +66,10 @@ std::optional<TensorType> inferAllToAll(const OpContext &c) {
   r.shape[cd] = checkedMul(r.shape[cd], n, c.name() + " result extent");
   return r;
 }
+
+// await: the value of the async collective it completes, unchanged.
+std::optional<TensorType> inferAwait(const OpContext &c) { return c.x(); }
+OpRule awaitRule(const Op &op) { return rules::sameShape(op, 0); }
 
 std::optional<TensorType> inferAxisIndex(const OpContext &c) {
   std::string a = c.stringAttr("axis");
@@ -144,6 +149,9 @@ using vjp::x1;
 using vjp::y;
 using vjp::zeros;
 
+// Waiting is the identity: the cotangent passes through.
+Grads vjpAwait(VjpContext &c) { return {c.ct}; }
+
 Grads vjpDynamicSlice(VjpContext &c) {
   Value *x = x0(c);
   std::vector<Value *> ops{zeros(c.b, x->type), c.ct};
@@ -213,6 +221,7 @@ std::vector<OpImpl> collectiveOps() {
       {Opcode::ReduceScatter, inferReduceScatter, nullptr, nullptr},
       {Opcode::AllToAll, inferAllToAll, nullptr, nullptr},
       {Opcode::CollectivePermute, inferCollectivePermute, nullptr, nullptr},
+      {Opcode::Await, inferAwait, nullptr, awaitRule, vjprules::vjpAwait},
       {Opcode::AxisIndex, inferAxisIndex, nullptr, nullptr},
       {Opcode::DynamicSlice, inferDynamicSlice, nullptr, dynamicSliceRule,
        vjprules::vjpDynamicSlice},

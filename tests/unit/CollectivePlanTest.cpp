@@ -202,7 +202,9 @@ void checkCase(const Case &c) {
   std::vector<int64_t> desc = plan.encode();
   EXPECT_EQ(CollectivePlan::decode(desc.data()), plan);
 
-  for (int engine = 0; engine < 2; ++engine) {
+  // Engines: 0 the descriptor entry point, 1 runCollective, 2 the async entry points
+  // (start in a slot, then wait; the in-memory communicator completes at start).
+  for (int engine = 0; engine < 3; ++engine) {
     InMemoryWorld world(mesh, 60);
     std::vector<Tensor> got(nd);
     std::vector<std::thread> threads;
@@ -210,14 +212,21 @@ void checkCase(const Case &c) {
       threads.emplace_back([&, d] {
         auto coll = world.device(d);
         NativeBuffer src = NativeBuffer::fromTensor(in[d]), dst(op.type());
-        if (engine == 0) {
+        if (engine == 0 || engine == 2) {
           // Scratch poisoned so that a plan reading scratch it did not write shows up.
           std::vector<unsigned char> scratch(plan.scratchBytes, 0xA5);
           PartitaCtx ctx{};
           ctx.collectives = coll.get();
           ctx.device = d;
-          partita_rt_collective(&ctx, desc.data(), src.data(), dst.data(),
-                                scratch.empty() ? nullptr : scratch.data());
+          void *sp = scratch.empty() ? nullptr : scratch.data();
+          if (engine == 0) {
+            partita_rt_collective(&ctx, desc.data(), src.data(), dst.data(), sp);
+          } else {
+            partita_rt_collective_start(&ctx, desc.data(), src.data(), dst.data(), sp, 5);
+            EXPECT_EQ(coll->outstanding(), 1);
+            partita_rt_collective_wait(&ctx, 5);
+            EXPECT_EQ(coll->outstanding(), 0);
+          }
         } else {
           runCollective(op, mesh, src.data(), dst.data(), *coll);
         }
@@ -228,7 +237,10 @@ void checkCase(const Case &c) {
     ASSERT_FALSE(world.failed()) << world.failure();
     for (int64_t d = 0; d < nd; ++d)
       EXPECT_EQ(got[d].data, want[d])
-          << (engine ? "runCollective" : "partita_rt_collective") << ", device " << d;
+          << (engine == 2   ? "partita_rt_collective_start/wait"
+              : engine == 1 ? "runCollective"
+                            : "partita_rt_collective")
+          << ", device " << d;
   }
 
   std::vector<const Tensor *> ptrs;
@@ -467,5 +479,43 @@ TEST(CollectivePlan, PermuteMatchesDefinition) {
     checkCase({k1D, "collective_permute", axesAttr({"x"}) + s, DType::F32, {2, 2}, {2, 2}});
     checkCase({k2D, "collective_permute", axesAttr({"b", "a"}) + s, DType::I32, {3}, {3}});
     checkCase({k3D, "collective_permute", axesAttr({"q"}) + s, DType::BF16, {2}, {2}});
+  }
+}
+
+// Request slots: several collectives in flight at once complete in any order of waits, and
+// misuse (a slot started twice, a wait without a start) is an error, not a silent no-op.
+TEST(CollectivePlan, AsyncSlotsInFlight) {
+  auto m = parse(oneOp(k1D, "all_reduce", "axes = [\"x\"], reduction = \"sum\"", DType::F32,
+                       {3}, {3}));
+  ASSERT_TRUE(m);
+  const Mesh &mesh = m->meshes[0];
+  const Op &op = *m->main()->ops[0];
+  CollectivePlan plan = planCollective(op, mesh);
+  int64_t nd = mesh.numDevices();
+  InMemoryWorld world(mesh, 60);
+  std::vector<std::vector<float>> first(nd), second(nd);
+  std::vector<std::thread> threads;
+  for (int64_t d = 0; d < nd; ++d)
+    threads.emplace_back([&, d] {
+      auto coll = world.device(d);
+      std::vector<float> a = {(float)d, 1, 2}, b = {10.0f * d, -1, 0.5f};
+      first[d].resize(3);
+      second[d].resize(3);
+      coll->start(plan, a.data(), first[d].data(), nullptr, 0);
+      coll->start(plan, b.data(), second[d].data(), nullptr, 1);
+      EXPECT_EQ(coll->outstanding(), 2);
+      EXPECT_THROW(coll->start(plan, a.data(), first[d].data(), nullptr, 1), std::runtime_error);
+      coll->wait(1);
+      coll->wait(0);
+      EXPECT_THROW(coll->wait(0), std::runtime_error);
+      EXPECT_EQ(coll->outstanding(), 0);
+    });
+  for (auto &t : threads)
+    t.join();
+  ASSERT_FALSE(world.failed()) << world.failure();
+  // Sums over devices 0..3, computed here: d = 0+1+2+3 = 6.
+  for (int64_t d = 0; d < nd; ++d) {
+    EXPECT_EQ(first[d], (std::vector<float>{6, 4, 8})) << d;
+    EXPECT_EQ(second[d], (std::vector<float>{60, -4, 2})) << d;
   }
 }

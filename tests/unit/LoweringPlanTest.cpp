@@ -88,6 +88,17 @@ void expectNoLiveOverlap(const Planned &p) {
   }
   for (const Value *v : p.f().returns)
     lastRead[storage(v)] = kEnd;
+  // An async collective reads its operand and writes its result and scratch until its
+  // await (docs/runtime.md).
+  std::map<const Op *, int> awaitAt;
+  for (const RootPlan &r : plan.roots)
+    if (r.op->opcode == Opcode::Await) {
+      const Op *start = r.op->operands[0]->def;
+      awaitAt[start] = r.pos;
+      lastRead[start->result] = std::max(lastRead[start->result], r.pos);
+      lastRead[storage(start->operands[0])] =
+          std::max(lastRead[storage(start->operands[0])], r.pos);
+    }
   struct Area {
     std::string what;
     int start, end;
@@ -97,12 +108,14 @@ void expectNoLiveOverlap(const Planned &p) {
   std::vector<Area> areas;
   for (const RootPlan &r : plan.roots) {
     const Value *v = r.op->result;
+    if (r.op->opcode == Opcode::Await) continue; // no buffer of its own
     if (!plan.resultSlot.count(v))
       areas.push_back({v->name, r.pos, std::max(r.pos, lastRead[v]), plan.offset.at(v),
                        v->type.bytes(), v, r.inPlace});
+    int scratchEnd = awaitAt.count(r.op) ? awaitAt.at(r.op) : r.pos;
     if (r.scratchBytes)
-      areas.push_back(
-          {v->name + ".scratch", r.pos, r.pos, r.scratchOffset, r.scratchBytes, nullptr, nullptr});
+      areas.push_back({v->name + ".scratch", r.pos, scratchEnd, r.scratchOffset, r.scratchBytes,
+                       nullptr, nullptr});
   }
   for (size_t i = 0; i < areas.size(); ++i)
     for (size_t j = i + 1; j < areas.size(); ++j) {
@@ -386,3 +399,52 @@ TEST(LoweringPlan, CollectiveThePlanRejectsIsALocatedError) {
 }
 
 } // namespace
+
+TEST(LoweringPlan, AsyncCollectiveBuffersLiveUntilTheAwait) {
+  // %e is last read by the start of %g, but the exchange reads it until %gd: %t, %u and %v,
+  // computed in between, must not take its bytes, nor those of %g's result or its scratch
+  // (all_gather along dim 1 receives into scratch, then swaps into %g at the await).
+  Planned p = planOnMesh("mesh @m = <[\"a\"=2]>\n"
+                         "func @main(%x: f32[16,16]) -> (f32[16,16]) "
+                         "attributes {partitioned = @m} {\n"
+                         "  %e = exp(%x) : f32[16,16]\n"
+                         "  %g = all_gather(%e) {async = true, axes = [\"a\"], dim = 1} : "
+                         "f32[16,32]\n"
+                         "  %t = tanh(%x) : f32[16,16]\n"
+                         "  %u = einsum(%t, %t) {spec = \"ij,jk->ik\"} : f32[16,16]\n"
+                         "  %v = einsum(%u, %u) {spec = \"ij,jk->ik\"} : f32[16,16]\n"
+                         "  %gd = await(%g) : f32[16,32]\n"
+                         "  %s = slice(%gd) {limit = [16, 32], start = [0, 16]} : f32[16,16]\n"
+                         "  %r = add(%s, %v) : f32[16,16]\n"
+                         "  return %r\n}\n");
+  ASSERT_TRUE(p.module);
+  const RootPlan *g = p.root("g");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->asyncSlot, 0);
+  EXPECT_GT(g->scratchBytes, 0);
+  EXPECT_EQ(p.kind("gd"), ValueKind::Alias);
+  const RootPlan *w = p.root("gd");
+  ASSERT_TRUE(w);
+  EXPECT_TRUE(w->isWait);
+  EXPECT_EQ(w->asyncSlot, 0);
+  EXPECT_EQ(p.plan.storageOf(p.value("gd")), p.value("g"));
+  expectNoLiveOverlap(p);
+}
+
+TEST(LoweringPlan, ReturnedAwaitReceivesIntoTheResult) {
+  // %g's await is returned: the exchange writes the caller's result buffer, as a blocking
+  // all_reduce would, instead of a workspace buffer copied out at the end.
+  Planned p = planOnMesh("mesh @m = <[\"a\"=2]>\n"
+                         "func @main(%x: f32[64]) -> (f32[64], f32[64]) "
+                         "attributes {partitioned = @m} {\n"
+                         "  %g = all_reduce(%x) {async = true, axes = [\"a\"], reduction = "
+                         "\"sum\"} : f32[64]\n"
+                         "  %t = tanh(%x) : f32[64]\n"
+                         "  %gd = await(%g) : f32[64]\n"
+                         "  return %t, %gd\n}\n");
+  ASSERT_TRUE(p.module);
+  EXPECT_EQ(p.plan.resultSlot.at(p.value("g")), 1);
+  EXPECT_EQ(p.plan.resultSlot.at(p.value("t")), 0);
+  EXPECT_EQ(p.plan.workspaceBytes, 0);
+  expectNoLiveOverlap(p);
+}

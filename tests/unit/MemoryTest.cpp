@@ -111,3 +111,31 @@ TEST(Memory, ReportListsTheLargestValues) {
   EXPECT_NE(r.find("%r : f32[4,4] = all_reduce"), std::string::npos) << r;
   EXPECT_EQ(r.find("%w : f32[4,4]"), std::string::npos) << r; // third: not listed
 }
+
+// An async all_reduce reads its operand until its await: %h (32 B) stays live through
+// %t and %u. Arguments 64 + 32 = 96.
+//   op0 %h 128, op1 %g 160, op2 %t 192, op3 %u 224 (%t dies -> 192),
+//   op4 %gd 224 (%h and %g die -> 160), op5 %n 192.
+// Were %h freed at op1, as for a blocking all_reduce, the peak would be 192.
+TEST(Memory, AsyncCollectiveKeepsItsOperandUntilTheAwait) {
+  auto m = parse(R"(
+mesh @m = <["d"=2]>
+
+func @main(%w: f32[4,4] {global = f32[4,4], sharding = <@m, [{}, {}]>},
+           %x: f32[2,4] {global = f32[2,4], sharding = <@m, [{}, {}]>})
+    -> (f32[2,4] {global = f32[2,4], sharding = <@m, [{}, {}]>})
+    attributes {partitioned = @m} {
+  %h = einsum(%x, %w) {spec = "bi,ij->bj"} : f32[2,4]
+  %g = all_reduce(%h) {async = true, axes = ["d"], reduction = "sum"} : f32[2,4]
+  %t = tanh(%x) : f32[2,4]
+  %u = exp(%t) : f32[2,4]
+  %gd = await(%g) : f32[2,4]
+  %n = add(%gd, %u) : f32[2,4]
+  return %n
+}
+)");
+  ASSERT_TRUE(m);
+  MemoryAnalysis a = analyzeMemory(*m->main());
+  EXPECT_EQ(a.peakBytes, 224);
+  EXPECT_EQ(a.peakOp, 3);
+}

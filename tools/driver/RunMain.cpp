@@ -11,6 +11,7 @@
 #include "ir/Verifier.h"
 #include "passes/Partitioning.h"
 #include "passes/Pass.h"
+#include "passes/Passes.h"
 #include "runtime/DeviceInterpreter.h"
 #include "runtime/Executable.h"
 #include "runtime/Mpi.h"
@@ -60,6 +61,9 @@ struct RunOptions {
   double timeout = 0;            // seconds; > 0 ends a run (or a collective) that takes longer
   bool verbose = false;          // JIT compile/cache lines, phase times and memory on stderr
   bool profile = false;          // JIT: time every op, print a per-op-kind table on stderr
+  std::string trace;             // JIT: write a Chrome trace (one process per rank) here
+  bool asyncCollectives = false; // run the async-collectives pass after partitioning
+  int maxInFlight = kDefaultMaxOutstandingCollectives;
   int threads = 0;               // kernel threads per process; 0: defaultRuntimeThreads()
   bool inputCheck = true;        // MPI: compare replicated file inputs across ranks
   bool haveFile = false;
@@ -73,7 +77,8 @@ CommandLine runCommandLine(RunOptions &o) {
       "                   [--check] [--simulate] [--engine=jit|interp] [--timeout S]\n"
       "                   [--cache-dir DIR] [--no-cache] [--emit-llvm FILE] [--emit-obj FILE]\n"
       "                   [--verbose] [--profile] [--threads N] [--no-input-check]\n"
-      "                   [--function NAME]",
+      "                   [--function NAME] [--async-collectives] [--max-in-flight N]\n"
+      "                   [--trace FILE]",
       "Executes @main (or --function NAME) of a .pir module, compiled to native code for this\n"
       "CPU by LLVM (or on the reference interpreter with --engine=interp). A module whose mesh has "
       "several\n"
@@ -161,6 +166,27 @@ CommandLine runCommandLine(RunOptions &o) {
             "(JIT) time every op and print on stderr the time per op kind and\n"
             "the slowest ops (one table per rank under mpirun)",
             [&o] { o.profile = true; })
+      .value({"--trace"}, Arity::Either, "--trace FILE",
+             "(JIT, one device or mpirun) write a Chrome trace JSON of the run\n"
+             "to FILE (open it in Perfetto or chrome://tracing): one process per\n"
+             "rank, one event per op: compute, collective, start or wait",
+             "--trace needs a file", text(&o.trace, "--trace needs a file"))
+      .flag({"--async-collectives"}, "--async-collectives",
+            "make the collectives nonblocking (pass async-collectives): each\n"
+            "starts as early and is awaited as late as data allow",
+            [&o] { o.asyncCollectives = true; })
+      .value({"--max-in-flight"}, Arity::Either, "--max-in-flight N",
+             "with --async-collectives, at most N collectives in flight\n"
+             "(default 4): each holds its operand and result buffers",
+             "--max-in-flight needs a number",
+             [&o](const std::string &v) {
+               char *end = nullptr;
+               long n = std::strtol(v.c_str(), &end, 10);
+               if (v.empty() || *end || n < 1 || n > 1 << 20)
+                 return "--max-in-flight needs a positive integer, got '" + v + "'";
+               o.maxInFlight = (int)n;
+               return std::string();
+             })
       .value({"--threads"}, Arity::Either, "--threads N",
              "threads for the kernels of each process (default\n"
              "$PARTITA_THREADS, else cores / ranks on this node)",
@@ -225,6 +251,9 @@ public:
   int run() {
     if (o_.saveInputs && o_.outputsDir.empty())
       throw RunError("partita-run: error: --save-inputs needs --outputs DIR");
+    if (!o_.trace.empty() && (o_.engine != "jit" || o_.simulate))
+      throw RunError("partita-run: error: --trace records the JIT engine on one device or on "
+                     "each rank under mpirun (not --engine=interp or --simulate)");
     std::error_code ec;
     if (!o_.inputsDir.empty() && !fs::is_directory(o_.inputsDir, ec))
       throw RunError(o_.inputsDir + ": error: --inputs needs a directory");
@@ -308,6 +337,16 @@ public:
       needRanks(mesh ? mesh->numDevices() : 1);
     else if (mesh && !o_.simulate && mesh->numDevices() > 1)
       needDevices(mesh->numDevices());
+    if (o_.asyncCollectives && mesh) {
+      std::string pipeline =
+          "async-collectives{max-outstanding=" + std::to_string(o_.maxInFlight) + "}";
+      if (!runPipeline(*module, pipeline, diags)) {
+        printDiagnostics(diags, name_, err_);
+        return 1;
+      }
+      main = module->func(entry);
+      lap("partition");
+    }
 
     InputSource inputs(ref ? *ref : *main, o_.seed, o_.inputsDir);
     refuseToOverwriteInputs(inputs);
@@ -410,6 +449,55 @@ private:
     writeLines(err_, text);
   }
 
+  // --trace: room for one event per root op of one run, and the run's time origin.
+  struct Tracer {
+    std::vector<PartitaTraceEvent> buf;
+    PartitaTrace t{nullptr, 0, 0};
+    int64_t origin = 0;
+    Tracer(const Executable &e, bool on) {
+      if (!on) return;
+      buf.resize(e.ops().size());
+      t = {buf.data(), 0, (int64_t)buf.size()};
+      origin = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+    }
+    PartitaTrace *get() { return t.events ? &t : nullptr; }
+    std::vector<PartitaTraceEvent> events() const {
+      return std::vector<PartitaTraceEvent>(buf.begin(), buf.begin() + t.count);
+    }
+  };
+
+  void writeTrace(const std::string &json) {
+    std::ofstream os(o_.trace, std::ios::binary);
+    os << json;
+    if (!os.flush()) throw RunError(o_.trace + ": error: cannot write the trace file");
+  }
+
+  // Every rank sends its events (op, begin, end relative to its own origin, taken just
+  // before its run, after the communicators were made) to rank 0, which writes the file.
+  void gatherTrace(const Executable &e, Tracer &tr) {
+    MpiSession &s = MpiSession::start();
+    const int64_t cap = (int64_t)e.ops().size();
+    std::vector<int64_t> mine(1 + 3 * cap, 0), all;
+    mine[0] = tr.t.count;
+    for (int64_t i = 0; i < tr.t.count; ++i) {
+      mine[1 + 3 * i] = tr.buf[i].op;
+      mine[2 + 3 * i] = tr.buf[i].begin - tr.origin;
+      mine[3 + 3 * i] = tr.buf[i].end - tr.origin;
+    }
+    if (s.rank() == 0) all.resize(mine.size() * s.size());
+    s.gather(mine.data(), (int64_t)(mine.size() * sizeof(int64_t)), all.data());
+    if (s.rank() != 0) return;
+    std::vector<std::vector<PartitaTraceEvent>> perRank(s.size());
+    for (int r = 0; r < s.size(); ++r) {
+      const int64_t *w = all.data() + r * mine.size();
+      for (int64_t i = 0; i < w[0] && i < cap; ++i)
+        perRank[r].push_back({w[1 + 3 * i], w[2 + 3 * i], w[3 + 3 * i]});
+    }
+    writeTrace(chromeTrace(e.ops(), perRank, std::vector<int64_t>(s.size(), 0)));
+  }
+
   // The unpartitioned program on the JIT. Arguments go to native buffers one at a time, so
   // the host tensors (8 bytes per element) never all exist at once unless --check or
   // --save-inputs needs them again.
@@ -430,9 +518,11 @@ private:
     lap("compile");
     noteExecutable(*exe);
     std::vector<int64_t> profile(exe->ops().size() + 1, 0);
-    std::vector<NativeBuffer> out = exe->run(args, 0, nullptr, profile.data());
+    Tracer tracer(*exe, !o_.trace.empty());
+    std::vector<NativeBuffer> out = exe->run(args, 0, nullptr, profile.data(), tracer.get());
     lap("run");
     printProfile(*exe, profile);
+    if (tracer.get()) writeTrace(chromeTrace(exe->ops(), {tracer.events()}, {tracer.origin}));
     args.clear();
     std::vector<Tensor> results;
     for (const NativeBuffer &b : out)
@@ -487,7 +577,7 @@ private:
     }
     Diagnostics d;
     LowerOptions lo;
-    lo.profile = o_.profile;
+    lo.profile = o_.profile || !o_.trace.empty(); // the trace records the profile's marks
     auto e = Executable::compile(m, f, jit_, d, lo);
     printDiagnostics(d, name_, err_);
     if (!e) throw AlreadyReported();
@@ -592,9 +682,11 @@ private:
               argBytes_ += nargs.back().bytes();
             }
           std::vector<int64_t> profile(exe->ops().size() + 1, 0);
-          local = exe->run(nargs, device, coll.get(), profile.data());
+          Tracer tracer(*exe, !o_.trace.empty());
+          local = exe->run(nargs, device, coll.get(), profile.data(), tracer.get());
           lap("run");
           printProfile(*exe, profile);
+          if (tracer.get()) gatherTrace(*exe, tracer);
         } else {
           std::vector<Tensor> r =
               mesh ? interpretOnDevice(f, *mesh, device, args, *coll) : runReference(m, f, args);
