@@ -604,6 +604,12 @@ def main():
         rows.append((name, target, measured, "PASS" if ok else "MISS" if ok is not None else "info",
                      note))
 
+    def finish_partial():
+        """The end of a --*-only run: its rows and results.json."""
+        print_table(rows)
+        with open(os.path.join(args.work, "results.json"), "w") as f:
+            json.dump(results, f, indent=1, default=str)
+
     if args.decode_only:
         results["decode"] = decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
         results["load_after"] = os.getloadavg()
@@ -615,20 +621,14 @@ def main():
               f"activated); best of {rounds} round(s), PyTorch {reps} warm generation(s) per "
               f"round; 1 thread per rank; load average {results['load_before'][0]:.2f} before, "
               f"{results['load_after'][0]:.2f} after")
-        print_table(rows)
-        with open(os.path.join(args.work, "results.json"), "w") as f:
-            json.dump(results, f, indent=1, default=str)
-        return
+        return finish_partial()
     if args.async_only:
         results["async"] = async_bench(r, cfgdims, reps, mpirun, step, row)
         results["load_after"] = os.getloadavg()
         print(f"\nGLaM {' '.join(f'{k}={v}' for k, v in cfgdims.items())}; {reps} step(s) after "
               f"a warm-up, 1 thread per rank; load average {results['load_before'][0]:.2f} "
               f"before, {results['load_after'][0]:.2f} after")
-        print_table(rows)
-        with open(os.path.join(args.work, "results.json"), "w") as f:
-            json.dump(results, f, indent=1, default=str)
-        return
+        return finish_partial()
 
     if args.train_only:
         results["train"] = train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row)
@@ -637,10 +637,7 @@ def main():
               f"of {reps} step(s) per round after a warm-up step, {rounds} round(s); 1 thread per "
               f"rank; load average {results['load_before'][0]:.2f} before, "
               f"{results['load_after'][0]:.2f} after")
-        print_table(rows)
-        with open(os.path.join(args.work, "results.json"), "w") as f:
-            json.dump(results, f, indent=1, default=str)
-        return
+        return finish_partial()
 
     # ---- programs ----
     step("building the GLaM programs (partita-glam, partita-opt)")

@@ -2,8 +2,25 @@
 imports, so both Debian's python and the JAX virtualenv can load it): T5's relative
 position bucket of partita-glam's attention, the bytes a collective puts on the wire, and the
 live set of a training-step program."""
+import importlib
 import math
 import re
+import sys
+
+
+def fail(prog, msg):
+    """A one-line error for the user and exit 1."""
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def import_torch(prog):
+    """numpy and torch, or a plain error saying how to install them."""
+    try:
+        return importlib.import_module("numpy"), importlib.import_module("torch")
+    except ImportError as e:  # the bench script installs python3-torch; say so plainly
+        fail(prog, f"{e.name} is not installed for {sys.executable}: run bench/run (it "
+             "installs Debian's python3-torch) or `apt-get install python3-torch`")
 
 
 def relative_position_bucket(n, buckets=32, max_distance=128):

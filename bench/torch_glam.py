@@ -31,23 +31,17 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
+import benchlib
 from benchlib import relative_position_bucket
 
 
 def fail(msg):
-    print(f"torch_glam.py: error: {msg}", file=sys.stderr)
-    sys.exit(1)
+    benchlib.fail("torch_glam.py", msg)
 
 
-try:
-    import numpy as np
-    import torch
-except ImportError as e:  # the bench script installs python3-torch; say so plainly
-    fail(f"{e.name} is not installed for {sys.executable}: run bench/run (it installs "
-         "Debian's python3-torch) or `apt-get install python3-torch`")
+np, torch = benchlib.import_torch("torch_glam.py")
 
 
 class Glam:
