@@ -141,7 +141,7 @@ def time_and_rss(r, cmd):
 def moe_minimum(cfg, d, m):
     """Analytic minimum of the MoE layer's collectives on a data=d x model=m mesh in the
     GShard 2D layout (operand bytes per device, f32), by kind@axes; see docs/performance.md."""
-    e, g, h, mm = cfg["experts"], cfg["groups"], cfg["ffn"], cfg["d_model"]
+    e, g, mm = cfg["experts"], cfg["groups"], cfg["d_model"]
     s = cfg["batch"] * cfg["seq"] // g
     c = cfg["capacity"]
     egcm_local = e * g * c * mm * 4 // (d * m)  # one device's [E,G,C,M] shard
@@ -843,7 +843,6 @@ def main():
     live2 = two["arg_bytes"] + two["workspace_bytes"] + two["result_bytes"]
     rss1 = max(one["rss_run_peak_kib"]) * 1024
     rss2 = max(two["rss_run_peak_kib"]) * 1024
-    proc1 = max(one["rss_process_peak_kib"]) * 1024
     base1 = max(one["rss_after_compile_kib"]) * 1024
     es = ob["einsums"]
     flops = sum(e["count"] * e["flops"] for e in es)

@@ -319,6 +319,8 @@ def main():
             fail(f"{a.config_json} has no '{k}': pass partita-glam's --stats-json output")
     if cfg.get("activations", "f32") != "f32":
         fail("only f32 activations are implemented here")
+    if a.save_step and not a.train:
+        fail("--save-step needs --train (it writes the parameters after a training step)")
 
     torch.set_num_threads(a.threads)
     dtype = torch.float64 if a.dtype == "float64" else torch.float32
@@ -341,8 +343,6 @@ def main():
     loss, aux = float(loss), float(aux)
     # CPU time (all threads of the process) is the running time on a machine shared with
     # other work, as long as one thread is used.
-    if a.save_step:
-        np.save(os.path.join(a.save_step, "losses.npy"), np.array(losses, np.float64))
     out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "dtype": a.dtype,
            "step_s": times, "step_best_s": min(times), "step_median_s": sorted(times)[len(times) // 2],
            "cpu_s": cpu, "cpu_best_s": min(cpu), "loss": loss, "aux_loss": aux}
