@@ -68,7 +68,6 @@ def main():
         ishape, ids = read_npy(os.path.join(full, "ids.npy"))
         B, S, V = lshape
         assert (B, S) == ishape and S == SEQ
-        caches = 2 * 2  # k and v of 2 layers
 
         worst = [0.0, ""]
 
