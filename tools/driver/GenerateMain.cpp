@@ -16,6 +16,7 @@
 #include "runtime/Simulator.h"
 #include "tools/driver/CommandLine.h"
 #include "tools/driver/Mains.h"
+#include "tools/driver/RunShared.h"
 
 #include <algorithm>
 #include <charconv>
@@ -140,8 +141,7 @@ CommandLine generateCommandLine(GenOptions &o) {
       .value({"--cache-dir"}, Arity::Either, "--cache-dir DIR",
              "the JIT's compiled-program cache (default as partita-run)",
              "--cache-dir needs a directory", text(&o.cacheDir, "--cache-dir"))
-      .flag({"--no-cache"}, "--no-cache", "compile without the cache",
-            [&o] { o.useCache = false; })
+      .flag({"--no-cache"}, "--no-cache", "compile without the cache", [&o] { o.useCache = false; })
       // Benchmarks need a fixed number of decode steps whatever the (random) weights pick.
       .flag({"--ignore-eos"}, "--ignore-eos",
             "go on after the end-of-document id 256: always N tokens", [&o] { o.ignoreEos = true; })
@@ -324,9 +324,13 @@ private:
     checkSignature(*module_->func("prefill"), *module_->func("decode_step"));
     readPrompt();
 
-    const Mesh *big = nullptr;
-    for (const Mesh &m : module_->meshes)
-      if (m.numDevices() > 1 && (!big || m.numDevices() > big->numDevices())) big = &m;
+    // Both functions must be split over the same mesh: one set of ranks runs them.
+    const Func &stepFn = *module_->func("decode_step");
+    const Mesh *big = entryMesh(*module_, *module_->func("prefill"), name_);
+    if (entryMesh(*module_, stepFn, name_) != big)
+      fail((stepFn.loc.known() ? stepFn.loc.str() : name_ + ":1:1") +
+           ": error: @decode_step and @prefill must be sharded over the same mesh");
+    if (big && big->numDevices() <= 1) big = nullptr;
     original_ = module_->clone();
     prefillRef_ = original_->func("prefill");
     stepRef_ = original_->func("decode_step");

@@ -41,7 +41,7 @@ struct OptOptions {
   bool printRules = false; // print each op's sharding rule and exit, no passes run
   int pipelineFlags = 0;
   int64_t memoryReportTop = 0; // --memory-report: values listed; 0 for no report
-  bool differentiate = false; // run "autodiff" before the pipeline
+  bool differentiate = false;  // run "autodiff" before the pipeline
 };
 
 CommandLine optCommandLine(OptOptions &o) {

@@ -64,8 +64,8 @@ struct RunOptions {
   std::string trace;             // JIT: write a Chrome trace (one process per rank) here
   bool asyncCollectives = false; // run the async-collectives pass after partitioning
   int maxInFlight = kDefaultMaxOutstandingCollectives;
-  int threads = 0;               // kernel threads per process; 0: defaultRuntimeThreads()
-  bool inputCheck = true;        // MPI: compare replicated file inputs across ranks
+  int threads = 0;        // kernel threads per process; 0: defaultRuntimeThreads()
+  bool inputCheck = true; // MPI: compare replicated file inputs across ranks
   bool haveFile = false;
   std::string function = "main"; // the function to run (--function)
 };
@@ -288,22 +288,7 @@ public:
                        entry +
                        " is already partitioned, so there is no reference to compare with)");
     } else {
-      // The mesh the partitioner will use: the one @main's shardings name, or the only one.
-      Diagnostics probe;
-      const Mesh *target = functionMesh(*module, *main, probe);
-      if (probe.hasErrors()) {
-        printDiagnostics(probe, name_, err_);
-        return 1;
-      }
-      if (!target && module->meshes.size() > 1) {
-        std::string names;
-        for (const Mesh &m : module->meshes)
-          names += (names.empty() ? "@" : ", @") + m.name;
-        // Guessing would decide how many ranks the program needs.
-        throw RunError(located(main->loc) + ": error: function @" + entry +
-                       " has no sharding to choose among the meshes " + names +
-                       "; annotate a value with a sharding over the mesh to run on");
-      }
+      const Mesh *target = entryMesh(*module, *main, name_);
       const Mesh *big = target && target->numDevices() > 1 ? target : nullptr;
       if (!big) {
         ref = main;
@@ -846,6 +831,28 @@ std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vect
   DeviceContext ctx;
   if (m.meshes.size() == 1) ctx.mesh = &m.meshes[0];
   return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
+}
+
+const Mesh *entryMesh(const Module &m, const Func &f, const std::string &tool) {
+  Diagnostics probe;
+  const Mesh *target = functionMesh(m, f, probe);
+  if (probe.hasErrors()) {
+    std::ostringstream os;
+    printDiagnostics(probe, tool, os);
+    std::string msg = os.str();
+    while (!msg.empty() && msg.back() == '\n')
+      msg.pop_back();
+    throw RunError(msg);
+  }
+  if (!target && m.meshes.size() > 1) {
+    std::string names;
+    for (const Mesh &mesh : m.meshes)
+      names += (names.empty() ? "@" : ", @") + mesh.name;
+    throw RunError((f.loc.known() ? f.loc.str() : tool + ":1:1") + ": error: function @" + f.name +
+                   " has no sharding to choose among the meshes " + names +
+                   "; annotate a value with a sharding over the mesh to run on");
+  }
+  return target;
 }
 
 int runGuarded(const std::string &name, const std::function<int()> &body) {

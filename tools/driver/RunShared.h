@@ -24,6 +24,13 @@ struct AlreadyReported : std::runtime_error {
 // The reference interpreter; a module with one mesh gives ops like axis_index a device.
 std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vector<Tensor> &args);
 
+// The mesh the partitioner splits `f` over (functionMesh of passes/Partitioning.h): the
+// one its shardings name, or the module's only mesh; nullptr when the module has none.
+// Throws a located RunError when `f` names two meshes, or none while the module has several:
+// guessing would decide how many ranks the program needs. `tool` locates a function
+// without a source location.
+const Mesh *entryMesh(const Module &m, const Func &f, const std::string &tool);
+
 // Runs a tool's flow: its exit code, or 1 after printing the one-line diagnostic of what it
 // threw (RunError lines as they are, out of memory and interpreter errors located in
 // `name`). MPI is finalized on every path out, so mpirun sees a clean exit with our code.

@@ -473,10 +473,8 @@ private:
   // The per-device program (unless the module is single-device); the unpartitioned
   // original stays as the reference of --check.
   void partition() {
-    const Mesh *big = nullptr;
-    for (const Mesh &m : module_->meshes)
-      if (m.numDevices() > 1 && (!big || m.numDevices() > big->numDevices())) big = &m;
-    if (!big) return;
+    const Mesh *target = entryMesh(*module_, *main_, name_);
+    if (!target || target->numDevices() <= 1) return;
     original_ = module_->clone();
     ref_ = original_->main();
     Diagnostics diags;
