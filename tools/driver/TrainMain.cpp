@@ -9,6 +9,7 @@
 #include "ir/ShardUtil.h"
 #include "ir/Verifier.h"
 #include "passes/Pass.h"
+#include "passes/Passes.h"
 #include "runtime/Executable.h"
 #include "runtime/Mpi.h"
 #include "runtime/Parallel.h"
@@ -52,6 +53,8 @@ struct TrainOptions {
        progress = true;
   std::string cacheDir;
   int threads = 0;
+  bool asyncCollectives = false; // run the async-collectives pass on the per-device step
+  int maxInFlight = kDefaultMaxOutstandingCollectives;
 };
 
 // A non-negative integer option value, or an error naming the option.
@@ -72,7 +75,8 @@ CommandLine trainCommandLine(TrainOptions &o) {
       "partita-train",
       "partita-train STEP.pir --data FILE --steps N [--batch B --seq S] [--seed S]\n"
       "                     [--checkpoint-dir DIR [--save-every K] [--keep N] [--resume]]\n"
-      "                     [--check] [--simulate] [--log FILE] [--eod-id N] [--threads N]",
+      "                     [--check] [--simulate] [--log FILE] [--eod-id N] [--threads N]\n"
+      "                     [--async-collectives [--max-in-flight N]]",
       "Trains with a step program of the training-step contract (docs/training.md): its\n"
       "parameters and optimizer state are initialised per `train.init` from --seed (or read\n"
       "from the latest checkpoint with --resume), then each step runs on packed rows of\n"
@@ -147,6 +151,19 @@ CommandLine trainCommandLine(TrainOptions &o) {
                std::string e = integer("--eod-id", 0, &x)(v);
                if (e.empty() && x > INT32_MAX) e = "--eod-id is too large: '" + v + "'";
                o.eodId = (int32_t)x;
+               return e;
+             })
+      .flag({"--async-collectives"}, "--async-collectives",
+            "make the step's collectives nonblocking (pass async-collectives):\n"
+            "each starts as early and is awaited as late as data allow",
+            [&o] { o.asyncCollectives = true; })
+      .value({"--max-in-flight"}, Arity::Either, "--max-in-flight N",
+             "with --async-collectives, at most N collectives in flight (default 4)",
+             "--max-in-flight needs a number",
+             [&o](const std::string &v) {
+               int64_t n = 0;
+               std::string e = integer("--max-in-flight", 1, &n)(v);
+               o.maxInFlight = (int)std::min<int64_t>(n, 1 << 20);
                return e;
              })
       .flag({"--no-progress"}, "--no-progress", "no progress bar, even on a terminal",
@@ -259,6 +276,7 @@ public:
     if (!data_) throw RunError(err);
 
     if (!mesh_) partition();
+    if (mesh_ && o_.asyncCollectives) makeCollectivesAsync();
     if (mpi_) {
       int64_t need = mesh_ ? mesh_->numDevices() : 1;
       if (ranks_ != need)
@@ -488,6 +506,18 @@ private:
     if (!mesh_ || main_->args.size() != ref_->args.size() ||
         main_->results.size() != ref_->results.size())
       throw RunError(name_ + ": error: internal error: partitioning changed the signature");
+  }
+
+  // The async-collectives pass over the per-device step (its losses stay bitwise the same:
+  // only where the collectives start and finish moves).
+  void makeCollectivesAsync() {
+    Diagnostics diags;
+    bool ok = runPipeline(
+        *module_, "async-collectives{max-outstanding=" + std::to_string(o_.maxInFlight) + "}",
+        diags);
+    if (root()) printDiagnostics(diags, name_, err_);
+    if (!ok) throw AlreadyReported();
+    main_ = module_->main();
   }
 
   // Result 2+i becomes argument i on the same device, so both must be laid out alike.
