@@ -871,10 +871,13 @@ def main():
     losses_agree = all(abs(a - b) <= 1e-4 * (1 + abs(b))
                        for a, b in zip(two["scalar_results"], one["scalar_results"]))
 
-    row("Partita 1 rank / PyTorch (1 thread, CPU s)", "<= 0.8x", f"{c1 / c_torch:.2f}x",
-        c1 / c_torch <= 0.8, f"CPU {c1:.3f} s vs {c_torch:.3f} s; wall {t1:.3f} s vs {t_torch:.3f} s")
-    row("Partita 1 rank / XLA:CPU (1 thread, CPU s)", "-", f"{c1 / c_jax:.2f}x", None,
-        f"CPU {c1:.3f} s vs {c_jax:.3f} s; wall {t1:.3f} s vs {t_jax:.3f} s")
+    # The goals of issue 15 (docs/performance.md): at most half of PyTorch's CPU time, at
+    # most 0.8x XLA:CPU's wall time, 2 ranks at least 1.8x 1 rank.
+    row("Partita 1 rank / PyTorch (1 thread, CPU s)", "<= 0.5x", f"{c1 / c_torch:.2f}x",
+        c1 / c_torch <= 0.5, f"CPU {c1:.3f} s vs {c_torch:.3f} s; wall {t1:.3f} s vs {t_torch:.3f} s")
+    row("Partita 1 rank / XLA:CPU (1 thread, wall)", "<= 0.8x", f"{t1 / t_jax:.2f}x",
+        t1 / t_jax <= 0.8, f"wall {t1:.3f} s vs {t_jax:.3f} s; CPU {c1:.3f} s vs {c_jax:.3f} s "
+        f"({c1 / c_jax:.2f}x)")
     if one_all and torch_all:
         ta, tt = one_all["step_best_s"], torch_all["step_best_s"]
         row(f"Partita 1 rank / PyTorch ({cores} threads, wall)", "-", f"{ta / tt:.2f}x", None,
@@ -890,7 +893,7 @@ def main():
     row("collective operand bytes / XLA, GLaM 2x2", "-",
         f"{gw['partita']['bytes'] / gw['xla']['bytes']:.2f}x", None,
         f"{fmt_bytes(gw['partita']['bytes'])} vs {fmt_bytes(gw['xla']['bytes'])} ({gw_by})")
-    row("2 ranks (data=2) speedup over 1 rank (wall)", ">= 1.7x", f"{t1 / t2:.2f}x", t1 / t2 >= 1.7,
+    row("2 ranks (data=2) speedup over 1 rank (wall)", ">= 1.8x", f"{t1 / t2:.2f}x", t1 / t2 >= 1.8,
         f"{t2:.3f} s vs {t1:.3f} s")
     row("  the same by CPU s (busiest rank)", "-", f"{c1 / c2:.2f}x", None,
         "CPU s per rank " + ", ".join(f"{c / 1e6:.3f}" for c in two["step_cpu_us"]) +
