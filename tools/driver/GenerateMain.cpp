@@ -328,30 +328,25 @@ private:
     const Func &stepFn = *module_->func("decode_step");
     const Mesh *big = entryMesh(*module_, *module_->func("prefill"), name_);
     if (entryMesh(*module_, stepFn, name_) != big)
-      fail((stepFn.loc.known() ? stepFn.loc.str() : name_ + ":1:1") +
+      fail(locatedIn(stepFn.loc, name_) +
            ": error: @decode_step and @prefill must be sharded over the same mesh");
     if (big && big->numDevices() <= 1) big = nullptr;
     original_ = module_->clone();
     prefillRef_ = original_->func("prefill");
     stepRef_ = original_->func("decode_step");
+    // Checked before partitioning, so a wrong -np fails at once on every rank.
+    checkLaunch(big ? big->numDevices() : 1, mpi_, mpi_ ? MpiSession::start().size() : 1,
+                o_.simulate, locatedIn(big ? big->loc : module_->func("prefill")->loc, name_));
     if (big && !partitionedMeshOf(*module_, *module_->func("prefill"))) {
-      int64_t n = big->numDevices();
-      if (mpi_ && MpiSession::start().size() != n)
-        fail(name_ + ": error: this model runs on " + std::to_string(n) +
-             " device(s) but mpirun started " + std::to_string(MpiSession::start().size()) +
-             " process(es): use `mpirun -np " + std::to_string(n) + "`");
-      if (!mpi_ && !o_.simulate)
-        fail(name_ + ": error: this model needs " + std::to_string(n) +
-             " devices: run it under `mpirun -np " + std::to_string(n) + "` or with --simulate");
       Diagnostics d;
       if (!runPipeline(*module_, kPartitionPipeline, d)) {
         std::ostringstream os;
         printDiagnostics(d, name_, os);
-        fail(os.str());
+        std::string msg = os.str();
+        while (!msg.empty() && msg.back() == '\n')
+          msg.pop_back();
+        fail(msg);
       }
-    } else if (mpi_ && MpiSession::start().size() != 1) {
-      fail(name_ + ": error: this model runs on 1 device but mpirun started " +
-           std::to_string(MpiSession::start().size()) + " processes");
     }
     prefill_ = module_->func("prefill");
     step_ = module_->func("decode_step");
@@ -477,8 +472,8 @@ private:
         if (!mesh_) return in.global(i);
         Boundary b = argBoundary(f, a, *mesh_);
         if (b.global != in.type(i))
-          fail(name_ + ": error: parameter %" + f.args[a]->name + " has different types in @" +
-               prefillRef_->name + " and @" + f.name);
+          fail(locatedIn(f.args[a]->loc, name_) + ": error: parameter %" + f.args[a]->name +
+               " has different types in @" + prefillRef_->name + " and @" + f.name);
         return in.shard(i, b.sharding, *mesh_, ds[k]);
       };
       // ids and length are filled in per prompt.
@@ -492,8 +487,8 @@ private:
         stepArgs_[k].emplace_back(stepExe_->argTypes()[2 + c]);
       for (size_t a = 2 + caches; a < step_->args.size(); ++a) {
         if (!index.count(step_->args[a]->name))
-          fail(name_ + ": error: @decode_step's parameter %" + step_->args[a]->name +
-               " is not a parameter of @prefill");
+          fail(locatedIn(step_->args[a]->loc, name_) + ": error: @decode_step's parameter %" +
+               step_->args[a]->name + " is not a parameter of @prefill");
         stepArgs_[k].push_back(NativeBuffer::fromTensor(shard(*step_, a)));
       }
     }

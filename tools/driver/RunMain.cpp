@@ -293,10 +293,7 @@ public:
       if (!big) {
         ref = main;
       } else {
-        if (mpi_)
-          needRanks(big->numDevices());
-        else if (!o_.simulate)
-          needDevices(big->numDevices());
+        checkLaunch(big->numDevices(), mpi_, ranks_, o_.simulate, locatedIn(big->loc, name_));
         original = module->clone();
         ref = original->func(entry);
         if (!runPipeline(*module, kPartitionPipeline, diags)) {
@@ -318,10 +315,8 @@ public:
                          " changed the signature");
       }
     }
-    if (mpi_)
-      needRanks(mesh ? mesh->numDevices() : 1);
-    else if (mesh && !o_.simulate && mesh->numDevices() > 1)
-      needDevices(mesh->numDevices());
+    checkLaunch(mesh ? mesh->numDevices() : 1, mpi_, ranks_, o_.simulate,
+                locatedIn(mesh ? mesh->loc : main->loc, name_));
     if (o_.asyncCollectives && mesh) {
       std::string pipeline =
           "async-collectives{max-outstanding=" + std::to_string(o_.maxInFlight) + "}";
@@ -523,20 +518,6 @@ private:
       throw RunError(o_.file + ": error: cannot open the input file");
     readFiles_.push_back(o_.file);
     return std::string(std::istreambuf_iterator<char>(is), {});
-  }
-
-  // Every rank finds the same mismatch, so every rank reports it and exits 1: no hang.
-  void needRanks(int64_t n) {
-    if (ranks_ == n) return;
-    throw RunError(name_ + ": error: this program runs on " + std::to_string(n) +
-                   " device(s) but mpirun started " + std::to_string(ranks_) +
-                   " process(es): use `mpirun -np " + std::to_string(n) + "`");
-  }
-
-  [[noreturn]] void needDevices(int64_t n) {
-    std::string s = std::to_string(n);
-    throw RunError(name_ + ": error: this program needs " + s +
-                   " devices: run it under `mpirun -np " + s + "` or with --simulate");
   }
 
   const std::vector<Tensor> &globals(const InputSource &in) {
@@ -833,6 +814,21 @@ std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vect
   return runFunction(f, args, ctx.mesh ? &ctx : nullptr);
 }
 
+std::string locatedIn(const Loc &loc, const std::string &file) {
+  return loc.known() ? loc.str() : file + ":1:1";
+}
+
+void checkLaunch(int64_t devices, bool mpi, int64_t ranks, bool simulate,
+                 const std::string &where) {
+  std::string n = std::to_string(devices);
+  if (mpi && ranks != devices)
+    throw RunError(where + ": error: this program runs on " + n + " device(s) but mpirun started " +
+                   std::to_string(ranks) + " process(es): use `mpirun -np " + n + "`");
+  if (!mpi && !simulate && devices > 1)
+    throw RunError(where + ": error: this program needs " + n +
+                   " devices: run it under `mpirun -np " + n + "` or with --simulate");
+}
+
 const Mesh *entryMesh(const Module &m, const Func &f, const std::string &tool) {
   Diagnostics probe;
   const Mesh *target = functionMesh(m, f, probe);
@@ -848,7 +844,7 @@ const Mesh *entryMesh(const Module &m, const Func &f, const std::string &tool) {
     std::string names;
     for (const Mesh &mesh : m.meshes)
       names += (names.empty() ? "@" : ", @") + mesh.name;
-    throw RunError((f.loc.known() ? f.loc.str() : tool + ":1:1") + ": error: function @" + f.name +
+    throw RunError(locatedIn(f.loc, tool) + ": error: function @" + f.name +
                    " has no sharding to choose among the meshes " + names +
                    "; annotate a value with a sharding over the mesh to run on");
   }

@@ -31,6 +31,15 @@ std::vector<Tensor> runReference(const Module &m, const Func &f, const std::vect
 // without a source location.
 const Mesh *entryMesh(const Module &m, const Func &f, const std::string &tool);
 
+// "FILE:LINE:COL" of `loc`, or FILE:1:1 (the module's first line) when it is unknown.
+std::string locatedIn(const Loc &loc, const std::string &file);
+
+// Refuses a launch that does not fit a program of `devices` devices: under mpirun
+// (`mpi`, `ranks` processes) their number must be `devices`; outside it a program of
+// several devices needs --simulate (`simulate`). Every rank finds the same mismatch and
+// throws the same RunError, located at `where` (the mesh declaration or the entry): no hang.
+void checkLaunch(int64_t devices, bool mpi, int64_t ranks, bool simulate, const std::string &where);
+
 // Runs a tool's flow: its exit code, or 1 after printing the one-line diagnostic of what it
 // threw (RunError lines as they are, out of memory and interpreter errors located in
 // `name`). MPI is finalized on every path out, so mpirun sees a clean exit with our code.

@@ -277,17 +277,8 @@ public:
 
     if (!mesh_) partition();
     if (mesh_ && o_.asyncCollectives) makeCollectivesAsync();
-    if (mpi_) {
-      int64_t need = mesh_ ? mesh_->numDevices() : 1;
-      if (ranks_ != need)
-        throw RunError(name_ + ": error: this program runs on " + std::to_string(need) +
-                       " device(s) but mpirun started " + std::to_string(ranks_) +
-                       " process(es): use `mpirun -np " + std::to_string(need) + "`");
-    } else if (mesh_ && !o_.simulate && mesh_->numDevices() > 1) {
-      std::string n = std::to_string(mesh_->numDevices());
-      throw RunError(name_ + ": error: this program needs " + n +
-                     " devices: run it under `mpirun -np " + n + "` or with --simulate");
-    }
+    checkLaunch(mesh_ ? mesh_->numDevices() : 1, mpi_, ranks_, o_.simulate,
+                locatedIn(mesh_ ? mesh_->loc : main_->loc, name_));
     single_.name = "single";
     const Mesh &mesh = meshOf();
     if (mpi_)

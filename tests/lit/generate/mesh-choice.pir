@@ -12,8 +12,11 @@
 // RUN: FileCheck %s < %t/mpi.err
 // The tokens (stdout) must agree; the summary lines (stderr) differ in their timings.
 // RUN: cmp %t/sim.txt %t/mpi.txt
+// A wrong process count is an error located at the mesh the program runs on (line 2):
+// RUN: env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0 not mpirun --oversubscribe -np 3 partita-generate %t/other.pir --weights %t/w --prompt "abc" --max-new-tokens 3 2>&1 | FileCheck %s --check-prefix=NP
 // RUN: awk '/^func @decode_step/ { f = 1 } f { gsub(/<@mesh,/, "<@twin,") } /^}/ { f = 0 } { print } END { print "mesh @twin = <[\"model\"=2]>" }' %t/s.pir > %t/split.pir
 // RUN: not partita-generate %t/split.pir --weights %t/w --prompt "abc" --max-new-tokens 3 --simulate 2>&1 | FileCheck %s --check-prefix=SPLIT
 
 // CHECK: generate: 3 tokens, prompt 4 tokens, {{.*}} (2 devices)
+// NP: other.pir:2:1: error: this program runs on 2 device(s) but mpirun started 3 process(es): use `mpirun -np 2`
 // SPLIT: split.pir:{{[0-9]+}}:1: error: @decode_step and @prefill must be sharded over the same mesh

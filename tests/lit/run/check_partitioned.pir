@@ -6,7 +6,7 @@
 // CHECK-NEXT: result1: f32[8,4]
 // CHECK-NEXT: check: {{.*}} PASS
 // RUN: not partita-run %s --check 2>&1 | FileCheck %s --check-prefix=NOSIM
-// NOSIM: check_partitioned.pir: error: this program needs 4 devices: run it under `mpirun -np 4` or with --simulate
+// NOSIM: check_partitioned.pir:{{[0-9]+}}:{{[0-9]+}}: error: this program needs 4 devices: run it under `mpirun -np 4` or with --simulate
 mesh @mesh = <["data"=2, "model"=2]>
 
 func @main(%x: f32[8,5] {sharding = <@mesh, [{"data"}, {}]>},

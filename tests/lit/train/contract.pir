@@ -34,7 +34,7 @@
 // BATCH: partita-train: error: --batch 3 does not match the program's batch of 2 rows (%ids is i32[2,4])
 //
 // RUN: not partita-train %s --data %s --steps 1 2>&1 | FileCheck %s --check-prefix=DEVICES
-// DEVICES: contract.pir: error: this program needs 2 devices: run it under `mpirun -np 2` or with --simulate
+// DEVICES: contract.pir:{{[0-9]+}}:{{[0-9]+}}: error: this program needs 2 devices: run it under `mpirun -np 2` or with --simulate
 //
 // RUN: not partita-train %s --steps 1 2>&1 | FileCheck %s --check-prefix=NODATA
 // NODATA: partita-train: error: no --data FILE (see --help)
