@@ -518,6 +518,7 @@ def decode_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
     same = all(x["tokens"] == p1[0]["tokens"] for x in p1 + p2)
     row("decode: 2 ranks' tokens = 1 rank's", "equal", "PASS" if same else "FAIL", same)
     res["flops"] = decode_flops(r, step, row, g)
+    return res
 
 
 def async_bench(r, cfgdims, reps, mpirun, step, row):
