@@ -56,6 +56,10 @@ BENCH = os.path.join(ROOT, "bench")
 
 FULL = dict(layers=4, d_model=512, ffn=2048, heads=8, head_dim=64, experts=8, vocab=8192,
             seq=256, batch=8)
+# XLA:CPU (jax 0.10) runs its thunks on a thread pool whatever its thread flags say (a
+# "1-thread" forward took 1.62 s of CPU in 0.90 s of wall): its single-threaded runs are
+# pinned to one core, so that its wall time is one core's, as Partita's and PyTorch's are.
+ONE_CORE = ["taskset", "-c", "0"]
 QUICK = dict(layers=2, d_model=128, ffn=512, heads=4, head_dim=32, experts=8, vocab=1024,
              seq=64, batch=4)
 
@@ -242,7 +246,7 @@ def train_bench(r, args, cfgdims, reps, rounds, mpirun, step, row):
     torch_res = torch_run(1)
     step(f"JAX training step (jax.grad + optax.adafactor), 1 device, 1 thread: {reps} step(s); "
          "checks PyTorch's Adafactor step against optax")
-    r.run([args.venv_python, os.path.join(BENCH, "jax_glam.py"), "train", "--config-json",
+    r.run(ONE_CORE + [args.venv_python, os.path.join(BENCH, "jax_glam.py"), "train", "--config-json",
            "config.json", "--inputs", inputs, "--reps", str(reps), "--torch-step", torch_step,
            "--json", "jax_train.json"], env=one_thread, what="the JAX training step")
     with open(os.path.join(args.work, "jax_train.json")) as f:
@@ -586,6 +590,8 @@ def main():
     args = ap.parse_args()
     if args.train_only + args.decode_only + args.async_only > 1:
         fail("--train-only, --decode-only and --async-only exclude each other")
+    if not shutil.which(ONE_CORE[0]):
+        fail("taskset (util-linux) is missing: it pins XLA's single-threaded runs to one core")
     os.makedirs(args.work, exist_ok=True)
     r = Runner(args)
     cfgdims = QUICK if args.quick else FULL
@@ -695,7 +701,7 @@ def main():
         results["torch_all_threads"] = torch_all
 
     step(f"XLA:CPU (jax): check against Partita and time {reps} forward pass(es), 1 device, 1 thread")
-    r.run([args.venv_python, os.path.join(BENCH, "jax_glam.py"), "time", "--config-json",
+    r.run(ONE_CORE + [args.venv_python, os.path.join(BENCH, "jax_glam.py"), "time", "--config-json",
            "config.json", "--inputs", inputs, "--reps", str(reps), "--json", "jax_time.json"],
           env=one_thread, what="the JAX check")
     with open(os.path.join(args.work, "jax_time.json")) as f:
