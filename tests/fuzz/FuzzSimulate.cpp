@@ -1,6 +1,7 @@
 // libFuzzer target for what `partita-run --simulate --engine=interp --check` does with a small
-// program: parse, verify, partition (the partita-run pipeline), simulate every device, and
-// compare with the unpartitioned reference interpreter. Modules over a small budget (mesh
+// program: parse, verify, partition (the partita-run pipeline, for half the inputs followed
+// by async-collectives), simulate every device, and compare with the unpartitioned
+// reference interpreter. Modules over a small budget (mesh
 // devices, elements per tensor, ops) are skipped before anything runs, so the fuzzer explores
 // logic rather than memory. Any crash, uncaught non-located exception, partitioned program
 // that fails to verify, or result that differs from the reference is a finding.
@@ -114,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const Mesh *target = functionMesh(*m, *main, probe);
     if (!target && !probe.hasErrors()) return 0;
     const Mesh *big = target && target->numDevices() > 1 ? target : nullptr;
-    if (!big && !probe.hasErrors()) return 0; // nothing to partition: the parser fuzzer covers the rest
+    if (!big && !probe.hasErrors())
+      return 0; // nothing to partition: the parser fuzzer covers the rest
     original = m->clone();
     Diagnostics pd;
     if (!runPipeline(*m, kPartitionPipeline, pd)) {
@@ -129,6 +131,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Diagnostics vd;
     if (!verifyModule(*m, vd))
       die("the partitioned module does not verify", printModule(*m), vd.all()[0].str());
+    // Half the inputs also get async collectives (partita-run --async-collectives), with a
+    // cap of 1 to 4 in flight: the same results, whatever the schedule.
+    if (size % 2) {
+      std::string async =
+          "async-collectives{max-outstanding=" + std::to_string(1 + size / 2 % 4) + "}";
+      Diagnostics ad;
+      if (!runPipeline(*m, async, ad))
+        die("the async-collectives pass failed", printModule(*m),
+            ad.all().empty() ? "" : ad.all()[0].str());
+      main = m->main();
+    }
   }
 
   const Func &ref = original ? *original->main() : *main;
