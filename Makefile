@@ -4,12 +4,17 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build build-asan run test test-fast clean
+.PHONY: all setup check-venv build build-asan run test test-fast clean
 
 all: build
 
 setup:
 	@bash scripts/setup.sh
+
+# jax and optax in a virtualenv for the checks against them (ctest adafactor-optax); without
+# network the tests that need them are reported skipped.
+check-venv:
+	@bash scripts/check-venv.sh --soft
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -28,11 +33,11 @@ run: build
 	bash examples/demo.sh $(BUILD)/bin
 
 # Every test: the release build's full suite, then unit, lit and fuzz tests under ASan+UBSan.
-test: build build-asan
+test: build build-asan check-venv
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|sanitize'
 
-test-fast: build
+test-fast: build check-venv
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:

@@ -8,12 +8,9 @@
 #   PARTITA_TRAIN_STEPS=N   steps (default 60)
 #   PARTITA_TRAIN_DATA=FILE the text (default /usr/share/common-licenses/GPL-3)
 #   PARTITA_TRAIN_KEEP=DIR  keep the step program, log, checkpoints and loss.svg in DIR
-# Until partita-glam has --train, the hand-written step program of the tests
-# (tests/train/mlp_step.pir, a bigram model with momentum SGD) stands in for GLaM.
 set -euo pipefail
 
 bin=${1:-build/bin}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 steps=${PARTITA_TRAIN_STEPS:-60}
 data=${PARTITA_TRAIN_DATA:-/usr/share/common-licenses/GPL-3}
 die() {
@@ -36,15 +33,10 @@ else
 fi
 
 # Byte-level tokens (256 ends a document) need vocab >= 257; 264 splits evenly on the mesh.
-if "$bin/partita-glam" --help 2>&1 | grep -q -- '--train'; then
-  "$bin/partita-glam" --config 0.1B/64E --train --layers 2 --d-model 64 --ffn 256 --heads 4 \
-    --head-dim 16 --experts 8 --vocab 264 --seq 64 --batch 8 --mesh data=2,model=2 \
-    -o "$work/step.pir"
-  echo "step program: GLaM, 2 layers (one MoE layer of 8 experts), d_model 64, vocab 264"
-else
-  cp "$here/../tests/train/mlp_step.pir" "$work/step.pir"
-  echo "step program: tests/train/mlp_step.pir (partita-glam has no --train yet)"
-fi
+"$bin/partita-glam" --config 0.1B/64E --train --layers 2 --d-model 64 --ffn 256 --heads 4 \
+  --head-dim 16 --experts 8 --vocab 264 --seq 64 --batch 8 --mesh data=2,model=2 \
+  -o "$work/step.pir"
+echo "step program: GLaM, 2 layers (one MoE layer of 8 experts), d_model 64, vocab 264"
 
 mpirun=(mpirun)
 if mpirun --version 2>/dev/null | grep -q "Open MPI\|OpenRTE"; then

@@ -16,7 +16,9 @@
 // that point move down behind it, in their order.
 // all_gather and reduce_scatter are not combined: gathering concatenated pieces
 // interleaves them by device, which would need a transpose per member to undo.
+#include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/Reduction.h"
 #include "passes/Partitioning.h"
 
 #include <algorithm>
@@ -123,8 +125,10 @@ public:
 
 private:
   static std::string keyOf(const Op &op) {
-    std::string key = op.getString("reduction") + "|" + dtypeName(op.operands[0]->type.dtype) + "|";
-    for (const auto &a : op.getStrings("axes"))
+    AllReduceOp ar(op);
+    std::string key = std::string(reductionName(ar.reduction())) + "|" +
+                      dtypeName(op.operands[0]->type.dtype) + "|";
+    for (const auto &a : ar.axes())
       key += a + ",";
     return key;
   }

@@ -149,9 +149,6 @@ using vjp::x1;
 using vjp::y;
 using vjp::zeros;
 
-// Waiting is the identity: the cotangent passes through.
-Grads vjpAwait(VjpContext &c) { return {c.ct}; }
-
 Grads vjpDynamicSlice(VjpContext &c) {
   Value *x = x0(c);
   std::vector<Value *> ops{zeros(c.b, x->type), c.ct};
@@ -221,7 +218,7 @@ std::vector<OpImpl> collectiveOps() {
       {Opcode::ReduceScatter, inferReduceScatter, nullptr, nullptr},
       {Opcode::AllToAll, inferAllToAll, nullptr, nullptr},
       {Opcode::CollectivePermute, inferCollectivePermute, nullptr, nullptr},
-      {Opcode::Await, inferAwait, nullptr, awaitRule, vjprules::vjpAwait},
+      {Opcode::Await, inferAwait, nullptr, awaitRule, nullptr},
       {Opcode::AxisIndex, inferAxisIndex, nullptr, nullptr},
       {Opcode::DynamicSlice, inferDynamicSlice, nullptr, dynamicSliceRule,
        vjprules::vjpDynamicSlice},

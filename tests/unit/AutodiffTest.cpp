@@ -20,9 +20,10 @@ namespace {
 
 struct Case {
   const char *name;
-  const char *body; // the ops of @main after its signature; the loss is %loss
-  const char *args; // argument list
+  const char *body;           // the ops of @main after its signature; the loss is %loss
+  const char *args;           // argument list
   double lo = -1.5, hi = 1.5; // input range of float arguments
+  const char *prelude = "";   // declarations before @main (a mesh)
 };
 
 std::unique_ptr<Module> parse(const std::string &text) {
@@ -48,7 +49,7 @@ std::vector<Tensor> run(const Module &m, const std::vector<Tensor> &args) {
 // Runs the case: autodiff gradient vs central differences of every trainable element.
 void check(const Case &c) {
   SCOPED_TRACE(c.name);
-  std::string text = std::string("func @main(") + c.args + ") -> (f32[]) {\n" + c.body +
+  std::string text = std::string(c.prelude) + "func @main(" + c.args + ") -> (f32[]) {\n" + c.body +
                      "\n  return %loss\n}\n";
   auto fwd = parse(text);
   ASSERT_TRUE(fwd);
@@ -111,8 +112,7 @@ Case binary(const char *name, const char *op, double lo = -1.5, double hi = 1.5)
                    "  %p = mul(%y, %w) : f32[2,3]\n" +
                    "  %loss = reduce_sum(%p) {dims = [0, 1]} : f32[]");
   return {name, bodies.back().c_str(),
-          "%x: f32[2,3] {trainable = true}, %z: f32[2,3] {trainable = true}, %w: f32[2,3]", lo,
-          hi};
+          "%x: f32[2,3] {trainable = true}, %z: f32[2,3] {trainable = true}, %w: f32[2,3]", lo, hi};
 }
 
 TEST(Autodiff, UnaryElementwise) {
@@ -262,6 +262,12 @@ TEST(Autodiff, GathersAndConstraints) {
          "  %l2 = reduce_sum(%s2) {dims = [0, 1]} : f32[]\n"
          "  %loss = add(%l1, %l2) : f32[]",
          "%x: f32[4,3] {trainable = true}, %z: f32[2,2] {trainable = true}, %w: f32[4,3]"});
+  // The constraint is the identity on values; its cotangent gets the same constraint.
+  check({"sharding_constraint",
+         "  %c = sharding_constraint(%x) {sharding = <@mesh, [{\"x\"}, {}]>} : f32[4,3]\n"
+         "  %q = mul(%c, %c) : f32[4,3]\n"
+         "  %loss = reduce_sum(%q) {dims = [0, 1]} : f32[]",
+         "%x: f32[4,3] {trainable = true}", -1.5, 1.5, "mesh @mesh = <[\"x\"=2]>\n"});
 }
 
 // A two-layer MLP with a shared sub-expression and an unused trainable argument.

@@ -37,7 +37,8 @@ TEST(OpInfo, EveryOpcodeHasARecordThatRoundTrips) {
     EXPECT_EQ(opcodeName(info.code), std::string(info.name));
     EXPECT_NE(info.inferType, nullptr) << info.name;
     // Ops without a derivative: boolean and integer results, constants, and the collectives
-    // (autodiff runs before partitioning, so they never appear in its input).
+    // and the await of an async one (autodiff runs before partitioning, so they never
+    // appear in its input).
     static const std::set<Opcode> noDerivative = {Opcode::Not,
                                                   Opcode::And,
                                                   Opcode::Or,
@@ -51,6 +52,7 @@ TEST(OpInfo, EveryOpcodeHasARecordThatRoundTrips) {
                                                   Opcode::ReduceScatter,
                                                   Opcode::AllToAll,
                                                   Opcode::CollectivePermute,
+                                                  Opcode::Await,
                                                   Opcode::AxisIndex};
     EXPECT_EQ(info.vjp == nullptr, noDerivative.count(info.code) == 1) << info.name;
     // Per-device ops, and only they, have no sharding rule.

@@ -1,13 +1,17 @@
 // partita-generate: greedy decoding of a tiny serving module (partita-glam --decode) with
 // random weights written by partita-run --save-inputs gives the same tokens on one device,
-// simulated on data=2, model=2 and 2x2, under mpirun on 4 ranks, and from a checkpoint
-// directory; sampling with a seed is the same on 1 and 4 devices and differs from greedy;
-// the summary line reports the per-device KV cache bytes.
+// with the prompt read from a file (--prompt-file), simulated on data=2, model=2 and 2x2,
+// under mpirun on 4 ranks, and from a checkpoint directory; sampling with a seed is the
+// same on 1 and 4 devices and differs from greedy; the summary line reports the
+// per-device KV cache bytes.
 // RUN: rm -rf %t && mkdir -p %t/ckpt/step-7
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 32 --ffn 64 --heads 4 --head-dim 8 --experts 4 --vocab 260 --seq 32 --batch 2 --decode -o %t/one.pir
 // RUN: partita-run %t/one.pir --engine=interp --outputs %t/w --save-inputs
 // RUN: partita-generate %t/one.pir --weights %t/w --prompt "Hello" --max-new-tokens 12 > %t/one.txt 2> %t/one.err
 // RUN: FileCheck %s --check-prefix=ONE < %t/one.err
+// RUN: printf Hello > %t/prompt.txt
+// RUN: partita-generate %t/one.pir --weights %t/w --prompt-file %t/prompt.txt --max-new-tokens 12 > %t/file.txt
+// RUN: diff %t/one.txt %t/file.txt
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 32 --ffn 64 --heads 4 --head-dim 8 --experts 4 --vocab 260 --seq 32 --batch 2 --decode --mesh data=2 -o %t/d2.pir
 // RUN: partita-generate %t/d2.pir --weights %t/w --prompt "Hello" --max-new-tokens 12 --simulate > %t/d2.txt
 // RUN: diff %t/one.txt %t/d2.txt

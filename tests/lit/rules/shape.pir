@@ -1,9 +1,11 @@
 // Sharding rules of the shape and data-movement ops: broadcast dims get no operand factor,
-// reshape merges factors ([ij]) or blocks them, extent-changing dims are windows.
+// reshape merges factors ([ij]) or blocks them, extent-changing dims are windows;
+// dynamic_slice and dynamic_update_slice block the dimensions they index at a run-time
+// offset (blocked={...}: such a dimension cannot be split), their offsets have no factor.
 // RUN: partita-opt %s --print-sharding-rules | FileCheck %s
 mesh @mesh = <["x"=2]>
 
-func @main(%a: f32[4,6], %v: f32[6,1], %r: f32[2,3,4], %q: f32[2,3]) -> (f32[4,6]) {
+func @main(%a: f32[4,6], %v: f32[6,1], %r: f32[2,3,4], %q: f32[2,3], %o: f32[8,6], %u: f32[2,6], %n: i32[]) -> (f32[4,6], f32[3,6], f32[8,6]) {
   // CHECK: %k = constant: ()->([i,j]) {i=4,j=6}{{$}}
   %k = constant() {value = 1.0} : f32[4,6]
   // CHECK-NEXT: %k0 = constant: ()->([]) {}{{$}}
@@ -30,5 +32,9 @@ func @main(%a: f32[4,6], %v: f32[6,1], %r: f32[2,3,4], %q: f32[2,3]) -> (f32[4,6
   %pd = pad(%a) {low = [1, 0], high = [1, 0], value = 0.0} : f32[6,6]
   // CHECK-NEXT: %sc = sharding_constraint: ([i,j])->([i,j]) {i=4,j=6}{{$}}
   %sc = sharding_constraint(%b) {sharding = <@mesh, [{"x"}, {}]>} : f32[4,6]
-  return %sc
+  // CHECK-NEXT: %ds = dynamic_slice: ([i,k],[],[])->([j,k]) {i=8,j=3,k=6} blocked={i,j}{{$}}
+  %ds = dynamic_slice(%o, %n, %n) {sizes = [3, 6]} : f32[3,6]
+  // CHECK-NEXT: %dus = dynamic_update_slice: ([i,k],[j,k],[],[])->([i,k]) {i=8,j=2,k=6} blocked={i,j}{{$}}
+  %dus = dynamic_update_slice(%o, %u, %n, %n) : f32[8,6]
+  return %sc, %ds, %dus
 }
