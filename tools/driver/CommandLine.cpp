@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <vector>
 
 namespace partita::driver {
 
@@ -179,19 +180,43 @@ bool samePath(const std::string &a, const std::string &b) {
   return fs::equivalent(a, b, ec);
 }
 
-bool readInputFile(const std::string &file, std::string *text, std::ostream &err) {
+namespace {
+// Reads `is` to its end, or fails past kMaxInputBytes.
+bool readBounded(std::istream &is, std::string *text) {
+  text->clear();
+  std::vector<char> chunk(1 << 20);
+  while (is) {
+    is.read(chunk.data(), (std::streamsize)chunk.size());
+    text->append(chunk.data(), (size_t)is.gcount());
+    if (text->size() > kMaxInputBytes) return false;
+  }
+  return true;
+}
+} // namespace
+
+std::string readInputText(const std::string &file, std::string *text) {
+  std::string name = file == "-" ? "<stdin>" : file;
+  const std::string tooLarge = name + ": error: the input is larger than 1 GiB";
   if (file == "-") {
-    text->assign(std::istreambuf_iterator<char>(std::cin), {});
-    return true;
+    if (!readBounded(std::cin, text)) return tooLarge;
+    return std::cin.bad() ? name + ": error: cannot read the input" : "";
   }
   std::error_code ec;
+  fs::file_status st = fs::status(file, ec);
+  if (!ec && (fs::is_character_file(st) || fs::is_block_file(st) || fs::is_socket(st)))
+    return file + ": error: not a regular file or pipe (a device or socket): cannot read "
+                  "a program from it";
   std::ifstream is(file, std::ios::binary);
-  if (!is || fs::is_directory(file, ec)) {
-    writeLines(err, file + ": error: cannot open the input file\n");
-    return false;
-  }
-  text->assign(std::istreambuf_iterator<char>(is), {});
-  return true;
+  if (!is || fs::is_directory(file, ec)) return file + ": error: cannot open the input file";
+  if (!readBounded(is, text)) return tooLarge;
+  return is.bad() ? file + ": error: cannot read the input file" : "";
+}
+
+bool readInputFile(const std::string &file, std::string *text, std::ostream &err) {
+  std::string e = readInputText(file, text);
+  if (e.empty()) return true;
+  writeLines(err, e + "\n");
+  return false;
 }
 
 bool flushStdout(const CommandLine &cl) {

@@ -95,8 +95,15 @@ void printDiagnostics(const Diagnostics &d, const std::string &name, std::ostrea
 // True when both paths name the same existing file.
 bool samePath(const std::string &a, const std::string &b);
 
-// The text of `file` ("-" is stdin) into `text`; false, with "FILE: error: cannot open the
-// input file" printed, when it cannot be read.
+// Inputs larger than this are refused: a program text is far smaller, and an endless
+// stream (`yes |`, a named pipe left open) must end in an error, not fill memory.
+constexpr size_t kMaxInputBytes = size_t(1) << 30;
+
+// The text of `file` ("-" is stdin; a regular file or a pipe, not a device such as
+// /dev/zero) into `text`; "" on success, else the one-line error ("FILE: error: cannot
+// open the input file", "...: the input is larger than 1 GiB", ...).
+std::string readInputText(const std::string &file, std::string *text);
+// The same, printing the error to `err`; false on error.
 bool readInputFile(const std::string &file, std::string *text, std::ostream &err);
 
 // Flushes stdout; false (with "tool: error: write to stdout failed" printed) when a write

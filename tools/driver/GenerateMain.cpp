@@ -117,7 +117,7 @@ CommandLine generateCommandLine(GenOptions &o) {
                char *end = nullptr;
                o.temperature = std::strtod(v.c_str(), &end);
                if (v.empty() || *end || !std::isfinite(o.temperature) || o.temperature < 0)
-                 return "--temperature needs a number >= 0, got '" + v + "'";
+                 return "--temperature needs a finite number >= 0, got '" + v + "'";
                return std::string();
              })
       .value({"--top-k"}, Arity::Either, "--top-k K",
@@ -305,10 +305,7 @@ private:
   void setup() {
     name_ = o_.file;
     std::string text;
-    std::ifstream is(o_.file, std::ios::binary);
-    std::error_code ec;
-    if (!is || fs::is_directory(o_.file, ec)) fail(o_.file + ": error: cannot open the input file");
-    text.assign(std::istreambuf_iterator<char>(is), {});
+    if (std::string e = readInputText(o_.file, &text); !e.empty()) fail(e);
     Diagnostics diags;
     module_ = parseModule(text, name_, diags);
     if (!module_ || !verifyModule(*module_, diags)) {
@@ -408,7 +405,16 @@ private:
       std::error_code ec;
       if (!is || fs::is_directory(o_.promptFile, ec))
         fail(o_.promptFile + ": error: cannot open the prompt file");
-      bytes.assign(std::istreambuf_iterator<char>(is), {});
+      // Read no more than can fit (the BOS token takes one position): an endless or huge
+      // file (/dev/zero, a log) is refused instead of filling memory.
+      bytes.resize((size_t)std::max<int64_t>(cacheLen_, 0));
+      is.read(bytes.data(), (std::streamsize)bytes.size());
+      bytes.resize((size_t)is.gcount());
+      if (is.bad()) fail(o_.promptFile + ": error: cannot read the prompt file");
+      if ((int64_t)bytes.size() == cacheLen_ && is.peek() != std::char_traits<char>::eof())
+        fail(o_.promptFile + ": error: the prompt file holds more than " +
+             std::to_string(cacheLen_) + " bytes, longer than the KV cache of " +
+             std::to_string(cacheLen_) + " positions");
     }
     // As in training: a segment starts with BOS 0, then its bytes.
     prompt_.push_back(0);

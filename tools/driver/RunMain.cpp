@@ -511,13 +511,10 @@ private:
   }
 
   std::string readText() {
-    if (o_.file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
-    std::error_code ec;
-    std::ifstream is(o_.file, std::ios::binary);
-    if (!is || fs::is_directory(o_.file, ec))
-      throw RunError(o_.file + ": error: cannot open the input file");
-    readFiles_.push_back(o_.file);
-    return std::string(std::istreambuf_iterator<char>(is), {});
+    std::string text;
+    if (std::string e = readInputText(o_.file, &text); !e.empty()) throw RunError(e);
+    if (o_.file != "-") readFiles_.push_back(o_.file);
+    return text;
   }
 
   const std::vector<Tensor> &globals(const InputSource &in) {

@@ -236,13 +236,7 @@ public:
       throw RunError("partita-train: error: --save-every needs --checkpoint-dir DIR");
 
     std::string text;
-    {
-      std::ifstream is(o_.file, std::ios::binary);
-      std::error_code ec;
-      if (!is || fs::is_directory(o_.file, ec))
-        throw RunError(o_.file + ": error: cannot open the input file");
-      text.assign(std::istreambuf_iterator<char>(is), {});
-    }
+    if (std::string e = readInputText(o_.file, &text); !e.empty()) throw RunError(e);
     Diagnostics diags;
     module_ = parseModule(text, name_, diags);
     bool ok = module_ && verifyModule(*module_, diags);

@@ -1,7 +1,7 @@
 // partita-generate's errors: one line on stderr and exit 1 for a prompt longer than the
-// cache, a generation that would run past it, a zero or negative token count, weights that
-// do not match the model (a missing parameter, a wrong shape), a module without @prefill,
-// and command-line mistakes.
+// cache (also from a file, including an endless one), a generation that would run past it,
+// a zero or negative token count, weights that do not match the model (a missing
+// parameter, a wrong shape), a module without @prefill, and command-line mistakes.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: partita-glam --config 1.7B/64E --layers 1 --d-model 16 --ffn 32 --heads 2 --head-dim 8 --experts 0 --vocab 257 --seq 8 --batch 1 --decode -o %t/m.pir
 // RUN: partita-run %t/m.pir --engine=interp --outputs %t/w --save-inputs
@@ -14,6 +14,12 @@
 // RUN: not partita-generate %t/m.pir --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=NOWEIGHTS
 // RUN: not partita-generate %t/m.pir --weights %t/w --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=NOPROMPT
 // RUN: not partita-generate %t/m.pir --weights %t/w --prompt-file %t/none.txt --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=NOFILE
+// RUN: printf abcdefgh > %t/eight.txt
+// RUN: not partita-generate %t/m.pir --weights %t/w --prompt-file %t/eight.txt --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=FILE8
+// RUN: printf abcdefghi > %t/nine.txt
+// RUN: not partita-generate %t/m.pir --weights %t/w --prompt-file %t/nine.txt --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=FILE9
+// RUN: not partita-generate %t/m.pir --weights %t/w --prompt-file /dev/zero --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=ENDLESS
+// RUN: not partita-generate %t/m.pir --weights %t/w --prompt "a" --max-new-tokens 1 --temperature inf 2>&1 | FileCheck %s --check-prefix=TEMP
 // RUN: not partita-generate %t/m.pir --checkpoint %t/w --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=NOLATEST
 // RUN: partita-glam --config 1.7B/64E --layers 1 --d-model 8 --ffn 32 --heads 2 --head-dim 8 --experts 0 --vocab 257 --seq 8 --batch 1 --decode -o %t/small.pir
 // RUN: not partita-generate %t/small.pir --weights %t/w --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=SHAPE
@@ -32,6 +38,10 @@
 // NOWEIGHTS: partita-generate: error: give exactly one of --weights DIR and --checkpoint DIR
 // NOPROMPT: partita-generate: error: give exactly one of --prompt TEXT and --prompt-file F
 // NOFILE: none.txt: error: cannot open the prompt file
+// FILE8: partita-generate: error: the prompt of 8 bytes (9 tokens with BOS) is longer than the KV cache of 8 positions
+// FILE9: nine.txt: error: the prompt file holds more than 8 bytes, longer than the KV cache of 8 positions
+// ENDLESS: /dev/zero: error: the prompt file holds more than 8 bytes, longer than the KV cache of 8 positions
+// TEMP: partita-generate: error: --temperature needs a finite number >= 0, got 'inf'
 // NOLATEST: latest: error: cannot read the checkpoint's latest step
 // SHAPE: embed.npy: error: {{.*}}f32[257,8]{{.*}} for argument %embed
 // MISSING: layer0.attn.wo.npy: error: missing: the model's parameter %layer0.attn.wo has no weights file
