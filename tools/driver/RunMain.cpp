@@ -141,7 +141,7 @@ CommandLine runCommandLine(RunOptions &o) {
                char *end = nullptr;
                double t = std::strtod(v.c_str(), &end);
                if (v.empty() || *end || !(t > 0) || t > 1e9)
-                 return "--timeout needs a positive number of seconds, got '" + v + "'";
+                 return "--timeout needs a number of seconds in (0, 1e9], got '" + v + "'";
                o.timeout = t;
                return std::string();
              })
@@ -183,7 +183,7 @@ CommandLine runCommandLine(RunOptions &o) {
                char *end = nullptr;
                long n = std::strtol(v.c_str(), &end, 10);
                if (v.empty() || *end || n < 1 || n > 1 << 20)
-                 return "--max-in-flight needs a positive integer, got '" + v + "'";
+                 return "--max-in-flight needs an integer from 1 to 1048576, got '" + v + "'";
                o.maxInFlight = (int)n;
                return std::string();
              })
@@ -195,7 +195,7 @@ CommandLine runCommandLine(RunOptions &o) {
                char *end = nullptr;
                long t = std::strtol(v.c_str(), &end, 10);
                if (v.empty() || *end || t < 1 || t > 4096)
-                 return "--threads needs a positive integer, got '" + v + "'";
+                 return "--threads needs an integer from 1 to 4096, got '" + v + "'";
                o.threads = (int)t;
                return std::string();
              })

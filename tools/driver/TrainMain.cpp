@@ -163,7 +163,9 @@ CommandLine trainCommandLine(TrainOptions &o) {
              [&o](const std::string &v) {
                int64_t n = 0;
                std::string e = integer("--max-in-flight", 1, &n)(v);
-               o.maxInFlight = (int)std::min<int64_t>(n, 1 << 20);
+               if (e.empty() && n > (1 << 20))
+                 e = "--max-in-flight needs an integer from 1 to 1048576, got '" + v + "'";
+               o.maxInFlight = (int)n;
                return e;
              })
       .flag({"--no-progress"}, "--no-progress", "no progress bar, even on a terminal",
@@ -175,7 +177,9 @@ CommandLine trainCommandLine(TrainOptions &o) {
              [&o](const std::string &v) {
                int64_t t = 0;
                std::string e = integer("--threads", 1, &t)(v);
-               o.threads = (int)std::min<int64_t>(t, 4096);
+               if (e.empty() && t > 4096)
+                 e = "--threads needs an integer from 1 to 4096, got '" + v + "'";
+               o.threads = (int)t;
                return e;
              })
       .value({"--cache-dir"}, Arity::Either, "--cache-dir DIR", "JIT object cache directory",

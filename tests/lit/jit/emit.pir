@@ -9,7 +9,7 @@
 // RUN: not partita-run %s --engine=llvm 2>&1 | FileCheck %s --check-prefix=ENGINE
 // ENGINE: partita-run: error: --engine must be jit or interp, got 'llvm'
 // RUN: not partita-run %s --timeout 0 2>&1 | FileCheck %s --check-prefix=TIMEOUT
-// TIMEOUT: partita-run: error: --timeout needs a positive number of seconds, got '0'
+// TIMEOUT: partita-run: error: --timeout needs a number of seconds in (0, 1e9], got '0'
 // Unwritable outputs are located one-line errors, and no partial file is left behind.
 // RUN: not partita-run %s --no-cache --emit-llvm %t.missing/x.ll 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: emit.pir:[[@LINE+4]]:1: error: {{.*}}missing/x.ll: cannot create a temporary file beside it

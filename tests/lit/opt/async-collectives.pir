@@ -21,7 +21,7 @@
 // RUN: not partita-opt %s --pipeline="dce{x=1}" 2>&1 | FileCheck %s --check-prefix=NOOPT
 // NOOPT: partita-opt: error: pass 'dce' takes no options, got {x=1}
 // RUN: not partita-run %s --simulate --async-collectives --max-in-flight 0 2>&1 | FileCheck %s --check-prefix=FLAG
-// FLAG: partita-run: error: --max-in-flight needs a positive integer, got '0'
+// FLAG: partita-run: error: --max-in-flight needs an integer from 1 to 1048576, got '0'
 
 // CHECK:      %s = all_reduce(%x) {async = true, axes = ["a"], reduction = "sum"} : f32[4]
 // CHECK-NEXT: %e = exp(%x) : f32[4]
