@@ -293,7 +293,7 @@ def mode_kill(bin_dir, work, mpirun):
 
 def expect_error(cmd, pattern, ckpt=None, mpi=False):
     before = tree_digest(ckpt) if ckpt and os.path.exists(ckpt) else None
-    code, out, err = run(cmd)
+    code, out, err = run(cmd, timeout=120)  # a hang fails in 2 minutes, not 10
     # mpirun adds its own paragraph about the exit status; the tool's lines say "error:".
     lines = [l for l in err.splitlines() if l and (not mpi or "error:" in l)]
     if code != 1 or len(lines) != 1 or not re.search(pattern, lines[0]):
@@ -347,10 +347,21 @@ def mode_errors(bin_dir, work, mpirun):
         f.write("tiny\n")
     expect_error([tool, STEP, "--data", short, "--steps", "1", "--simulate"],
                  r"short\.txt: error: holds 5 tokens \(with end-of-document ids\), shorter than one row of 16")
+    # A log that cannot be opened, or written (ENOSPC): an error, never a short log.
+    plain = [tool, STEP, "--data", data, "--steps", "3"]
+    expect_error(plain + ["--simulate", "--log", os.path.join(work, "no", "dir.log")],
+                 r"no/dir\.log: error: cannot open the log file")
+    expect_error(plain + ["--simulate", "--log", "/dev/full"], r"/dev/full: error: write failed")
     if mpirun:
         # Under mpirun every rank finds the bad checkpoint; rank 0 alone reports it.
         expect_error(mpirun + ["-np", "4"] + common[:-2] + ["--checkpoint-dir", bad, "--resume"],
                      r"bad/step-2/meta\.json: error: not a valid JSON object", bad, mpi=True)
+        # Only rank 0 writes the log: the others learn of its failure instead of waiting for
+        # rank 0 in the next step's collectives (they hung).
+        expect_error(mpirun + ["-np", "4"] + plain + ["--log", os.path.join(work, "no", "dir.log")],
+                     r"no/dir\.log: error: cannot open the log file", mpi=True)
+        expect_error(mpirun + ["-np", "4"] + plain + ["--log", "/dev/full"],
+                     r"/dev/full: error: write failed", mpi=True)
     print("errors: located, exit 1, checkpoints untouched")
 
 

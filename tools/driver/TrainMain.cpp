@@ -758,11 +758,19 @@ private:
 
   int loop(int64_t start) {
     const int64_t total = o_.steps;
+    // Only rank 0 writes the log, so whether it could is agreed on by every rank (a rank
+    // that went on alone would wait for rank 0 in the next collective forever).
     std::ofstream log;
-    if (root() && !o_.log.empty()) {
-      log.open(o_.log, o_.resume ? std::ios::app : std::ios::trunc);
-      if (!log) throw RunError(o_.log + ": error: cannot open the log file");
-    }
+    auto logWorks = [&](const char *what) {
+      if (o_.log.empty()) return;
+      bool ok = !root() || log.good();
+      if (mpi_) ok = MpiSession::start().allTrue(ok);
+      if (ok) return;
+      if (root()) throw RunError(o_.log + ": error: " + what);
+      throw AlreadyReported();
+    };
+    if (root() && !o_.log.empty()) log.open(o_.log, o_.resume ? std::ios::app : std::ios::trunc);
+    logWorks("cannot open the log file");
     if (root() && !resumedFrom_.empty())
       out_ << "resumed from " << resumedFrom_ << " at step " << start << "\n";
     if (start >= total) {
@@ -809,11 +817,12 @@ private:
              << fmt("%.4f", aux.data[0]) << " tokens/s "
              << fmt("%.0f", secs > 0 ? tokens / secs : 0.0) << " time " << fmt("%.3f", secs)
              << "s\n";
-        if (log)
+        if (log.is_open()) {
           log << "{\"step\": " << k + 1 << ", \"loss\": " << fmt("%.9g", loss.data[0])
               << ", \"aux_loss\": " << fmt("%.9g", aux.data[0])
               << ", \"tokens_per_s\": " << fmt("%.1f", secs > 0 ? tokens / secs : 0.0)
               << ", \"time\": " << fmt("%.6f", secs) << "}" << std::endl;
+        }
         if (bar) {
           const int width = 30;
           int64_t done = k + 1 - start, left = total - k - 1;
@@ -824,6 +833,8 @@ private:
         }
         out_.flush();
       }
+      // A full disk (or /dev/full) ends the run now, not with a silently short log.
+      logWorks("write failed");
       const bool last = k + 1 == total;
       if (ckpt_ && (last || (o_.saveEvery > 0 && (k + 1) % o_.saveEvery == 0))) {
         std::string e = ckpt_->save(k + 1, devices_, args_);
@@ -834,7 +845,8 @@ private:
       }
     }
     if (bar) out_ << "\r\033[K";
-    if (root() && log && !log.flush()) throw RunError(o_.log + ": error: write failed");
+    if (root() && log.is_open()) log.flush();
+    logWorks("write failed");
     out_.flush();
     if (!out_) throw RunError("partita-train: error: write to stdout failed");
     return code;
