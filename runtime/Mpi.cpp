@@ -30,13 +30,19 @@ namespace {
 
 bool gStarted = false, gFinalized = false;
 
+std::string &toolNameStorage() {
+  static std::string name = "partita-run";
+  return name;
+}
+
 void onMpiError(MPI_Comm *, int *code, ...) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
   MPI_Error_string(*code, text, &len);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::fprintf(stderr, "partita-run: error: rank %d: MPI error: %.*s\n", rank, len, text);
+  std::fprintf(stderr, "%s: error: rank %d: MPI error: %.*s\n", MpiSession::toolName().c_str(),
+               rank, len, text);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, 1);
 }
@@ -160,8 +166,15 @@ void MpiSession::gather(const void *in, int64_t bytes, void *out) {
   check(MPI_Gather(in, n, MPI_BYTE, out, n, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gather");
 }
 
+void MpiSession::setToolName(const std::string &name) { toolNameStorage() = name; }
+
+const std::string &MpiSession::toolName() { return toolNameStorage(); }
+
 void MpiSession::abort(const std::string &message, int code) {
-  std::fprintf(stderr, "partita-run: error: rank %d: %s\n", rank_, message.c_str());
+  if (message.find(": error: ") != std::string::npos)
+    std::fprintf(stderr, "%s\n", message.c_str());
+  else
+    std::fprintf(stderr, "%s: error: rank %d: %s\n", toolName().c_str(), rank_, message.c_str());
   std::fflush(stderr);
   if (active()) MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);
@@ -393,7 +406,7 @@ Watchdog::Watchdog(double seconds, std::string what) {
     std::string msg =
         what + " did not finish within " + secs + " s (--timeout); a collective may never complete";
     if (MpiSession::active()) MpiSession::start().abort(msg);
-    std::fprintf(stderr, "partita-run: error: %s\n", msg.c_str());
+    std::fprintf(stderr, "%s: error: %s\n", MpiSession::toolName().c_str(), msg.c_str());
     std::fflush(stderr);
     std::_Exit(1);
   });

@@ -29,8 +29,13 @@ public:
   int broadcast(int v);
   // Concatenates every rank's `bytes` bytes, in rank order, into `out` on rank 0.
   void gather(const void *in, int64_t bytes, void *out);
-  // Prints "partita-run: error: MESSAGE" and ends every rank of the job with `code`.
+  // Prints MESSAGE as it is when it is a diagnostic line already ("FILE: error: ...",
+  // "TOOL: error: ..."), else "TOOL: error: rank R: MESSAGE", and ends every rank of the
+  // job with `code`.
   [[noreturn]] void abort(const std::string &message, int code = 1);
+  // The tool named in the job's error lines: "partita-run" unless a driver sets another.
+  static void setToolName(const std::string &name);
+  static const std::string &toolName();
   void finalize();
 
 private:

@@ -602,14 +602,14 @@ private:
     js << "]\n}\n";
     Output out(o_.statsPath);
     std::string err;
-    if (!out.write(js.str(), &err) || !out.commit(&err))
-      fail(toolError(o_.statsPath + ": cannot write: " + err));
+    if (!out.write(js.str(), &err) || !out.commit(&err)) fail(err);
   }
 };
 
 } // namespace
 
 int generateMain(int argc, char **argv) {
+  MpiSession::setToolName("partita-generate");
   GenOptions o;
   CommandLine cl = generateCommandLine(o);
   if (auto code = cl.parse(argc, argv)) return *code;

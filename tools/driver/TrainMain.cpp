@@ -856,6 +856,7 @@ private:
 } // namespace
 
 int trainMain(int argc, char **argv) {
+  MpiSession::setToolName("partita-train");
   TrainOptions o;
   CommandLine cl = trainCommandLine(o);
   if (auto code = cl.parse(argc, argv)) return *code;

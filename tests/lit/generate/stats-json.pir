@@ -12,6 +12,12 @@
 // RUN: FileCheck %s --check-prefix=ALL < %t/all.err
 // RUN: FileCheck %s --check-prefix=ALLJSON < %t/all.json
 // RUN: python3 %S/Inputs/check_stats.py %t/all.json %t/all.txt 26 | FileCheck %s --check-prefix=CHECKED
+// An unwritable stats file is one error line naming it (NOWRITE), exit 1; under mpirun too,
+// without another tool's name in it (rank 0 writes it after the last step, then ends the job).
+// RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 32 --ffn 64 --heads 4 --head-dim 8 --experts 4 --vocab 257 --seq 32 --batch 1 --decode --mesh model=2 -o %t/m2.pir
+// RUN: env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=detect_leaks=0 not mpirun --oversubscribe -np 2 partita-generate %t/m2.pir --weights %t/w --prompt "Hello" --max-new-tokens 2 --stats-json=%t/no/s.json 2>&1 >/dev/null | FileCheck %s --check-prefix=NOSTATS
+// NOSTATS: {{^}}{{.*}}/no/s.json: error: cannot write: cannot create a temporary file beside it{{$}}
+// NOSTATS-NOT: partita-run
 // RUN: partita-glam --config 1.7B/64E --layers 2 --d-model 32 --ffn 64 --heads 4 --head-dim 8 --experts 4 --vocab 257 --seq 32 --batch 2 --decode --mesh data=2,model=2 -o %t/22.pir
 // RUN: partita-generate %t/22.pir --weights %t/w --prompt "Hello" --max-new-tokens 26 --ignore-eos --simulate --stats-json=%t/22.json > %t/22.txt
 // RUN: diff %t/all.txt %t/22.txt
@@ -36,7 +42,7 @@
 // CHECKED: OK 26 tokens, 257 logits
 // TWOBYTWO: "kv_cache_bytes_per_device": 8192,
 // TWOBYTWO-NEXT: "devices": 4,
-// NOWRITE: partita-generate: error: {{.*}}no/such/dir/s.json: cannot write:
+// NOWRITE: {{^}}{{.*}}/no/such/dir/s.json: error: cannot write: cannot create a temporary file beside it{{$}}
 // EMPTY: partita-generate: error: --stats-json needs a non-empty value
 
 func @main(%x: f32[2]) -> (f32[2]) {
