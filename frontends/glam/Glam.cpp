@@ -313,6 +313,19 @@ public:
     if (v->type.shape == shape) return v;
     return b_.create(Opcode::Reshape, {v}, {}, TensorType(v->type.dtype, std::move(shape)), name);
   }
+  // v with dimension `dim` zero-padded at its end to `size`.
+  Value *padDim(Value *v, int64_t dim, int64_t size) {
+    if (v->type.shape[dim] == size) return v;
+    std::vector<int64_t> low(v->type.rank(), 0), high(v->type.rank(), 0);
+    high[dim] = size - v->type.shape[dim];
+    TensorType t = v->type;
+    t.shape[dim] = size;
+    AttrDict a;
+    a["low"] = Attr::ofInts(low);
+    a["high"] = Attr::ofInts(high);
+    a["value"] = Attr::ofFloat(0.0);
+    return b_.create(Opcode::Pad, {v}, std::move(a), t, v->name + ".padded");
+  }
   Value *convert(Value *v, DType d) {
     if (v->type.dtype == d) return v;
     return b_.create(Opcode::Convert, {v}, {}, TensorType(d, v->type.shape),
@@ -848,11 +861,13 @@ public:
     return reshape(logits, {b, c_.vocab}, "logits.last");
   }
 
-  // @prefill: the causal forward of prompts padded to the cache length, returning the
-  // logits of position length-1 and every layer's keys and values as the filled cache.
-  // Tokens at or after `length` are padding: causality keeps them out of the prompt's
-  // activations, and they are taken out of MoE routing so they take no expert slot.
-  void buildPrefill() {
+  // @prefill: the causal forward of prompts padded to the builder's seq (the cache length,
+  // or a shorter bucket: @prefill_<seq>), returning the logits of position length-1 and
+  // every layer's keys and values as the filled cache of `cacheLen` positions (a bucket's
+  // are zero-padded; decode masks every slot after its position). Tokens at or after
+  // `length` are padding: causality keeps them out of the prompt's activations, and they
+  // are taken out of MoE routing so they take no expert slot.
+  void buildPrefill(int64_t cacheLen) {
     int64_t b = c_.batch, s = c_.seq, v = c_.vocab;
     Value *ids = arg("ids", TensorType(DType::I32, {b, s}), {Role::Batch, Role::None}, v);
     Value *length = arg("length", TensorType(DType::I32, {}), {});
@@ -867,14 +882,16 @@ public:
         [&](const std::string &p, Value *xn) {
           // One group per sequence, whatever --groups says: a sequence's routing must not
           // depend on the other prompts of the batch.
-          MoeOut r = moe(p + ".moe", xn, capacityFor(s), valid);
+          // The capacity of the whole cache length (at most s: no expert can get more
+          // tokens): every bucket routes a prompt exactly as @prefill does.
+          MoeOut r = moe(p + ".moe", xn, std::min(capacityFor(cacheLen), s), valid);
           return r.y;
         });
     Value *at = bin(Opcode::Sub, length, cst(1, DType::I32, {}, "one"), "last_pos");
     // Replicated: every device samples the next token from the same whole logits.
     ret({logitsAt(x, at)}, {Role::None, Role::None});
     for (Value *c : kv_)
-      ret({c}, cacheRoles());
+      ret({padDim(c, 1, cacheLen)}, cacheRoles());
   }
 
   // @decode_step: one token per sequence at position `pos` against the caches.
@@ -953,10 +970,11 @@ std::unique_ptr<Module> buildWith(const GlamConfig &c, const ShardingPreset &p, 
     mesh.axes = p.mesh;
     mod->meshes.push_back(mesh);
   }
-  auto add = [&](const std::string &name, auto build) {
+  // `config` overrides c for one function (a prefill bucket's shorter seq).
+  auto add = [&](const std::string &name, auto build, const GlamConfig *config = nullptr) {
     auto f = std::make_unique<Func>();
     f->name = name;
-    GlamBuilder gb(c, p, *f);
+    GlamBuilder gb(config ? *config : c, p, *f);
     build(gb);
     mod->funcs.push_back(std::move(f));
   };
@@ -985,8 +1003,21 @@ std::unique_ptr<Module> buildGlamDecode(const GlamConfig &config, const Sharding
   GlamConfig c = config;
   c.groups = 0;
   c.returnLogits = true;
-  return buildWith(c, p, diags, [](auto add) {
-    add("prefill", [](GlamBuilder &gb) { gb.buildPrefill(); });
+  // Prefill buckets: @prefill_<L> for L = 16, 32, ... below the cache length, so that a
+  // short prompt costs its bucket, not the whole cache (partita-generate takes the
+  // shortest that holds the prompt).
+  std::vector<GlamConfig> buckets;
+  for (int64_t l = 16; l < c.seq; l *= 2) {
+    buckets.push_back(c);
+    buckets.back().seq = l;
+  }
+  const int64_t cacheLen = c.seq;
+  return buildWith(c, p, diags, [&](auto add) {
+    add("prefill", [&](GlamBuilder &gb) { gb.buildPrefill(cacheLen); });
+    for (const GlamConfig &bc : buckets)
+      add(
+          "prefill_" + std::to_string(bc.seq), [&](GlamBuilder &gb) { gb.buildPrefill(cacheLen); },
+          &bc);
     add("decode_step", [](GlamBuilder &gb) { gb.buildDecodeStep(); });
     add("main", [](GlamBuilder &gb) { gb.buildModel(); });
   });

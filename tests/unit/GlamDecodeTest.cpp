@@ -91,14 +91,20 @@ void compareRow(const Tensor &got, int64_t gotRow, const Tensor &full, int64_t b
 // Prefill the first `t0` tokens (the rest of the prompt buffer holds other tokens, which
 // must not matter), then decode the remaining tokens one at a time; every step's logits
 // must equal the full forward's at that position.
+// `prefillName` may name a shorter bucket (@prefill_<L>, L >= t0): it takes the first L
+// tokens of the buffer.
 Worst teacherForcing(const Module &m, const std::map<std::string, Tensor> &w, const Tensor &ids,
-                     const Tensor &fullLogits, int64_t t0, double tol, const Runner &run) {
-  const Func &prefill = *m.func("prefill"), &step = *m.func("decode_step");
+                     const Tensor &fullLogits, int64_t t0, double tol, const Runner &run,
+                     const std::string &prefillName = "prefill") {
+  const Func &prefill = *m.func(prefillName), &step = *m.func("decode_step");
   int64_t B = ids.type.shape[0], S = ids.type.shape[1], V = fullLogits.type.shape[2];
-  Tensor padded = ids;
+  int64_t L = prefill.args[0]->type.shape[1];
+  EXPECT_GE(L, t0) << "@" << prefillName;
+  Tensor padded(TensorType(DType::I32, {B, L}));
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t t = t0; t < S; ++t)
-      padded.data[b * S + t] = (double)(((int64_t)ids.data[b * S + t] + 7 + t) % V);
+    for (int64_t t = 0; t < L; ++t)
+      padded.data[b * L + t] =
+          t < t0 ? ids.data[b * S + t] : (double)(((int64_t)ids.data[b * S + t] + 7 + t) % V);
   std::vector<Tensor> r =
       run(prefill, argsOf(prefill, {{"ids", padded}, {"length", scalarI32(t0)}}, w));
   Worst worst;
@@ -171,6 +177,14 @@ TEST(GlamDecode, ModuleShape) {
   for (const auto &op : step->ops)
     dus += op->opcode == Opcode::DynamicUpdateSlice;
   EXPECT_EQ(dus, 2 * c.layers);
+  // Prefill buckets of 16, 32, ... below the cache length, returning the whole caches.
+  const Func *bucket = m->func("prefill_16");
+  ASSERT_TRUE(bucket);
+  EXPECT_FALSE(m->func("prefill_32"));
+  EXPECT_EQ(bucket->args[0]->type, TensorType(DType::I32, {c.batch, 16}));
+  ASSERT_EQ(bucket->results.size(), prefill->results.size());
+  for (size_t i = 0; i < prefill->results.size(); ++i)
+    EXPECT_EQ(bucket->results[i].type, prefill->results[i].type);
 }
 
 // Serving takes one prompt per row and is no training step: packed or training
@@ -210,6 +224,53 @@ TEST(GlamDecode, TeacherForcingMatchesFullForward) {
       if (t0 > c.seq) continue;
       Worst e = teacherForcing(*m, w, w.at("ids"), full, t0, 1e-4, interp);
       EXPECT_LE(e.err, 1.0) << c.name << " prefill " << t0 << ": " << e.where;
+      // A bucket holding the prompt fills the same cache: the same logits at every step.
+      if (m->func("prefill_16") && t0 <= 16) {
+        e = teacherForcing(*m, w, w.at("ids"), full, t0, 1e-4, interp, "prefill_16");
+        EXPECT_LE(e.err, 1.0) << c.name << " prefill_16 " << t0 << ": " << e.where;
+      }
+    }
+  }
+}
+
+// A bucket routes a prompt exactly as @prefill does, also when experts overflow: with a
+// capacity factor of 0.5 (5 slots per expert for 16 tokens' 32 choices) tokens are dropped,
+// and the bucket must drop the same ones (its capacity is the cache length's, not its own),
+// so its logits and the prompt's cache entries equal @prefill's.
+TEST(GlamDecode, PrefillBucketsDropLikePrefill) {
+  GlamConfig c = smallModel();
+  c.capacityFactor = 0.5;
+  c.layers = 3; // layer 2's keys and values see which tokens layer 1's experts dropped
+  auto m = buildDecode(c);
+  ASSERT_TRUE(m);
+  auto w = makeWeights(*m->main(), 5);
+  const Func &full = *m->func("prefill"), &bucket = *m->func("prefill_16");
+  const Tensor &ids = w.at("ids");
+  int64_t B = c.batch, S = c.seq, L = 16;
+  for (int64_t t0 : {int64_t(9), int64_t(16)}) {
+    Tensor idsL(TensorType(DType::I32, {B, L}));
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < L; ++t)
+        idsL.data[b * L + t] = ids.data[b * S + t];
+    auto a = runFunction(full, argsOf(full, {{"ids", ids}, {"length", scalarI32(t0)}}, w));
+    auto r = runFunction(bucket, argsOf(bucket, {{"ids", idsL}, {"length", scalarI32(t0)}}, w));
+    ASSERT_EQ(a.size(), r.size());
+    for (size_t i = 0; i < a[0].data.size(); ++i)
+      EXPECT_NEAR(r[0].data[i], a[0].data[i], 1e-5 + 1e-5 * std::fabs(a[0].data[i]))
+          << "logits, t0 = " << t0;
+    // Cache slots [B, S, H, D]: those of the prompt are equal, the bucket's others are 0.
+    for (size_t k = 1; k < a.size(); ++k) {
+      int64_t per = a[k].type.shape[2] * a[k].type.shape[3];
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < S; ++t)
+          for (int64_t e = 0; e < per; ++e) {
+            size_t i = (size_t)((b * S + t) * per + e);
+            if (t < t0)
+              EXPECT_NEAR(r[k].data[i], a[k].data[i], 1e-5 + 1e-5 * std::fabs(a[k].data[i]))
+                  << "cache " << k << " t0 = " << t0 << " slot " << t;
+            else if (t >= L)
+              EXPECT_EQ(r[k].data[i], 0.0) << "cache " << k << " slot " << t;
+          }
     }
   }
 }
@@ -249,6 +310,8 @@ TEST(GlamDecode, PartitionedProgramsMatchFullForward) {
     };
     Worst e = teacherForcing(pm, w, w.at("ids"), full, 5, 1e-4, sim);
     EXPECT_LE(e.err, 1.0) << axes.size() << " axes: " << e.where;
+    e = teacherForcing(pm, w, w.at("ids"), full, 5, 1e-4, sim, "prefill_16");
+    EXPECT_LE(e.err, 1.0) << axes.size() << " axes, prefill_16: " << e.where;
   }
 }
 

@@ -289,7 +289,8 @@ private:
   const GenOptions &o_;
   bool mpi_ = false, root_ = true;
   std::unique_ptr<Module> module_, original_;
-  const Func *prefill_ = nullptr, *step_ = nullptr;       // partitioned when there is a mesh
+  std::string prefillName_ = "prefill";             // @prefill or the bucket choosePrefill() picked
+  const Func *prefill_ = nullptr, *step_ = nullptr; // partitioned when there is a mesh
   const Func *prefillRef_ = nullptr, *stepRef_ = nullptr; // unpartitioned
   const Mesh *mesh_ = nullptr;
   std::unique_ptr<Executable> prefillExe_, stepExe_;
@@ -320,21 +321,22 @@ private:
              " function (write it with partita-glam --decode)");
     checkSignature(*module_->func("prefill"), *module_->func("decode_step"));
     readPrompt();
+    prefillName_ = choosePrefill();
 
     // Both functions must be split over the same mesh: one set of ranks runs them.
     const Func &stepFn = *module_->func("decode_step");
-    const Mesh *big = entryMesh(*module_, *module_->func("prefill"), name_);
+    const Mesh *big = entryMesh(*module_, *module_->func(prefillName_), name_);
     if (entryMesh(*module_, stepFn, name_) != big)
       fail(locatedIn(stepFn.loc, name_) +
            ": error: @decode_step and @prefill must be sharded over the same mesh");
     if (big && big->numDevices() <= 1) big = nullptr;
     original_ = module_->clone();
-    prefillRef_ = original_->func("prefill");
+    prefillRef_ = original_->func(prefillName_);
     stepRef_ = original_->func("decode_step");
     // Checked before partitioning, so a wrong -np fails at once on every rank.
     checkLaunch(big ? big->numDevices() : 1, mpi_, mpi_ ? MpiSession::start().size() : 1,
-                o_.simulate, locatedIn(big ? big->loc : module_->func("prefill")->loc, name_));
-    if (big && !partitionedMeshOf(*module_, *module_->func("prefill"))) {
+                o_.simulate, locatedIn(big ? big->loc : module_->func(prefillName_)->loc, name_));
+    if (big && !partitionedMeshOf(*module_, *module_->func(prefillName_))) {
       Diagnostics d;
       if (!runPipeline(*module_, kPartitionPipeline, d)) {
         std::ostringstream os;
@@ -345,7 +347,7 @@ private:
         fail(msg);
       }
     }
-    prefill_ = module_->func("prefill");
+    prefill_ = module_->func(prefillName_);
     step_ = module_->func("decode_step");
     mesh_ = partitionedMeshOf(*module_, *prefill_);
 
@@ -358,6 +360,40 @@ private:
     stepExe_ = compile(*step_, jit);
     engine_ = std::make_unique<Engine>(mesh_, mpi_);
     loadWeights();
+  }
+
+  // The shortest @prefill_<L> (partita-glam --decode writes them for L = 16, 32, ... below
+  // the cache length) that holds the prompt, else @prefill: a prefill costs its length, so
+  // a short prompt should not pay for the whole cache. A bucket must be @prefill over
+  // fewer positions: the same parameters and results, ids of [B,L].
+  std::string choosePrefill() {
+    const Func &full = *module_->func("prefill");
+    std::string best = "prefill";
+    int64_t bestLen = cacheLen_;
+    for (const auto &f : module_->funcs) {
+      const std::string &n = f->name;
+      if (n.rfind("prefill_", 0) != 0 || n.size() == 8 ||
+          n.find_first_not_of("0123456789", 8) != std::string::npos || n.size() > 14)
+        continue;
+      int64_t len = std::stoll(n.substr(8));
+      bool same = f->args.size() == full.args.size() && f->results.size() == full.results.size();
+      for (size_t a = 1; same && a < f->args.size(); ++a)
+        same = f->args[a]->name == full.args[a]->name && f->args[a]->type == full.args[a]->type;
+      for (size_t r = 0; same && r < f->results.size(); ++r)
+        same = f->results[r].type == full.results[r].type;
+      TensorType ids(DType::I32, {batch_, len});
+      if (!same || f->args.empty() || f->args[0]->name != "ids" || f->args[0]->type != ids)
+        fail((f->loc.known() ? f->loc.str() : name_ + ":1:1") + ": error: @" + n +
+             " must be @prefill over " + std::to_string(len) + " positions: %ids: i32[" +
+             std::to_string(batch_) + "," + std::to_string(len) +
+             "], then @prefill's arguments and results (write the module with partita-glam "
+             "--decode)");
+      if (len >= (int64_t)prompt_.size() && len < bestLen) {
+        best = n;
+        bestLen = len;
+      }
+    }
+    return best;
   }
 
   std::unique_ptr<Executable> compile(const Func &f, std::shared_ptr<Jit> jit) {
@@ -584,7 +620,8 @@ private:
                   const Times &t) const {
     auto num = [](double v) { return std::isfinite(v) ? fmt("%.9g", v) : std::string("null"); };
     std::ostringstream js;
-    js << "{\n  \"prompt_tokens\": " << promptLen << ",\n  \"tokens\": [";
+    js << "{\n  \"prompt_tokens\": " << promptLen << ",\n  \"prefill\": \"" << prefillName_
+       << "\",\n  \"tokens\": [";
     for (size_t i = 0; i < tokens.size(); ++i)
       js << (i ? ", " : "") << tokens[i];
     int64_t steps = (int64_t)tokens.size() - 1;

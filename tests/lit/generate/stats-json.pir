@@ -28,11 +28,13 @@
 
 // STOP: generate: 1 token, prompt 6 tokens
 // STOPJSON: "prompt_tokens": 6,
+// STOPJSON-NEXT: "prefill": "prefill_16",
 // STOPJSON-NEXT: "tokens": [256],
 // STOPJSON: "decode_steps": 0,
 // STOPJSON: "decode_tokens_per_s": null,
 // ALL: generate: 26 tokens, prompt 6 tokens
 // ALLJSON: "prompt_tokens": 6,
+// ALLJSON-NEXT: "prefill": "prefill_16",
 // ALLJSON-NEXT: "tokens": [256, {{([0-9]+, ){24}[0-9]+}}],
 // ALLJSON: "decode_steps": 25,
 // ALLJSON: "kv_cache_bytes_per_device": 16384,
