@@ -1003,11 +1003,12 @@ std::unique_ptr<Module> buildGlamDecode(const GlamConfig &config, const Sharding
   GlamConfig c = config;
   c.groups = 0;
   c.returnLogits = true;
-  // Prefill buckets: @prefill_<L> for L = 16, 32, ... below the cache length, so that a
-  // short prompt costs its bucket, not the whole cache (partita-generate takes the
-  // shortest that holds the prompt).
+  // Prefill buckets: @prefill_<L> for L = 16, 24, 32, 48, 64, 96, ... (two per octave)
+  // below the cache length, so that a short prompt costs at most 1.5x its length, not the
+  // whole cache (partita-generate takes the shortest that holds the prompt); their number
+  // grows with the log of the cache length.
   std::vector<GlamConfig> buckets;
-  for (int64_t l = 16; l < c.seq; l *= 2) {
+  for (int64_t l = 16; l < c.seq; l = (l & (l - 1)) ? l / 3 * 4 : l / 2 * 3) {
     buckets.push_back(c);
     buckets.back().seq = l;
   }

@@ -1,7 +1,8 @@
 // partita-generate: text generation with a serving module of partita-glam --decode
 // (docs/inference.md). Byte-level prompts (token = byte, 0 = BOS) are prefilled in one run
-// of @prefill, then @decode_step runs once per new token against the KV caches, which stay
-// on their devices between steps (per-device buffers; nothing is gathered but the logits).
+// of @prefill (or of the shortest @prefill_<L> bucket that holds the prompt), then
+// @decode_step runs once per new token against the KV caches, which stay on their devices
+// between steps (per-device buffers; nothing is gathered but the logits).
 // Runs on one device, on every device of the mesh in this process (--simulate), or one MPI
 // rank per device; every rank samples the same token from the same replicated logits.
 #include "ir/Parser.h"
@@ -64,8 +65,9 @@ CommandLine generateCommandLine(GenOptions &o) {
       "                        [--temperature T] [--top-k K] [--seed S] [--simulate]\n"
       "                        [--cache-dir DIR] [--no-cache] [--ignore-eos]\n"
       "                        [--stats-json=FILE]",
-      "Generates text with the @prefill and @decode_step functions of a module written by\n"
-      "`partita-glam --decode` (docs/inference.md). The prompt's bytes are the tokens (a BOS\n"
+      "Generates text with the @prefill (or the shortest @prefill_<L> that holds the\n"
+      "prompt) and @decode_step functions of a module written by `partita-glam --decode`\n"
+      "(docs/inference.md). The prompt's bytes are the tokens (a BOS\n"
       "0 first); new tokens are printed to stdout as they come, then a summary line on\n"
       "stderr. Under `mpirun -np N` each rank runs its device of the mesh; --simulate runs\n"
       "them all in this process. Greedy decoding (the default, temperature 0) is\n"
@@ -383,9 +385,9 @@ private:
         same = f->results[r].type == full.results[r].type;
       TensorType ids(DType::I32, {batch_, len});
       if (!same || f->args.empty() || f->args[0]->name != "ids" || f->args[0]->type != ids)
-        fail((f->loc.known() ? f->loc.str() : name_ + ":1:1") + ": error: @" + n +
-             " must be @prefill over " + std::to_string(len) + " positions: %ids: i32[" +
-             std::to_string(batch_) + "," + std::to_string(len) +
+        fail(locatedIn(f->loc, name_) + ": error: @" + n + " must be @prefill over " +
+             std::to_string(len) + " positions: %ids: i32[" + std::to_string(batch_) + "," +
+             std::to_string(len) +
              "], then @prefill's arguments and results (write the module with partita-glam "
              "--decode)");
       if (len >= (int64_t)prompt_.size() && len < bestLen) {

@@ -26,6 +26,11 @@
 // RUN: rm %t/w/layer0.attn.wo.npy
 // RUN: not partita-generate %t/m.pir --weights %t/w --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not partita-generate %s --weights %t/w --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=NOPREFILL
+// A prefill bucket that is not @prefill over its length (here @prefill_24 renamed).
+// RUN: partita-glam --config 1.7B/64E --layers 1 --d-model 16 --ffn 32 --heads 2 --head-dim 8 --experts 0 --vocab 257 --seq 32 --batch 1 --decode -o %t/s32.pir
+// RUN: sed 's/@prefill_16(/@prefill_x(/; s/@prefill_24(/@prefill_16(/' %t/s32.pir > %t/bad.pir
+// RUN: partita-run %t/s32.pir --engine=interp --outputs %t/w32 --save-inputs > /dev/null
+// RUN: not partita-generate %t/bad.pir --weights %t/w32 --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=BUCKET
 // RUN: partita-glam --config 1.7B/64E --layers 1 --d-model 16 --ffn 32 --heads 2 --head-dim 8 --experts 0 --vocab 64 --seq 8 --batch 1 --decode -o %t/v64.pir
 // RUN: not partita-generate %t/v64.pir --weights %t/w --prompt "a" --max-new-tokens 1 2>&1 | FileCheck %s --check-prefix=VOCAB
 
@@ -46,6 +51,7 @@
 // SHAPE: embed.npy: error: {{.*}}f32[257,8]{{.*}} for argument %embed
 // MISSING: layer0.attn.wo.npy: error: missing: the model's parameter %layer0.attn.wo has no weights file
 // NOPREFILL: errors.pir:1:1: error: the module has no @prefill function (write it with partita-glam --decode)
+// BUCKET: bad.pir:{{[0-9]+}}:1: error: @prefill_16 must be @prefill over 16 positions: %ids: i32[1,16], then @prefill's arguments and results (write the module with partita-glam --decode)
 // VOCAB: partita-generate: error: the model's vocabulary of 64 is too small for byte tokens (needs at least 257)
 
 func @main(%x: f32[2]) -> (f32[2]) {
