@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 using namespace partita::driver;
@@ -123,6 +125,30 @@ TEST(CommandLine, HelpLayout) {
                       "\n"
                       "examples:\n"
                       "  tool x\n");
+}
+
+// Program inputs: whole files read back, devices refused before reading, and input past
+// the limit refused (the tools use 1 GiB; a small limit here reads the same code path).
+TEST(CommandLine, ReadInputTextBoundsAndRefusesDevices) {
+  std::string dir = testing::TempDir();
+  std::string path = dir + "/partita-input-test.pir";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << std::string(5000, 'x');
+  }
+  std::string text;
+  EXPECT_EQ(readInputText(path, &text), "");
+  EXPECT_EQ(text, std::string(5000, 'x'));
+  EXPECT_EQ(readInputText(path, &text, 5000), "");
+  EXPECT_EQ(readInputText(path, &text, 4999),
+            path + ": error: the input is larger than 4999 bytes");
+  EXPECT_EQ(readInputText("/dev/zero", &text),
+            "/dev/zero: error: not a regular file or pipe (a device or socket): cannot read a "
+            "program from it");
+  EXPECT_EQ(readInputText(dir + "/no-such-file.pir", &text),
+            dir + "/no-such-file.pir: error: cannot open the input file");
+  EXPECT_EQ(readInputText(dir, &text), dir + ": error: cannot open the input file");
+  std::remove(path.c_str());
 }
 
 } // namespace

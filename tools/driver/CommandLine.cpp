@@ -1,6 +1,7 @@
 // The shared command-line scaffold and tool I/O helpers (see CommandLine.h).
 #include "tools/driver/CommandLine.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -181,24 +182,26 @@ bool samePath(const std::string &a, const std::string &b) {
 }
 
 namespace {
-// Reads `is` to its end, or fails past kMaxInputBytes.
-bool readBounded(std::istream &is, std::string *text) {
+// Reads `is` to its end, or fails past `limit` bytes.
+bool readBounded(std::istream &is, std::string *text, size_t limit) {
   text->clear();
   std::vector<char> chunk(1 << 20);
   while (is) {
-    is.read(chunk.data(), (std::streamsize)chunk.size());
+    is.read(chunk.data(), (std::streamsize)std::min(chunk.size(), limit + 1 - text->size()));
     text->append(chunk.data(), (size_t)is.gcount());
-    if (text->size() > kMaxInputBytes) return false;
+    if (text->size() > limit) return false;
   }
   return true;
 }
 } // namespace
 
-std::string readInputText(const std::string &file, std::string *text) {
+std::string readInputText(const std::string &file, std::string *text, size_t limit) {
   std::string name = file == "-" ? "<stdin>" : file;
-  const std::string tooLarge = name + ": error: the input is larger than 1 GiB";
+  const std::string tooLarge =
+      name + ": error: the input is larger than " +
+      (limit == kMaxInputBytes ? std::string("1 GiB") : std::to_string(limit) + " bytes");
   if (file == "-") {
-    if (!readBounded(std::cin, text)) return tooLarge;
+    if (!readBounded(std::cin, text, limit)) return tooLarge;
     return std::cin.bad() ? name + ": error: cannot read the input" : "";
   }
   std::error_code ec;
@@ -208,7 +211,7 @@ std::string readInputText(const std::string &file, std::string *text) {
                   "a program from it";
   std::ifstream is(file, std::ios::binary);
   if (!is || fs::is_directory(file, ec)) return file + ": error: cannot open the input file";
-  if (!readBounded(is, text)) return tooLarge;
+  if (!readBounded(is, text, limit)) return tooLarge;
   return is.bad() ? file + ": error: cannot read the input file" : "";
 }
 

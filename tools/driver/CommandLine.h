@@ -102,7 +102,8 @@ constexpr size_t kMaxInputBytes = size_t(1) << 30;
 // The text of `file` ("-" is stdin; a regular file or a pipe, not a device such as
 // /dev/zero) into `text`; "" on success, else the one-line error ("FILE: error: cannot
 // open the input file", "...: the input is larger than 1 GiB", ...).
-std::string readInputText(const std::string &file, std::string *text);
+std::string readInputText(const std::string &file, std::string *text,
+                          size_t limit = kMaxInputBytes);
 // The same, printing the error to `err`; false on error.
 bool readInputFile(const std::string &file, std::string *text, std::ostream &err);
 
