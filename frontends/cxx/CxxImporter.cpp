@@ -914,9 +914,12 @@ private:
 } // namespace
 
 std::unique_ptr<Module> importCxx(const CxxImportOptions &opts, Diagnostics &diags) {
+  // Clang's diagnostics one line each, like the tools' own (no source snippet and caret:
+  // a snippet of a binary or non-UTF-8 file is raw bytes); `-- -fcaret-diagnostics`
+  // brings them back.
   std::vector<std::string> args = {"-std=c++20", "-fsyntax-only",
                                    "-resource-dir=" PARTITA_CLANG_RESOURCE_DIR,
-                                   "-I" PARTITA_CXX_INCLUDE_DIR};
+                                   "-I" PARTITA_CXX_INCLUDE_DIR, "-fno-caret-diagnostics"};
   args.insert(args.end(), opts.clangArgs.begin(), opts.clangArgs.end());
   tooling::FixedCompilationDatabase db(".", args);
   tooling::ClangTool tool(db, {opts.file});
