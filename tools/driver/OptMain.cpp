@@ -257,7 +257,7 @@ int optMain(int argc, char **argv) {
     printDiagnostics(diags, name, std::cerr);
     if (!ok) return 1;
     printShardingRules(*module, std::cout);
-    return 0;
+    return flushStdout(cl) ? 0 : 1;
   }
   // A partitioned graph labels values with their global sharding: keep the input for that.
   std::unique_ptr<Module> before = ok && !o.dotPath.empty() ? module->clone() : nullptr;

@@ -5,6 +5,11 @@
 // RUN: not partita-opt %s --stats-json=/dev/full 2>&1 | FileCheck %s --check-prefix=STATS
 // STATS: /dev/full: error: cannot write: write failed
 // RUN: not partita-opt %s > /dev/full 2>&1
+// RUN: not partita-opt %s --print-sharding-rules > /dev/full 2> %t.rules.err
+// RUN: FileCheck %s --check-prefix=STDOUT < %t.rules.err
+// RUN: not partita-opt %s --memory-report > /dev/full 2> %t.memory.err
+// RUN: FileCheck %s --check-prefix=STDOUT < %t.memory.err
+// STDOUT: {{^(partita-opt|-)}}: error: {{(cannot write: )?}}write to stdout failed
 // RUN: not partita-opt %s --dot /dev/full 2>&1 | FileCheck %s --check-prefix=OUT
 // RUN: not partita-glam --config 1.7B/64E -o /dev/full 2>&1 | FileCheck %s --check-prefix=GLAM
 // GLAM: partita-glam: error: /dev/full: cannot write: write failed
