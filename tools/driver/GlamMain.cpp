@@ -233,7 +233,7 @@ bool writeOutput(const CommandLine &cl, const std::string &path, const std::stri
   }
   std::string why;
   if (!writeFileAtomically(path, text, &why))
-    return cl.error(path + ": cannot write: " + why), false;
+    return writeLines(std::cerr, path + ": error: cannot write: " + why + "\n"), false;
   return true;
 }
 

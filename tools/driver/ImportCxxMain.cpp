@@ -84,7 +84,8 @@ int importCxxMain(int argc, char **argv) {
     return flushStdout(cl) ? 0 : 1;
   }
   std::string err;
-  if (!writeFileAtomically(out, text, &err)) return cl.error("cannot write '" + out + "': " + err);
+  if (!writeFileAtomically(out, text, &err))
+    return writeLines(std::cerr, out + ": error: cannot write: " + err + "\n"), 1;
   return 0;
 }
 

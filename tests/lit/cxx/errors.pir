@@ -74,6 +74,12 @@
 // NO_ENTRY: errors.cpp:1:1: error: no function is marked {{\[\[}}clang::annotate("partita.entry"){{\]\]}}
 // C++ errors are Clang's, then one summary error.
 // RUN: not partita-import-cxx %S/Inputs/errors.cpp -- -DCXX_ERROR 2>&1 | FileCheck %s --check-prefix=CXX_ERROR
+// An output that cannot be written: one line naming it, exit 1.
+// RUN: not partita-import-cxx %S/Inputs/mlp.cpp -o %t.missing/x.pir 2>&1 | FileCheck %s --check-prefix=NOWRITE
+// NOWRITE: {{^.*}}.missing/x.pir: error: cannot write: {{.*}}
+// RUN: not partita-import-cxx %S/Inputs/mlp.cpp > /dev/full 2> %t.full.err
+// RUN: FileCheck %s --check-prefix=FULL < %t.full.err
+// FULL: partita-import-cxx: error: write to stdout failed
 // CXX_ERROR: errors.cpp:66:3: error: use of undeclared identifier 'undeclared'
 // CXX_ERROR-NOT: {{^ *[0-9]* \|}}
 // CXX_ERROR: errors.cpp:1:1: error: the C++ file does not compile

@@ -44,7 +44,7 @@
 // SEQ: partita-glam: error: --seq must be at most 65536, got 100000
 // LAYERS: partita-glam: error: --layers must be at most 10000, got 2147483647
 // HUGE: partita-glam: error: the configuration has a tensor of more than 2^50 elements
-// OUT: partita-glam: error: {{.*}}x.pir: cannot write
+// OUT: {{^.*}}x.pir: error: cannot write: 
 // NOSTDOUT-NOT: {{.}}
 
 func @main(%x: f32[2]) -> (f32[2]) {
