@@ -181,9 +181,7 @@ bool samePath(const std::string &a, const std::string &b) {
   return fs::equivalent(a, b, ec);
 }
 
-namespace {
-// Reads `is` to its end, or fails past `limit` bytes.
-bool readBounded(std::istream &is, std::string *text, size_t limit) {
+bool readAtMost(std::istream &is, std::string *text, size_t limit) {
   text->clear();
   std::vector<char> chunk(1 << 20);
   while (is) {
@@ -193,7 +191,6 @@ bool readBounded(std::istream &is, std::string *text, size_t limit) {
   }
   return true;
 }
-} // namespace
 
 std::string readInputText(const std::string &file, std::string *text, size_t limit) {
   std::string name = file == "-" ? "<stdin>" : file;
@@ -201,7 +198,7 @@ std::string readInputText(const std::string &file, std::string *text, size_t lim
       name + ": error: the input is larger than " +
       (limit == kMaxInputBytes ? std::string("1 GiB") : std::to_string(limit) + " bytes");
   if (file == "-") {
-    if (!readBounded(std::cin, text, limit)) return tooLarge;
+    if (!readAtMost(std::cin, text, limit)) return tooLarge;
     return std::cin.bad() ? name + ": error: cannot read the input" : "";
   }
   std::error_code ec;
@@ -211,7 +208,7 @@ std::string readInputText(const std::string &file, std::string *text, size_t lim
                   "a program from it";
   std::ifstream is(file, std::ios::binary);
   if (!is || fs::is_directory(file, ec)) return file + ": error: cannot open the input file";
-  if (!readBounded(is, text, limit)) return tooLarge;
+  if (!readAtMost(is, text, limit)) return tooLarge;
   return is.bad() ? file + ": error: cannot read the input file" : "";
 }
 

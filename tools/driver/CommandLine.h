@@ -95,6 +95,10 @@ void printDiagnostics(const Diagnostics &d, const std::string &name, std::ostrea
 // True when both paths name the same existing file.
 bool samePath(const std::string &a, const std::string &b);
 
+// Reads `is` to its end into `text`; false once more than `limit` bytes came (an endless
+// stream ends there instead of filling memory).
+bool readAtMost(std::istream &is, std::string *text, size_t limit);
+
 // Inputs larger than this are refused: a program text is far smaller, and an endless
 // stream (`yes |`, a named pipe left open) must end in an error, not fill memory.
 constexpr size_t kMaxInputBytes = size_t(1) << 30;

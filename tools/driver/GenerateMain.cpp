@@ -364,8 +364,8 @@ private:
     loadWeights();
   }
 
-  // The shortest @prefill_<L> (partita-glam --decode writes them for L = 16, 32, ... below
-  // the cache length) that holds the prompt, else @prefill: a prefill costs its length, so
+  // The shortest @prefill_<L> (partita-glam --decode writes them for L = 16, 24, 32, 48, ...
+  // below the cache length) that holds the prompt, else @prefill: a prefill costs its length, so
   // a short prompt should not pay for the whole cache. A bucket must be @prefill over
   // fewer positions: the same parameters and results, ids of [B,L].
   std::string choosePrefill() {
@@ -445,11 +445,9 @@ private:
         fail(o_.promptFile + ": error: cannot open the prompt file");
       // Read no more than can fit (the BOS token takes one position): an endless or huge
       // file (/dev/zero, a log) is refused instead of filling memory.
-      bytes.resize((size_t)std::max<int64_t>(cacheLen_, 0));
-      is.read(bytes.data(), (std::streamsize)bytes.size());
-      bytes.resize((size_t)is.gcount());
+      bool fits = readAtMost(is, &bytes, (size_t)std::max<int64_t>(cacheLen_, 0));
       if (is.bad()) fail(o_.promptFile + ": error: cannot read the prompt file");
-      if ((int64_t)bytes.size() == cacheLen_ && is.peek() != std::char_traits<char>::eof())
+      if (!fits)
         fail(o_.promptFile + ": error: the prompt file holds more than " +
              std::to_string(cacheLen_) + " bytes, longer than the KV cache of " +
              std::to_string(cacheLen_) + " positions");

@@ -231,9 +231,10 @@ bool writeOutput(const CommandLine &cl, const std::string &path, const std::stri
     std::cout << text;
     return flushStdout(cl);
   }
-  std::string why;
-  if (!writeFileAtomically(path, text, &why))
-    return writeLines(std::cerr, path + ": error: cannot write: " + why + "\n"), false;
+  Output file(path);
+  std::string err;
+  if (!file.write(text, &err) || !file.commit(&err))
+    return writeLines(std::cerr, err + "\n"), false;
   return true;
 }
 

@@ -83,9 +83,9 @@ int importCxxMain(int argc, char **argv) {
     std::cout << text;
     return flushStdout(cl) ? 0 : 1;
   }
+  Output file(out);
   std::string err;
-  if (!writeFileAtomically(out, text, &err))
-    return writeLines(std::cerr, out + ": error: cannot write: " + err + "\n"), 1;
+  if (!file.write(text, &err) || !file.commit(&err)) return writeLines(std::cerr, err + "\n"), 1;
   return 0;
 }
 
