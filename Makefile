@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup check-venv build build-asan run test test-fast clean
+.PHONY: all setup check-venv build build-asan run test test-fast fuzz clean
 
 all: build
 
@@ -36,6 +36,14 @@ run: build
 test: build build-asan check-venv
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|sanitize'
+
+# Exploratory fuzzing: every libFuzzer target for FUZZ_SECONDS with a random seed (the ctest
+# runs use a fixed seed so that a test gives one answer per tree). Findings go into
+# tests/fuzz/regressions/ once fixed.
+FUZZ_SECONDS ?= 600
+fuzz: build-asan
+	cd $(ASAN_BUILD) && PARTITA_FUZZ_SEED=0 PARTITA_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  ctest --output-on-failure -j $(JOBS) -L fuzz
 
 test-fast: build check-venv
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -19,10 +19,11 @@ int64_t product(const std::vector<int64_t> &v, size_t from, size_t to) {
 // 64 bytes: the code generator's buffer alignment, so scratch pieces stay vector-aligned.
 int64_t alignUp(int64_t x) { return (x + 63) / 64 * 64; }
 
-// A swap of `a` x `b` blocks covering `totalBytes`; blockBytes is 0 when the tensor is empty.
+// A swap of `a` x `b` blocks covering `totalBytes`. An empty tensor needs no swap: a x b can
+// be astronomically large (and overflow) when a zero extent sits after the swapped ones.
 BlockSwap swapOf(int64_t a, int64_t b, int64_t totalBytes) {
-  int64_t blocks = a * b;
-  return BlockSwap{a, b, blocks ? totalBytes / blocks : 0};
+  if (totalBytes == 0) return BlockSwap{1, 1, 0};
+  return BlockSwap{a, b, totalBytes / (a * b)};
 }
 
 } // namespace
@@ -126,7 +127,8 @@ CollectivePlan planCollective(const Op &op, const Mesh &mesh) {
     break;
   case CollectiveKind::Permute:
     p.bytes = p.inBytes;
-    p.shift = op.getInt("shift");
+    // Reduced mod n here so that no executor forms me - shift with a shift near INT64_MIN.
+    p.shift = ((op.getInt("shift") % n) + n) % n;
     break;
   case CollectiveKind::AllGather: {
     // Member k's operand is block k of every outer row: gather whole operands, then move

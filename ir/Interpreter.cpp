@@ -642,7 +642,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
     }
     case CollectiveKind::Permute: {
       int64_t shift = CollectivePermuteOp(op).shift();
-      int64_t from = ((me - shift) % n + n) % n;
+      int64_t from = ((me - shift % n) % n + n) % n; // shift % n first: no overflow
       r = *xs[from];
       break;
     }

@@ -6,6 +6,7 @@
 #include "ir/ops/OpContext.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace partita {
@@ -58,11 +59,14 @@ int64_t checkedMul(int64_t a, int64_t b, const std::string &what) {
 }
 
 std::string typeProblem(const TensorType &t) {
-  int64_t n = dtypeBytes(t.dtype);
+  // Zero extents count as 1: f32[0,2^62,4] holds nothing, but its strides still overflow.
+  int64_t n = 1;
   for (int64_t d : t.shape) {
     if (d < 0) return "type " + t.str() + " has a negative dimension";
-    if (__builtin_mul_overflow(n, d, &n))
-      return "type " + t.str() + " is too large (its byte size overflows 64 bits)";
+    if (d > std::numeric_limits<int32_t>::max())
+      return "type " + t.str() + " has an extent over 2^31-1 (indices are i32)";
+    if (__builtin_mul_overflow(n, std::max<int64_t>(d, 1), &n) || n > kMaxTypeElements)
+      return "type " + t.str() + " is too large (the product of its extents exceeds 2^48)";
   }
   return "";
 }

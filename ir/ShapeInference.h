@@ -11,7 +11,14 @@
 
 namespace partita {
 
-// Why a type cannot describe a tensor in memory (negative or overflowing extents), or "".
+// The largest product of a type's extents, zero extents counted as 1 (2^48: 1 PiB of f32).
+// Every product of a subset of extents, times any element size or small factor the passes
+// and executors apply (strides, byte counts, ceil-division), then fits in int64.
+constexpr int64_t kMaxTypeElements = int64_t(1) << 48;
+
+// Why a type cannot describe a tensor (negative extents, extents over 2^31-1 which i32
+// indices (iota, take, dynamic_slice, the partitioner's offsets) cannot address, more than
+// kMaxTypeElements), or "".
 std::string typeProblem(const TensorType &t);
 
 struct InferredType {

@@ -265,8 +265,9 @@ private:
     if (!attrs) return;
     if (auto it = attrs->find("bound"); it != attrs->end()) {
       const Attr &b = it->second;
-      if (b.kind != Attr::Kind::Int || b.i <= 0)
-        d_.error(pick(b.loc, at), what + ": attribute 'bound' must be a positive integer");
+      // At most 2^31: generated i32 inputs lie in [0, bound) and must be i32 values.
+      if (b.kind != Attr::Kind::Int || b.i <= 0 || b.i > (int64_t(1) << 31))
+        d_.error(pick(b.loc, at), what + ": attribute 'bound' must be an integer in [1, 2^31]");
     }
     auto it = attrs->find("global");
     if (it == attrs->end()) return;

@@ -72,8 +72,11 @@ std::optional<Failure> readHyperparameters(Func &f, Hyperparameters *out) {
                          (h.integer ? "integer" : "number")};
     h.value = a.asDouble();
   }
-  *out = {hyper[0].value, hyper[1].value, hyper[2].value,         hyper[3].value,
-          hyper[4].value, hyper[5].value, (int64_t)hyper[6].value};
+  // Read min_dim_to_factor as the integer it is: through double, INT64_MAX would round to
+  // 2^63, which no int64 holds.
+  auto md = f.attrs.find(hyper[6].name);
+  *out = {hyper[0].value, hyper[1].value, hyper[2].value, hyper[3].value,
+          hyper[4].value, hyper[5].value, md->second.i};
   return std::nullopt;
 }
 

@@ -368,8 +368,8 @@ private:
       if (dry) return x;
       Value *mask = windowMask(*c, t.shape, d, w.axes, w.a, w.b, w.validLo, w.validHi);
       if (!mask) return x;
-      Attr va = isFloat(t.dtype) ? Attr::ofFloat(value) : Attr::ofInt((int64_t)value);
-      Value *cst = c->b.create(Opcode::Constant, {}, {{"value", va}}, t, "cst");
+      Value *cst =
+          c->b.create(Opcode::Constant, {}, {{"value", fillAttr(t.dtype, value)}}, t, "cst");
       return c->b.create(Opcode::Select, {mask, x, cst}, {}, t, x->name + ".masked");
     };
     std::vector<TensorType> lt;

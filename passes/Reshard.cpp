@@ -100,6 +100,13 @@ TensorType SpmdContext::localType(const TensorType &g, const ShardState &st) con
   return t;
 }
 
+Attr fillAttr(DType t, double v) {
+  if (isFloat(t)) return Attr::ofFloat(v);
+  double lo = t == DType::I1 ? 0 : std::numeric_limits<int32_t>::min();
+  double hi = t == DType::I1 ? 1 : std::numeric_limits<int32_t>::max();
+  return Attr::ofInt(std::isnan(v) ? 0 : (int64_t)std::clamp(v, lo, hi));
+}
+
 Value *SpmdContext::maskPadding(Value *x, int dim, const std::vector<std::string> &axes,
                                 int64_t globalSize, double fill) {
   const TensorType &t = x->type;
@@ -111,8 +118,7 @@ Value *SpmdContext::maskPadding(Value *x, int dim, const std::vector<std::string
   Value *lim = b.create(Opcode::Constant, {}, {{"value", Attr::ofInt(globalSize)}}, it, "cst");
   Value *pred =
       b.create(Opcode::Compare, {pos, lim}, {{"direction", Attr::ofString("lt")}}, pt, "valid");
-  Attr fa = isFloat(t.dtype) ? Attr::ofFloat(fill) : Attr::ofInt((int64_t)fill);
-  Value *fv = b.create(Opcode::Constant, {}, {{"value", fa}}, t, "cst");
+  Value *fv = b.create(Opcode::Constant, {}, {{"value", fillAttr(t.dtype, fill)}}, t, "cst");
   return b.create(Opcode::Select, {pred, x, fv}, {}, t, x->name + ".masked");
 }
 

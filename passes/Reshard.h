@@ -51,6 +51,10 @@ struct SpmdContext {
                      double fill);
 };
 
+// A constant attribute of dtype `t` for the fill value `v` of masks and windows: infinities
+// (the identities of max and min) become the integer type's extreme values.
+Attr fillAttr(DType t, double v);
+
 // What a collective costs: `bytes` is the operand size on one device (what the stats report);
 // `wire` estimates the bytes one device sends or receives with ring algorithms over a group
 // of n: all_gather (n-1)x its operand, reduce_scatter and all_to_all (n-1)/n x, all_reduce

@@ -50,7 +50,8 @@ namespace {
 // What one host tensor costs besides its elements (object, shape vector, allocator).
 constexpr int64_t kTensorOverhead = 128;
 
-int64_t hostBytes(const TensorType &t) { return t.numElements() * 8 + kTensorOverhead; }
+// In double: summed over a program, byte counts of large types would overflow int64.
+double hostBytes(const TensorType &t) { return (double)t.numElements() * 8 + kTensorOverhead; }
 
 // The first number in `path` (a cgroup limit file), or -1 ("max", missing).
 int64_t readNumber(const char *path) {
@@ -138,10 +139,10 @@ void checkSimulation(const Func &f, const Mesh &mesh) {
       lastUse[v] = i;
   for (const Value *v : f.returns)
     lastUse[v] = f.ops.size();
-  int64_t live = 0, results = 0;
+  double live = 0, results = 0;
   for (const auto &a : f.args)
     live += hostBytes(a->type);
-  int64_t peak = live;
+  double peak = live;
   for (size_t i = 0; i < f.ops.size(); ++i) {
     const Op &op = *f.ops[i];
     live += hostBytes(op.type());
@@ -158,13 +159,14 @@ void checkSimulation(const Func &f, const Mesh &mesh) {
   for (const Value *v : f.returns)
     results += hostBytes(v->type);
   // The assembled results need about as much again as the per-device pieces.
-  double need = (double)nd * (double)(peak + results);
+  double need = (double)nd * (peak + results);
   int64_t avail = availableMemoryBytes();
   if (avail >= 0 && need > (double)avail)
     throw std::runtime_error(where + "simulating the " + std::to_string(nd) + " devices of mesh @" +
                              mesh.name + " needs about " + gib(need) + " (" +
-                             std::to_string(peak + results) + " bytes per device), more than the " +
-                             gib((double)avail) + " available (run it under mpirun)");
+                             std::to_string((int64_t)std::min(peak + results, 9e18)) +
+                             " bytes per device), more than the " + gib((double)avail) +
+                             " available (run it under mpirun)");
 }
 
 std::vector<std::vector<Tensor>> simulateLocal(const Func &f, const Mesh &mesh,

@@ -240,8 +240,11 @@ private:
           !(*a->args_begin())->EvaluateAsInt(r, ctx_))
         fail(a->getLocation(), "PARTITA_BOUND needs one compile-time integer");
       llvm::APSInt n = r.Val.getInt();
-      if (n.isNegative() || n.isZero() || n.getSignificantBits() > 64)
-        fail(a->getLocation(), "PARTITA_BOUND must be a positive integer, got " + toString(n, 10));
+      // Generated inputs lie in [0, n) and are i32 values, so n is at most 2^31.
+      if (n.isNegative() || n.isZero() || n.getSignificantBits() > 33 ||
+          n.getExtValue() > (int64_t(1) << 31))
+        fail(a->getLocation(),
+             "PARTITA_BOUND must be an integer in [1, 2^31], got " + toString(n, 10));
       attrs["bound"] = Attr::ofInt(n.getExtValue());
     }
   }

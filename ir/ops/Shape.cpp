@@ -2,10 +2,12 @@
 // transpose, slice, concatenate, pad and sharding_constraint.
 #include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
+#include "ir/Printer.h"
 #include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -267,7 +269,10 @@ std::optional<TensorType> inferSlice(const OpContext &c) {
       fail("attribute 'stride' of " + c.name() + " must be positive, found " +
                std::to_string(stride[i]),
            "stride");
-    r.shape.push_back((limit[i] - start[i] + stride[i] - 1) / stride[i]);
+    // ceil((limit - start) / stride) without forming limit - start + stride, which overflows
+    // for strides near INT64_MAX.
+    int64_t n = limit[i] - start[i];
+    r.shape.push_back(n == 0 ? 0 : (n - 1) / stride[i] + 1);
   }
   return r;
 }
@@ -317,6 +322,16 @@ std::optional<TensorType> inferPad(const OpContext &c) {
   c.rankList("high", high, x.rank());
   const Attr &v = c.need("value");
   if (!v.isNumber()) c.badKind("value", "a number");
+  // An integer operand is padded with a value of its type, as constants hold (executors
+  // would otherwise each convert 2.5 or 1e30 their own way).
+  double pv = v.asDouble();
+  if ((x.dtype == DType::I32 &&
+       !(std::trunc(pv) == pv && pv >= std::numeric_limits<int32_t>::min() &&
+         pv <= std::numeric_limits<int32_t>::max())) ||
+      (x.dtype == DType::I1 && pv != 0 && pv != 1))
+    fail("attribute 'value' of " + c.name() + " is " + printAttr(v) + ", which is not a value of " +
+             dtypeName(x.dtype),
+         "value");
   TensorType r = x;
   for (int i = 0; i < x.rank(); ++i) {
     if (low[i] < 0)

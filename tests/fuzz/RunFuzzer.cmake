@@ -1,6 +1,10 @@
 # Runs a fuzzer on a fresh corpus made of the seed folders' SEED_GLOB files (default *.pir).
 # cmake -DFUZZER=... -DWORK_DIR=... -DSEED_DIRS="a|b" [-DSEED_GLOB=*.npy] -DDICT=...
-#       -DSECONDS=60 -P RunFuzzer.cmake
+#       -DSECONDS=60 -DRUNS=N -P RunFuzzer.cmake
+# As a test the run is reproducible: a fixed libFuzzer seed and at most RUNS inputs, so a
+# finding fails every run of that tree, not one CI run in ten (a slower machine stops at
+# SECONDS*3, which is a prefix of the same sequence). Exploration with fresh seeds is
+# `make fuzz`, which sets PARTITA_FUZZ_SEED=0 (random) and PARTITA_FUZZ_SECONDS.
 if(NOT SEED_GLOB)
   set(SEED_GLOB *.pir)
 endif()
@@ -19,8 +23,19 @@ foreach(dir ${seed_dirs})
     math(EXPR n "${n} + 1")
   endforeach()
 endforeach()
-message(STATUS "${fuzzer_name}: ${n} seed files")
-execute_process(COMMAND ${FUZZER} -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=2048
+set(seed 1)
+set(runs -runs=${RUNS})
+math(EXPR limit "${SECONDS} * 3")
+if(DEFINED ENV{PARTITA_FUZZ_SEED})
+  set(seed $ENV{PARTITA_FUZZ_SEED})
+endif()
+if(DEFINED ENV{PARTITA_FUZZ_SECONDS})
+  set(limit $ENV{PARTITA_FUZZ_SECONDS})
+  set(runs)
+endif()
+message(STATUS "${fuzzer_name}: ${n} seed files, seed ${seed}, ${runs} -max_total_time=${limit}")
+execute_process(COMMAND ${FUZZER} -seed=${seed} ${runs} -max_total_time=${limit} -timeout=10
+                        -rss_limit_mb=2048
                         -print_final_stats=1 -dict=${DICT} -artifact_prefix=${WORK_DIR}/
                         ${corpus}
                 RESULT_VARIABLE rc)

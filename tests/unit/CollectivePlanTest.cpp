@@ -236,11 +236,10 @@ void checkCase(const Case &c) {
       t.join();
     ASSERT_FALSE(world.failed()) << world.failure();
     for (int64_t d = 0; d < nd; ++d)
-      EXPECT_EQ(got[d].data, want[d])
-          << (engine == 2   ? "partita_rt_collective_start/wait"
-              : engine == 1 ? "runCollective"
-                            : "partita_rt_collective")
-          << ", device " << d;
+      EXPECT_EQ(got[d].data, want[d]) << (engine == 2   ? "partita_rt_collective_start/wait"
+                                          : engine == 1 ? "runCollective"
+                                                        : "partita_rt_collective")
+                                      << ", device " << d;
   }
 
   std::vector<const Tensor *> ptrs;
@@ -355,9 +354,14 @@ TEST(CollectivePlan, FieldsOfInnerDimensionCollectives) {
   EXPECT_EQ(t3.scratchBytes, 128);
   CollectivePlan p = planOf("collective_permute", "axes = [\"a\", \"b\"], shift = -1", {3}, {3});
   EXPECT_EQ(p.kind, CollectiveKind::Permute);
-  EXPECT_EQ(p.shift, -1);
+  EXPECT_EQ(p.shift, 5); // taken modulo the group of 6, into [0, 6)
   EXPECT_EQ(p.bytes, 12);
   EXPECT_EQ(p.groupSize, 6);
+  // No executor forms me - shift with a shift near INT64_MIN: -2^63 = -2 (mod 6).
+  EXPECT_EQ(
+      planOf("collective_permute", "axes = [\"a\", \"b\"], shift = -9223372036854775808", {3}, {3})
+          .shift,
+      4);
 }
 
 TEST(CollectivePlan, RejectsMalformedOps) {
@@ -485,8 +489,8 @@ TEST(CollectivePlan, PermuteMatchesDefinition) {
 // Request slots: several collectives in flight at once complete in any order of waits, and
 // misuse (a slot started twice, a wait without a start) is an error, not a silent no-op.
 TEST(CollectivePlan, AsyncSlotsInFlight) {
-  auto m = parse(oneOp(k1D, "all_reduce", "axes = [\"x\"], reduction = \"sum\"", DType::F32,
-                       {3}, {3}));
+  auto m =
+      parse(oneOp(k1D, "all_reduce", "axes = [\"x\"], reduction = \"sum\"", DType::F32, {3}, {3}));
   ASSERT_TRUE(m);
   const Mesh &mesh = m->meshes[0];
   const Op &op = *m->main()->ops[0];

@@ -238,7 +238,11 @@ TEST(Infer, DynamicSlices) {
 
 TEST(Infer, RejectsUnrepresentableTypes) {
   EXPECT_TRUE(has(bad(Opcode::Exp, {f32({-1})}), "negative"));
-  EXPECT_TRUE(has(bad(Opcode::Exp, {f32({1LL << 40, 1LL << 40})}), "too large"));
+  EXPECT_TRUE(has(bad(Opcode::Exp, {f32({1LL << 31})}), "extent over 2^31-1"));
+  EXPECT_TRUE(has(bad(Opcode::Exp, {f32({1LL << 30, 1LL << 30})}), "too large"));
+  // Zero extents count as 1: an empty type with huge extents still overflows strides.
+  EXPECT_TRUE(has(bad(Opcode::Exp, {f32({0, 1LL << 30, 1LL << 30})}), "too large"));
+  EXPECT_EQ(ok(Opcode::Exp, {f32({1LL << 18, 1LL << 30})}), f32({1LL << 18, 1LL << 30}));
   EXPECT_TRUE(has(bad(Opcode::Pad, {f32({4})},
                       {{"low", ints({INT64_MAX})}, {"high", ints({0})}, {"value", Attr::ofInt(0)}}),
                   "overflows"));

@@ -8,8 +8,10 @@
 // partita.* annotations are unknown.
 // RUN: not partita-import-cxx %S/Inputs/errors.cpp -- -DBOUND_F32 2>&1 | FileCheck %s --check-prefix=BOUND_F32
 // BOUND_F32: errors.cpp:25:24: error: PARTITA_BOUND applies to i32 parameters, but 'f' is f32[4]
-// RUN: not partita-import-cxx %S/Inputs/errors.cpp -- -DBOUND_ZERO 2>&1 | FileCheck %s --check-prefix=BOUND_ZERO
-// BOUND_ZERO: errors.cpp:28:24: error: PARTITA_BOUND must be a positive integer, got 0
+// RUN: not partita-import-cxx %S/Inputs/errors.cpp -- '-DBOUND=2 - 2' 2>&1 | FileCheck %s --check-prefix=BOUND_ZERO
+// BOUND_ZERO: errors.cpp:28:24: error: PARTITA_BOUND must be an integer in [1, 2^31], got 0
+// RUN: not partita-import-cxx %S/Inputs/errors.cpp -- -DBOUND=2147483649LL 2>&1 | FileCheck %s --check-prefix=BOUND_HUGE
+// BOUND_HUGE: errors.cpp:28:24: error: PARTITA_BOUND must be an integer in [1, 2^31], got 2147483649
 // RUN: not partita-import-cxx %S/Inputs/errors.cpp -- -DUNKNOWN_ANNOTATION 2>&1 | FileCheck %s --check-prefix=UNKNOWN_ANNOTATION
 // UNKNOWN_ANNOTATION: errors.cpp:31:26: error: unknown annotation 'partita.sharding' on entry parameter 'ids'
 // Loops, conditions and statements.

@@ -52,7 +52,7 @@
 // the .pir position stays.
 // RUN: not partita-opt %s 2>&1 | FileCheck %s --check-prefix=DIAG
 // RUN: not partita-run %s --simulate 2>&1 | FileCheck %s --check-prefix=DIAG
-// DIAG: model.cpp:3:60: error: argument %ids: attribute 'bound' must be a positive integer
+// DIAG: model.cpp:3:60: error: argument %ids: attribute 'bound' must be an integer in [1, 2^31]
 // DIAG-NEXT: locations.pir:[[@LINE+10]]:37: error: argument %w: unknown axis "model"
 // DIAG-NEXT: model.cpp:12:7: error: declared result type f32[4,3] of 'einsum' does not match the inferred type f32[4,2]
 // DIAG-NEXT: model.cpp:13:9: error: attribute 'perm' of 'transpose' is not a permutation: [0,0]

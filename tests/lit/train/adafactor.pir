@@ -12,6 +12,12 @@
 // RUN: partita-run %t.step.pir --simulate --check --inputs %t.d/in --outputs %t.d/out1 --save-inputs | FileCheck %s --check-prefix=EXEC
 // RUN: python3 %S/Inputs/feed.py next %t.step.pir %t.d/out1 %t.d/in | FileCheck %s --check-prefix=FED
 // RUN: partita-run %t.step.pir --simulate --check --inputs %t.d/in | FileCheck %s --check-prefix=EXEC
+// min_dim_to_factor = INT64_MAX (read as an integer, not through double, where it would
+// round to 2^63): nothing is factored.
+// RUN: sed -e 's/warmup_steps = 20}/warmup_steps = 20, adafactor.min_dim_to_factor = 9223372036854775807}/' %s | partita-opt - --pipeline=autodiff,adafactor | FileCheck %s --check-prefix=NOFACTOR
+// NOFACTOR: %wi.v: f32[4,16,32] {sharding = <@mesh, [{"data"}, {}, {"model"}]>, train.init = "zeros", train.state = "wi"}
+// NOFACTOR-NOT: v_row
+// NOFACTOR-SAME: adafactor.min_dim_to_factor = 9223372036854775807
 
 // CHECK-LABEL: func @main(
 // CHECK-SAME: %wi: f32[4,16,32] {sharding = <@mesh, [{"data"}, {}, {"model"}]>, trainable = true},

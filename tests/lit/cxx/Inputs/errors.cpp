@@ -24,8 +24,8 @@ ENTRY Tensor<> model(Tensor<f32, 4, 8> x, Tensor<f32, 8, 2> w
 #ifdef BOUND_F32
                      , PARTITA_BOUND(4) Tensor<f32, 4> f
 #endif
-#ifdef BOUND_ZERO
-                     , PARTITA_BOUND(2 - 2) Tensor<i32, 4> ids
+#ifdef BOUND
+                     , PARTITA_BOUND(BOUND) Tensor<i32, 4> ids
 #endif
 #ifdef UNKNOWN_ANNOTATION
                      , [[clang::annotate("partita.sharding")]] Tensor<i32, 4> ids
