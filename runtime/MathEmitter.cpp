@@ -83,7 +83,11 @@ LV *IrEmitter::mathExp(LV *x) {
   auto sel = [&](LV *c, LV *a, LV *b) { return B.CreateSelect(c, a, b); };
   auto add = [&](LV *a, LV *b) { return B.CreateFAdd(a, b); };
   auto mul = [&](LV *a, LV *b) { return B.CreateFMul(a, b); };
+  // NaN takes the path of 0 and is put back at the end: floor(NaN) reaching fptosi would be
+  // poison, which LLVM may fold into anything.
+  LV *nan = B.CreateFCmpUNO(x, x);
   LV *xc = sel(B.CreateFCmpOGT(x, cf(88.72283935546875)), cf(88.72283935546875), x);
+  xc = sel(nan, cf(0), xc);
   xc = sel(B.CreateFCmpOLT(xc, cf(-103.97208)), cf(-103.97208), xc);
   LV *n = intrinsic(llvm::Intrinsic::floor, {add(mul(xc, cf(1.44269504088896341)), cf(0.5))});
   LV *t = B.CreateFSub(xc, mul(n, cf(0.693359375)));
@@ -99,7 +103,8 @@ LV *IrEmitter::mathExp(LV *x) {
   };
   LV *r = mul(mul(y, pow2(n1)), pow2(n2));
   r = sel(B.CreateFCmpOGT(x, cf(88.72283935546875)), cf(inf), r);
-  return sel(B.CreateFCmpOLT(x, cf(-103.97208)), cf(0), r);
+  r = sel(B.CreateFCmpOLT(x, cf(-103.97208)), cf(0), r);
+  return sel(nan, x, r);
 }
 
 LV *IrEmitter::mathLog(LV *x) {
