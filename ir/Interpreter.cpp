@@ -641,8 +641,7 @@ std::vector<Tensor> evalCollective(const Op &op, const Mesh &mesh,
       break;
     }
     case CollectiveKind::Permute: {
-      int64_t shift = CollectivePermuteOp(op).shift();
-      int64_t from = ((me - shift % n) % n + n) % n; // shift % n first: no overflow
+      int64_t from = (me - plan.shift + n) % n; // the plan's shift is already in [0, n)
       r = *xs[from];
       break;
     }

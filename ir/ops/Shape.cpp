@@ -3,11 +3,11 @@
 #include "ir/OpAttrs.h"
 #include "ir/OpInfo.h"
 #include "ir/Printer.h"
+#include "ir/Tensor.h"
 #include "ir/Vjp.h"
 #include "ir/ops/OpContext.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -323,12 +323,8 @@ std::optional<TensorType> inferPad(const OpContext &c) {
   const Attr &v = c.need("value");
   if (!v.isNumber()) c.badKind("value", "a number");
   // An integer operand is padded with a value of its type, as constants hold (executors
-  // would otherwise each convert 2.5 or 1e30 their own way).
-  double pv = v.asDouble();
-  if ((x.dtype == DType::I32 &&
-       !(std::trunc(pv) == pv && pv >= std::numeric_limits<int32_t>::min() &&
-         pv <= std::numeric_limits<int32_t>::max())) ||
-      (x.dtype == DType::I1 && pv != 0 && pv != 1))
+  // would otherwise each convert 2.5 or 1e30 their own way): one that roundTo keeps.
+  if (!isFloat(x.dtype) && roundTo(x.dtype, v.asDouble()) != v.asDouble())
     fail("attribute 'value' of " + c.name() + " is " + printAttr(v) + ", which is not a value of " +
              dtypeName(x.dtype),
          "value");
